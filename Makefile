@@ -1,0 +1,42 @@
+# webchat-tui developer commands. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: run test bench screenshots lint emulator clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP_RUN)
+
+run: $(STAMP_RUN)  ## launch the app on the embedded emulator
+	$(BIN)/webchat-tui
+
+emulator: $(STAMP_RUN)  ## run the emulator standalone on 127.0.0.1:8765
+	$(BIN)/webchat-tui emulator --host 127.0.0.1 --port 8765
+
+test: $(STAMP_TEST)  ## run every test
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/mypy webchat_tui/api
+
+bench: $(STAMP_TEST)  ## run the benchmarks, write benchmarks/RESULTS.md and results.json
+	$(BIN)/python -m benchmarks.run_all
+
+screenshots: $(STAMP_TEST)  ## regenerate screenshots/*.svg
+	$(BIN)/python -m tests.screenshots
+
+clean:
+	rm -rf $(VENV) build *.egg-info
