@@ -1,0 +1,147 @@
+"""Guest JWTs (HS256, per-process key) scoped to (conversation, member), OAuth client-credentials tokens, and the
+signed-data token (`memberAuthToken`) for authenticated-guest deployments.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from webchat_tui.emulator.errors import EmulatorError
+
+ISSUER = "urn:purecloud:webchat"
+GUEST_JWT_LIFETIME = 78_761  # seconds; the one real sample (protocol.md §10.3)
+OAUTH_TOKEN_LIFETIME = 86_399
+ALL_PERMISSIONS = frozenset(
+    {"webchat:deployment:read", "webchat:deployment:create", "webchat:deployment:update", "webchat:deployment:delete"}
+)
+
+
+@dataclass(frozen=True)
+class GuestClaims:
+    """What a verified guest JWT says."""
+
+    conversation_id: str
+    member_id: str
+    deployment_id: str
+    organization_id: str
+
+
+class GuestTokens:
+    """Issues and verifies guest JWTs with a key that lives only as long as this process."""
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+        self._cache: dict[str, GuestClaims] = {}
+
+    def issue(self, *, conversation_id: str, member_id: str, deployment_id: str, organization_id: str) -> str:
+        """A JWT shaped like the real one: `data.{conv,did,sub}`, `iss`, `org`, `iat`, `exp`."""
+        now = int(time.time())
+        payload = {
+            "data": {"conv": conversation_id, "did": deployment_id, "sub": member_id},
+            "iat": now,
+            "exp": now + GUEST_JWT_LIFETIME,
+            "iss": ISSUER,
+            "org": organization_id,
+        }
+        token = jwt.encode(payload, self._key, algorithm="HS256", headers={"kid": secrets.token_hex(8)})
+        self._cache[token] = GuestClaims(conversation_id, member_id, deployment_id, organization_id)
+        return token
+
+    def verify(self, token: str) -> GuestClaims:
+        """Claims of a valid token; 401 `credentials.expired` / `bad.credentials` otherwise."""
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        try:
+            payload = jwt.decode(token, self._key, algorithms=["HS256"], issuer=ISSUER)
+            data = payload["data"]
+            claims = GuestClaims(str(data["conv"]), str(data["sub"]), str(data["did"]), str(payload["org"]))
+        except jwt.ExpiredSignatureError as exc:
+            raise EmulatorError("credentials.expired") from exc
+        except (jwt.PyJWTError, KeyError, TypeError) as exc:
+            raise EmulatorError("bad.credentials") from exc
+        return claims
+
+    def forget(self) -> None:
+        """Drop the verification cache (tokens stay valid: the key is unchanged)."""
+        self._cache.clear()
+
+
+def parse_authorization(header: str | None, *, require_bearer: bool) -> str:
+    """The token from an `Authorization` header: `Bearer <t>`, or the bare token unless `require_bearer`."""
+    if not header or not header.strip():
+        raise EmulatorError("authentication.required")
+    value = header.strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer" and rest.strip():
+        return rest.strip()
+    if require_bearer or " " in value:
+        raise EmulatorError("authentication.required")
+    return value
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """A seeded client-credentials client and the permissions its tokens carry."""
+
+    client_id: str
+    client_secret: str
+    permissions: frozenset[str]
+
+
+class OAuthTokens:
+    """Client registry and the opaque access tokens issued to it."""
+
+    def __init__(self, clients: list[OAuthClient]) -> None:
+        self._clients = {c.client_id: c for c in clients}
+        self._tokens: dict[str, tuple[frozenset[str], float]] = {}
+
+    def issue(self, client_id: str, client_secret: str) -> tuple[str, int] | None:
+        """(token, expires_in) for valid credentials, else None."""
+        client = self._clients.get(client_id)
+        if client is None or not secrets.compare_digest(client.client_secret, client_secret):
+            return None
+        token = secrets.token_urlsafe(32)
+        self._tokens[token] = (client.permissions, time.time() + OAUTH_TOKEN_LIFETIME)
+        return token, OAUTH_TOKEN_LIFETIME
+
+    def require(self, header: str | None, permission: str) -> None:
+        """401 without a (valid) token, 403 `missing.permissions` when the token lacks `permission`."""
+        if not header or not header.strip():
+            raise EmulatorError("authentication.required")
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise EmulatorError("authentication.required")
+        entry = self._tokens.get(token.strip())
+        if entry is None:
+            raise EmulatorError("bad.credentials")
+        permissions, expires = entry
+        if time.time() > expires:
+            raise EmulatorError("credentials.expired")
+        if permission not in permissions:
+            raise EmulatorError("missing.permissions", permission, params={"permissions": permission})
+
+
+SIGNED_DATA_ISSUER = "urn:emulator:signeddata"
+
+
+def sign_member_auth_token(secret: str, *, org: str, deployment_id: str, subject: str) -> str:
+    """A `memberAuthToken` (what `POST /api/v2/signeddata` would mint) valid for the emulator's auth deployment."""
+    payload = {"iss": SIGNED_DATA_ISSUER, "org": org, "did": deployment_id, "sub": subject, "iat": 0}
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def verify_member_auth_token(secret: str, token: str, *, org: str) -> str | None:
+    """The subject of a valid member auth token for `org`, else None."""
+    try:
+        payload = jwt.decode(token, secret, algorithms=["HS256"], issuer=SIGNED_DATA_ISSUER)
+    except jwt.PyJWTError:
+        return None
+    if payload.get("org") != org:
+        return None
+    sub = payload.get("sub")
+    return str(sub) if sub is not None else None

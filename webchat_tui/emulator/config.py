@@ -1,0 +1,103 @@
+"""Emulator configuration and the deterministic seed (organization, deployments, queues, OAuth clients).
+
+Kept free of FastAPI/uvicorn imports so `from webchat_tui.emulator import EmulatorConfig` stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+QUEUES: tuple[str, ...] = ("Support", "Sales", "Billing", "Night Shift")
+# Agents per staffed queue; "Night Shift" is never staffed (chats stay queued with the ACD member).
+AGENTS: dict[str, tuple[str, ...]] = {
+    "Support": ("Alex Rivera", "Sam Chen", "Priya Patel"),
+    "Sales": ("Jordan Lee", "Maria Garcia"),
+    "Billing": ("Chris Novak", "Dana Okafor"),
+}
+
+
+@dataclass
+class EmulatorConfig:
+    """Runtime settings of one emulator instance (all optional; see the emulator contract)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    time_scale: float = 1.0
+    heartbeat_interval: float = 30.0
+    seed: int | None = None
+    auto_agent: bool = True
+    require_bearer: bool = False
+    idle_timeout: float = 900.0
+    media_request_timeout: float = 120.0
+    access_log: bool = False
+
+    def copy(self, **changes: Any) -> EmulatorConfig:
+        """A copy with some fields replaced."""
+        return dataclasses.replace(self, **changes)
+
+
+def seeded_uuid(rng: random.Random) -> str:
+    """A version-4 UUID string drawn from `rng` (deterministic for a seeded generator)."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+@dataclass(frozen=True)
+class SeedInfo:
+    """The seeded organization: ids and credentials that tests, demos and the README refer to."""
+
+    organization_id: str
+    deployment_id: str
+    disabled_deployment_id: str
+    auth_deployment_id: str
+    client_id: str
+    client_secret: str
+    readonly_client_id: str
+    readonly_client_secret: str
+    signing_secret: str = field(repr=False)
+    member_auth_token: str = field(repr=False)
+    queues: tuple[str, ...] = QUEUES
+
+    def public_dict(self, base_url: str) -> dict[str, Any]:
+        """The JSON printed by the standalone runner and served by `GET /emulator/v1/info`."""
+        return {
+            "base_url": base_url,
+            "organization_id": self.organization_id,
+            "deployment_id": self.deployment_id,
+            "disabled_deployment_id": self.disabled_deployment_id,
+            "auth_deployment_id": self.auth_deployment_id,
+            "queues": list(self.queues),
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "readonly_client_id": self.readonly_client_id,
+            "readonly_client_secret": self.readonly_client_secret,
+            "member_auth_token": self.member_auth_token,
+        }
+
+
+def make_seed(seed: int | None) -> SeedInfo:
+    """Derive the seeded organization from `seed` (None = random ids)."""
+    from webchat_tui.emulator.auth import sign_member_auth_token
+
+    rng = random.Random(seed)
+    org = seeded_uuid(rng)
+    dep, disabled, auth_dep = seeded_uuid(rng), seeded_uuid(rng), seeded_uuid(rng)
+    client_id, client_secret = seeded_uuid(rng), f"emulator-secret-{rng.getrandbits(64):016x}"
+    ro_id, ro_secret = seeded_uuid(rng), f"emulator-readonly-{rng.getrandbits(64):016x}"
+    signing_secret = f"{rng.getrandbits(256):064x}"
+    token = sign_member_auth_token(signing_secret, org=org, deployment_id=auth_dep, subject="emulator-demo-user")
+    return SeedInfo(
+        organization_id=org,
+        deployment_id=dep,
+        disabled_deployment_id=disabled,
+        auth_deployment_id=auth_dep,
+        client_id=client_id,
+        client_secret=client_secret,
+        readonly_client_id=ro_id,
+        readonly_client_secret=ro_secret,
+        signing_secret=signing_secret,
+        member_auth_token=token,
+    )

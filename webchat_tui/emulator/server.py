@@ -1,0 +1,170 @@
+"""Runners: `EmbeddedEmulator` (uvicorn in a daemon thread on an ephemeral port) and `run_standalone` (foreground,
+Ctrl+C stops it). uvicorn and FastAPI are imported only when a server actually starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import sys
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(256)
+    sock.setblocking(False)
+    return sock
+
+
+def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
+    import uvicorn
+
+    uv_config = uvicorn.Config(
+        app, log_level="warning", access_log=config.access_log, ws_per_message_deflate=False, lifespan="off",
+        timeout_graceful_shutdown=2, ws_ping_interval=None, ws="websockets-sansio", http="h11",
+    )
+    return uvicorn.Server(uv_config)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class EmbeddedEmulator:
+    """The emulator on a background thread. Use as a (sync or async) context manager, or `start()` +
+    `wait_ready()` + `stop()`. `seed` is available right after construction; `base_url` once started.
+    """
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.seed: SeedInfo = make_seed(self.config.seed)
+        self.host = self.config.host
+        self.port = self.config.port
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._server: uvicorn.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.app: FastAPI | None = None
+
+    @property
+    def base_url(self) -> str:
+        """`http://host:port` (no trailing slash)."""
+        return f"http://{_url_host(self.host)}:{self.port}"
+
+    def start(self) -> None:
+        """Bind the port and start serving in a daemon thread (returns at once)."""
+        if self._thread is not None:
+            return
+        sock = _bind(self.config.host, self.config.port)
+        self.port = sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._run, args=(sock,), name="webchat-emulator", daemon=True)
+        self._thread.start()
+
+    def _run(self, sock: socket.socket) -> None:
+        try:
+            from webchat_tui.emulator.app import create_app
+
+            self.app = create_app(self.config, self.seed)
+            self._server = _uvicorn_server(self.app, self.config)
+            asyncio.run(self._serve(sock))
+        except BaseException as exc:  # surfaced by wait_ready()
+            self._error = exc
+            self._ready.set()
+
+    async def _serve(self, sock: socket.socket) -> None:
+        assert self._server is not None
+        self._loop = asyncio.get_running_loop()
+        task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started and not task.done():
+            await asyncio.sleep(0.002)
+        self._ready.set()
+        await task
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        """Block until the server accepts connections (raises if it failed or timed out)."""
+        if not self._ready.wait(timeout):
+            raise TimeoutError(f"emulator not ready after {timeout} s")
+        if self._error is not None:
+            raise RuntimeError("emulator failed to start") from self._error
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Shut down and join the thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def call(self, fn: Any, timeout: float = 10.0) -> Any:
+        """Run `fn()` on the server loop (state is only touched there) and return its result."""
+        if self._loop is None:
+            raise RuntimeError("emulator is not running")
+
+        async def run() -> Any:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
+
+    def reset(self) -> None:
+        """Same as `POST /emulator/v1/reset` (callable from any thread)."""
+        assert self.app is not None
+        store = self.app.state.store
+        self.call(store.reset)
+
+    def __enter__(self) -> EmbeddedEmulator:
+        self.start()
+        self.wait_ready()
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> EmbeddedEmulator:
+        self.start()
+        await asyncio.to_thread(self.wait_ready)
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await asyncio.to_thread(self.stop)
+
+
+def run_standalone(host: str = "127.0.0.1", port: int = 8765, heartbeat_interval: float = 30.0,
+                   time_scale: float = 1.0, seed: int | None = None) -> None:
+    """Serve in the foreground; print one JSON line with the seed once listening; Ctrl+C stops cleanly."""
+    config = EmulatorConfig(host=host, port=port, heartbeat_interval=heartbeat_interval, time_scale=time_scale,
+                            seed=seed)
+    seed_info = make_seed(seed)
+    sock = _bind(host, port)
+    bound_port = sock.getsockname()[1]
+    from webchat_tui.emulator.app import create_app
+
+    server = _uvicorn_server(create_app(config, seed_info), config)
+
+    async def main() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.002)
+        if server.started:
+            line = seed_info.public_dict(f"http://{_url_host(host)}:{bound_port}")
+            print(json.dumps(line), flush=True)
+        await task
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+    sys.stdout.flush()

@@ -1,0 +1,544 @@
+"""Domain objects and the store: conversations, members, messages, media requests, deployments, settings.
+
+Plain Python, no HTTP. Every rule (who may do what in which state) lives here so the guest routes, the simulated
+agents and the control API share one code path. Mutated only on the server's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from webchat_tui.emulator import wire
+from webchat_tui.emulator.auth import ALL_PERMISSIONS, GuestTokens, OAuthClient, OAuthTokens
+from webchat_tui.emulator.config import QUEUES, EmulatorConfig, SeedInfo
+from webchat_tui.emulator.errors import EmulatorError, not_active
+from webchat_tui.emulator.faults import FaultPlan
+
+if TYPE_CHECKING:
+    from webchat_tui.emulator.agents import Director
+
+PENDING_SOCKET, QUEUED, ACTIVE, ENDED = "pending_socket", "queued", "active", "ended"
+CONNECTED, DISCONNECTED, ALERTING = "CONNECTED", "DISCONNECTED", "ALERTING"
+MEDIA_TYPES = ("COBROWSE", "SCREENSHARE")
+MEDIA_STATES = ("PENDING", "ACCEPTED", "DECLINED", "TIMEDOUT", "CANCELLED", "ERRORED")
+# Guest PATCH transitions (protocol.md §8): PENDING -> ACCEPTED|DECLINED|ERRORED, ACCEPTED -> ERRORED.
+GUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    "PENDING": frozenset({"ACCEPTED", "DECLINED", "ERRORED"}),
+    "ACCEPTED": frozenset({"ERRORED"}),
+}
+MAX_DEPLOYMENTS = 10
+
+
+class Subscriber(Protocol):
+    """A websocket connection as the store sees it."""
+
+    def send(self, text: str, is_message: bool = False) -> None:
+        """Queue one frame (never blocks)."""
+
+
+@dataclass
+class Member:
+    """A conversation member (guest, ACD placeholder, agent)."""
+
+    id: str
+    role: str
+    display_name: str
+    state: str
+    join_date: str
+    leave_date: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+    avatar_image_url: str | None = None
+    custom_fields: dict[str, str] | None = None
+    authenticated_guest: bool | None = None
+
+    def wire(self) -> dict[str, Any]:
+        """WebChatMemberInfo with absent fields omitted (never null)."""
+        out: dict[str, Any] = {"id": self.id, "displayName": self.display_name}
+        for key, value in (("firstName", self.first_name), ("lastName", self.last_name), ("email", self.email),
+                           ("phoneNumber", self.phone_number), ("avatarImageUrl", self.avatar_image_url)):
+            if value is not None:
+                out[key] = value
+        out["role"] = self.role
+        out["joinDate"] = self.join_date
+        if self.leave_date is not None:
+            out["leaveDate"] = self.leave_date
+        if self.authenticated_guest is not None:
+            out["authenticatedGuest"] = self.authenticated_guest
+        if self.custom_fields:
+            out["customFields"] = dict(self.custom_fields)
+        out["state"] = self.state
+        return out
+
+
+@dataclass(slots=True)
+class Message:
+    """A stored chat message (standard, notice or a system message)."""
+
+    id: str
+    sender_id: str
+    sender_role: str
+    body: str
+    body_type: str
+    timestamp: str
+
+
+@dataclass
+class MediaRequest:
+    """An agent-created co-browse / screen-share request."""
+
+    id: str
+    types: list[str]
+    state: str
+    security_key: str
+    communication_id: str | None = None
+    timeout_task: asyncio.Task[None] | None = None
+
+    def wire(self, base: str, conversation_id: str) -> dict[str, Any]:
+        """WebChatGuestMediaRequest."""
+        out: dict[str, Any] = {"id": self.id, "types": list(self.types), "state": self.state,
+                               "securityKey": self.security_key}
+        if self.communication_id is not None:
+            out["communicationId"] = self.communication_id
+        out["selfUri"] = f"{base}/api/v2/webchat/guest/conversations/{conversation_id}/mediarequests/{self.id}"
+        return out
+
+
+@dataclass
+class Conversation:
+    """One guest chat and everything that happened in it."""
+
+    id: str
+    organization_id: str
+    deployment_id: str
+    queue: str
+    guest_id: str
+    created: str
+    state: str = PENDING_SOCKET
+    members: dict[str, Member] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    message_index: dict[str, int] = field(default_factory=dict)
+    media_requests: dict[str, MediaRequest] = field(default_factory=dict)
+    record: list[dict[str, Any]] = field(default_factory=list)
+    subscribers: list[Subscriber] = field(default_factory=list)
+    agent_id: str | None = None
+    acd_id: str | None = None
+    served_agents: list[str] = field(default_factory=list)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    idle_task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.topic_messages = f"v2.conversations.chats.{self.id}.messages"
+        self.topic_members = f"v2.conversations.chats.{self.id}.members"
+
+    @property
+    def guest(self) -> Member:
+        """The guest (CUSTOMER) member."""
+        return self.members[self.guest_id]
+
+    @property
+    def agent(self) -> Member | None:
+        """The agent currently CONNECTED, if any."""
+        if self.agent_id is None:
+            return None
+        member = self.members.get(self.agent_id)
+        return member if member is not None and member.state == CONNECTED else None
+
+    def publish(self, text: str, is_message: bool = False) -> None:
+        """Fan one frame out to every attached socket."""
+        for sub in self.subscribers:
+            sub.send(text, is_message)
+
+    def cancel_tasks(self) -> None:
+        """Stop every timer and simulated-agent task of this conversation."""
+        for task in list(self.tasks):
+            task.cancel()
+        self.tasks.clear()
+        if self.idle_task is not None:
+            self.idle_task.cancel()
+            self.idle_task = None
+        for mr in self.media_requests.values():
+            if mr.timeout_task is not None:
+                mr.timeout_task.cancel()
+                mr.timeout_task = None
+
+    def summary(self) -> dict[str, Any]:
+        """The control API's view of this conversation."""
+        return {
+            "id": self.id, "state": self.state, "deploymentId": self.deployment_id, "queue": self.queue,
+            "members": [{"id": m.id, "displayName": m.display_name, "role": m.role, "state": m.state}
+                        for m in self.members.values()],
+        }
+
+
+def seeded_deployments(seed: SeedInfo) -> dict[str, dict[str, Any]]:
+    """The three seeded deployments (stored without selfUri)."""
+    return {
+        seed.deployment_id: {"id": seed.deployment_id, "name": "Emulator web chat",
+                             "description": "Open deployment for guests", "authenticationRequired": False,
+                             "disabled": False, "webChatConfig": {"webChatSkin": "modern-caret-skin"},
+                             "allowedDomains": []},
+        seed.disabled_deployment_id: {"id": seed.disabled_deployment_id, "name": "Retired web chat",
+                                      "description": "A disabled deployment", "authenticationRequired": False,
+                                      "disabled": True, "webChatConfig": {"webChatSkin": "basic"},
+                                      "allowedDomains": []},
+        seed.auth_deployment_id: {"id": seed.auth_deployment_id, "name": "Authenticated web chat",
+                                  "description": "Guests must present a memberAuthToken",
+                                  "authenticationRequired": True,
+                                  "authenticationUrl": "https://auth.example.invalid/webchat/token",
+                                  "disabled": False, "webChatConfig": {"webChatSkin": "modern-caret-skin"},
+                                  "allowedDomains": []},
+    }
+
+
+class Store:
+    """All emulator state plus the operations on it (the domain API)."""
+
+    def __init__(self, config: EmulatorConfig, seed: SeedInfo) -> None:
+        self.config = config
+        self.seed = seed
+        self.ids = wire.Ids(config.seed)
+        self.guest_tokens = GuestTokens()
+        self.oauth = OAuthTokens([
+            OAuthClient(seed.client_id, seed.client_secret, ALL_PERMISSIONS),
+            OAuthClient(seed.readonly_client_id, seed.readonly_client_secret,
+                        frozenset({"webchat:deployment:read"})),
+        ])
+        self.faults = FaultPlan(config.seed)
+        self.director: Director | None = None
+        self.conversations: dict[str, Conversation] = {}
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self.settings: dict[str, Any] | None = None
+        self._seed_admin()
+
+    def _seed_admin(self) -> None:
+        self.deployments = seeded_deployments(self.seed)
+        self.settings = {"requireDeployment": True}
+
+    # ----------------------------------------------------------------------------------------------- lifecycle
+    def reset(self) -> None:
+        """Forget conversations, faults and records; re-seed deployments and settings."""
+        for conv in self.conversations.values():
+            conv.cancel_tasks()
+        self.conversations.clear()
+        self.faults.clear()
+        self.guest_tokens.forget()
+        self._seed_admin()
+
+    def spawn(self, conv: Conversation, coro: Any) -> asyncio.Task[Any]:
+        """Run a coroutine tied to `conv` (cancelled when it ends or on reset)."""
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
+        conv.tasks.add(task)
+        task.add_done_callback(conv.tasks.discard)
+        return task
+
+    # -------------------------------------------------------------------------------------------- conversations
+    def get_conversation(self, conversation_id: str) -> Conversation:
+        """The conversation or 404 `not.found`."""
+        conv = self.conversations.get(conversation_id)
+        if conv is None:
+            raise EmulatorError("not.found", message="The requested conversation was not found.")
+        return conv
+
+    def create_conversation(self, *, organization_id: str, deployment_id: str, queue: str,
+                            member_info: dict[str, Any], member_auth_token: str | None,
+                            origin: str | None) -> Conversation:
+        """Validate deployment/auth/origin/queue and create a chat awaiting its socket."""
+        if organization_id != self.seed.organization_id:
+            raise EmulatorError("chat.error.bad.request", message="Unknown organizationId.",
+                                params={"organizationId": organization_id})
+        deployment = self.deployments.get(deployment_id)
+        authenticated: bool | None = None
+        if deployment is None:
+            if self.settings is not None and self.settings.get("requireDeployment"):
+                raise EmulatorError("not.found", message="The requested deployment was not found.",
+                                    params={"deploymentId": deployment_id})
+        else:
+            if deployment.get("disabled"):
+                raise EmulatorError("chat.deployment.disabled")
+            if deployment.get("authenticationRequired"):
+                from webchat_tui.emulator.auth import verify_member_auth_token
+
+                if not member_auth_token:
+                    raise EmulatorError("chat.deployment.require.auth")
+                if verify_member_auth_token(self.seed.signing_secret, member_auth_token,
+                                            org=self.seed.organization_id) is None:
+                    raise EmulatorError("chat.deployment.bad.auth")
+                authenticated = True
+            allowed = deployment.get("allowedDomains") or []
+            if origin and allowed and not _origin_allowed(origin, allowed):
+                raise EmulatorError("origin.not.allowed", status=403,
+                                    message="Chat creation is not allowed from this origin.",
+                                    params={"origin": origin})
+        if queue not in QUEUES:
+            raise EmulatorError("chat.error.invalid.queue", params={"targetAddress": queue})
+        now = wire.now_iso()
+        guest = Member(
+            id=self.ids.new(), role="CUSTOMER", display_name=member_info["displayName"], state=CONNECTED,
+            join_date=now, first_name=member_info.get("firstName"), last_name=member_info.get("lastName"),
+            email=member_info.get("email"), phone_number=member_info.get("phoneNumber"),
+            avatar_image_url=member_info.get("avatarImageUrl"), custom_fields=member_info.get("customFields"),
+            authenticated_guest=bool(authenticated),
+        )
+        conv = Conversation(id=self.ids.new(), organization_id=organization_id, deployment_id=deployment_id,
+                            queue=queue, guest_id=guest.id, created=now)
+        conv.members[guest.id] = guest
+        self.conversations[conv.id] = conv
+        return conv
+
+    def issue_jwt(self, conv: Conversation) -> str:
+        """The guest JWT of `conv`."""
+        return self.guest_tokens.issue(conversation_id=conv.id, member_id=conv.guest_id,
+                                       deployment_id=conv.deployment_id, organization_id=conv.organization_id)
+
+    def authorize(self, authorization: str | None, conversation_id: str) -> Conversation:
+        """Verify a guest JWT for `conversation_id` (a JWT for another conversation gets 403)."""
+        from webchat_tui.emulator.auth import parse_authorization
+
+        token = parse_authorization(authorization, require_bearer=self.config.require_bearer)
+        claims = self.guest_tokens.verify(token)
+        if claims.conversation_id != conversation_id:
+            raise EmulatorError("not.authorized")
+        return self.get_conversation(conversation_id)
+
+    # -------------------------------------------------------------------------------------------- socket attach
+    def attach(self, conv: Conversation, sub: Subscriber) -> None:
+        """A socket attached; the first one starts routing (protocol.md §6.1)."""
+        conv.subscribers.append(sub)
+        if conv.state != PENDING_SOCKET:
+            return
+        conv.state = QUEUED
+        self.member_change(conv, conv.guest, CONNECTED)
+        acd = Member(id=self.ids.new(), role="ACD", display_name=conv.queue, state=CONNECTED,
+                     join_date=wire.now_iso())
+        conv.members[acd.id] = acd
+        conv.acd_id = acd.id
+        self.member_change(conv, acd, CONNECTED)
+        if self.director is not None:
+            self.director.on_attach(conv)
+
+    def detach(self, conv: Conversation, sub: Subscriber) -> None:
+        """A socket went away."""
+        if sub in conv.subscribers:
+            conv.subscribers.remove(sub)
+
+    # ----------------------------------------------------------------------------------------------- events
+    def member_change(self, conv: Conversation, member: Member, state: str) -> None:
+        """Set a member's state, record it and publish a `member-change` frame."""
+        member.state = state
+        now = wire.now_iso()
+        if state == DISCONNECTED and member.leave_date is None:
+            member.leave_date = now
+        conv.record.append({"kind": "member-change", "memberId": member.id, "role": member.role, "state": state,
+                            "timestamp": now})
+        conv.publish(wire.envelope(conv.topic_members, "member-change",
+                                   {"conversation": {"id": conv.id}, "member": {"id": member.id, "state": state},
+                                    "timestamp": now}, self.ids.token()))
+
+    def add_message(self, conv: Conversation, sender: Member, body: str, body_type: str = "standard") -> Message:
+        """Store, record and publish one message (hot path: no pydantic, one json.dumps)."""
+        ids = self.ids
+        msg = Message(ids.new(), sender.id, sender.role, body, body_type, wire.now_iso())
+        conv.message_index[msg.id] = len(conv.messages)
+        conv.messages.append(msg)
+        conv.record.append({"kind": "message", "id": msg.id, "senderId": sender.id, "body": body,
+                            "bodyType": body_type, "timestamp": msg.timestamp})
+        if conv.subscribers:
+            conv.publish(wire.message_frame(conv.topic_messages, msg.id, conv.id, sender.id, body, body_type,
+                                            msg.timestamp, ids.token()), True)
+        return msg
+
+    def typing(self, conv: Conversation, sender: Member) -> dict[str, Any]:
+        """Record and publish a typing indicator; returns the WebChatTyping core fields."""
+        now = wire.now_iso()
+        event_id = self.ids.new()
+        conv.record.append({"kind": "typing", "senderId": sender.id, "timestamp": now})
+        body = {"id": event_id, "conversation": {"id": conv.id}, "sender": {"id": sender.id}, "timestamp": now}
+        conv.publish(wire.envelope(conv.topic_messages, "typing-indicator", body, self.ids.token()))
+        return body
+
+    # ----------------------------------------------------------------------------------------------- guest ops
+    def _guest_can_act(self, conv: Conversation, member_id: str) -> Member:
+        if member_id != conv.guest_id:
+            if member_id in conv.members:
+                raise EmulatorError("not.authorized")
+            raise EmulatorError("not.found", message="The requested member was not found.")
+        if conv.state == PENDING_SOCKET:
+            raise not_active()
+        if conv.state == ENDED:
+            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+        guest = conv.guest
+        if guest.state != CONNECTED:
+            raise EmulatorError("chat.error.member.state")
+        return guest
+
+    def guest_message(self, conv: Conversation, member_id: str, body: str, body_type: str) -> Message:
+        """The guest posts a message."""
+        guest = self._guest_can_act(conv, member_id)
+        msg = self.add_message(conv, guest, body, body_type)
+        if self.director is not None:
+            self.director.on_guest_message(conv, msg)
+        return msg
+
+    def guest_typing(self, conv: Conversation, member_id: str) -> dict[str, Any]:
+        """The guest is typing."""
+        guest = self._guest_can_act(conv, member_id)
+        return self.typing(conv, guest)
+
+    def guest_leave(self, conv: Conversation, member_id: str) -> None:
+        """DELETE member: the guest leaves and the conversation ends for everyone."""
+        if member_id != conv.guest_id:
+            if member_id in conv.members:
+                raise EmulatorError("not.authorized")
+            raise EmulatorError("not.found", message="The requested member was not found.")
+        if conv.guest.state == DISCONNECTED:
+            raise EmulatorError("chat.error.member.state")
+        if conv.state == ENDED:
+            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+        self.add_message(conv, conv.guest, "", "member-leave")
+        self.member_change(conv, conv.guest, DISCONNECTED)
+        self._end(conv)
+
+    def _end(self, conv: Conversation) -> None:
+        for member in conv.members.values():
+            if member.state != DISCONNECTED:
+                self.member_change(conv, member, DISCONNECTED)
+        conv.state = ENDED
+        conv.agent_id = None
+        conv.cancel_tasks()
+
+    # ----------------------------------------------------------------------------------------------- agent side
+    def require_agent(self, conv: Conversation) -> Member:
+        """The connected agent, or a control-API 400."""
+        agent = conv.agent
+        if agent is None or conv.state != ACTIVE:
+            raise EmulatorError("bad.request", message="No agent is connected to this conversation.")
+        return agent
+
+    def offer_agent(self, conv: Conversation, name: str) -> Member:
+        """A new agent member, ALERTING."""
+        agent = Member(id=self.ids.new(), role="AGENT", display_name=name, state=ALERTING,
+                       join_date=wire.now_iso())
+        conv.members[agent.id] = agent
+        conv.agent_id = agent.id
+        conv.served_agents.append(name)
+        self.member_change(conv, agent, ALERTING)
+        return agent
+
+    def connect_agent(self, conv: Conversation, agent: Member) -> None:
+        """ALERTING -> CONNECTED: the ACD member leaves, `member-join` from the agent, idle timer starts."""
+        if conv.state == ENDED:
+            return
+        self.member_change(conv, agent, CONNECTED)
+        if conv.acd_id is not None:
+            acd = conv.members[conv.acd_id]
+            if acd.state != DISCONNECTED:
+                self.member_change(conv, acd, DISCONNECTED)
+        conv.state = ACTIVE
+        self.add_message(conv, agent, "", "member-join")
+        if self.director is not None:
+            self.director.touch(conv)
+
+    def agent_leave(self, conv: Conversation) -> Member | None:
+        """The current agent leaves (transfer): `member-leave` message, agent DISCONNECTED, guest stays."""
+        agent = conv.members.get(conv.agent_id) if conv.agent_id else None
+        if agent is None or agent.state == DISCONNECTED:
+            return None
+        if agent.state == CONNECTED:
+            self.add_message(conv, agent, "", "member-leave")
+        self.member_change(conv, agent, DISCONNECTED)
+        conv.agent_id = None
+        if conv.state == ACTIVE:
+            conv.state = QUEUED
+        return agent
+
+    def agent_end(self, conv: Conversation) -> None:
+        """The agent ends the chat: `member-leave`, agent DISCONNECTED, guest DISCONNECTED."""
+        if conv.state == ENDED:
+            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+        agent = conv.members.get(conv.agent_id) if conv.agent_id else None
+        if agent is not None and agent.state == CONNECTED:
+            self.add_message(conv, agent, "", "member-leave")
+            self.member_change(conv, agent, DISCONNECTED)
+        self._end(conv)
+
+    # ----------------------------------------------------------------------------------------------- media requests
+    def create_media_request(self, conv: Conversation, types: Iterable[str]) -> MediaRequest:
+        """Agent side: a PENDING request announced by a `media-request` message whose body is its id."""
+        agent = self.require_agent(conv)
+        type_list = [t.upper() for t in types]
+        if not type_list or any(t not in MEDIA_TYPES for t in type_list):
+            raise EmulatorError("bad.request", message=f"types must be a non-empty subset of {list(MEDIA_TYPES)}")
+        mr = MediaRequest(id=self.ids.new(), types=type_list, state="PENDING",
+                          security_key=f"{int(self.ids.token(32), 16) % 1_000_000:06d}")
+        conv.media_requests[mr.id] = mr
+        conv.record.append({"kind": "media-request", "id": mr.id, "types": list(type_list), "state": mr.state})
+        self.add_message(conv, agent, mr.id, "media-request")
+        if self.director is not None:
+            self.director.arm_media_timeout(conv, mr)
+        return mr
+
+    def get_media_request(self, conv: Conversation, mr_id: str) -> MediaRequest:
+        """The media request or 404 `chat.error.not.found`."""
+        mr = conv.media_requests.get(mr_id)
+        if mr is None:
+            raise EmulatorError("chat.error.not.found", status=404, message="media request was not found")
+        return mr
+
+    def agent_media_change(self, conv: Conversation, mr: MediaRequest, state: str) -> None:
+        """Agent-side transition of a PENDING request (TIMEDOUT / CANCELLED), announced like a new request."""
+        if mr.state != "PENDING":
+            raise EmulatorError("bad.request", message=f"Media request is {mr.state}, not PENDING.")
+        from_state = mr.state
+        mr.state = state
+        if mr.timeout_task is not None and mr.timeout_task is not asyncio.current_task():
+            mr.timeout_task.cancel()
+        mr.timeout_task = None
+        conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state, "fromState": from_state,
+                            "ok": True, "by": "agent"})
+        sender = conv.members.get(conv.agent_id) if conv.agent_id else None
+        if sender is None:
+            sender = next((m for m in reversed(conv.members.values()) if m.role == "AGENT"), conv.guest)
+        self.add_message(conv, sender, mr.id, "media-request")
+
+    def guest_patch_media(self, conv: Conversation, mr_id: str, state: str) -> MediaRequest:
+        """Guest PATCH: PENDING -> ACCEPTED|DECLINED|ERRORED, ACCEPTED -> ERRORED; anything else 400."""
+        mr = self.get_media_request(conv, mr_id)
+        if conv.state == ENDED:
+            conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state,
+                                "fromState": mr.state, "ok": False})
+            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+        allowed = GUEST_TRANSITIONS.get(mr.state, frozenset())
+        if state not in allowed:
+            conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state,
+                                "fromState": mr.state, "ok": False})
+            raise EmulatorError("bad.request", message=f"Cannot change a {mr.state} media request to {state}.",
+                                params={"fromState": mr.state, "toState": state})
+        from_state = mr.state
+        mr.state = state
+        if mr.timeout_task is not None:
+            mr.timeout_task.cancel()
+            mr.timeout_task = None
+        if state == "ACCEPTED":
+            mr.communication_id = self.ids.new()
+        conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state, "fromState": from_state,
+                            "ok": True})
+        if self.director is not None:
+            self.director.on_media_patch(conv, mr)
+        return mr
+
+
+def _origin_allowed(origin: str, allowed: list[str]) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(origin).hostname or origin
+    for entry in allowed:
+        entry_host = urlsplit(entry).hostname if "://" in entry else entry
+        if entry_host and (host == entry_host or (entry_host.startswith("*.") and host.endswith(entry_host[1:]))):
+            return True
+    return False
