@@ -1,8 +1,8 @@
 """The UI-agnostic vocabulary of a guest chat: state, members, messages, media requests and session events.
 
 `ChatSession` (in `session.py`) holds these and publishes `SessionEvent`s; the TUI, headless tools and tests
-consume them. Nothing here knows about Textual, Rich, httpx or websockets. All remote text in these objects has
-already been passed through `webchat_tui.sanitize` by the session.
+consume them. Nothing here knows about Textual, Rich, httpx or websockets. All remote text in these objects
+has already been passed through `webchat_tui.sanitize` by the session.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class MediaRequest:
     communication_id: str | None = None
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Session events: what a consumer (TUI, headless tool, test) is told, in order.
 
 
@@ -126,7 +126,9 @@ class StateChanged:
 
 @dataclass(frozen=True, slots=True)
 class MessagesAdded:
-    """New chat messages, in conversation order, never seen before by this consumer (a burst arrives as one batch)."""
+    """New chat messages, in conversation order, never seen before by this consumer.
+
+    A burst arrives as one (or a few) large batches."""
 
     messages: tuple[ChatMessage, ...]
 

@@ -1,0 +1,212 @@
+"""Event-stream frames parsed into a discriminated union of small frozen dataclasses (discriminator: `kind`).
+
+This is the hot path (a burst is thousands of frames per second), so frames are decoded once with
+`json.loads` and the dataclasses are built directly; no pydantic here. Remote text (message bodies) is
+sanitised while parsing.
+
+| kind              | frame                                                                   |
+|-------------------|-------------------------------------------------------------------------|
+| ``message``       | ``metadata.type == "message"`` (any ``bodyType``, incl. media-request)  |
+| ``typing``        | ``metadata.type == "typing-indicator"``                                 |
+| ``member-change`` | ``metadata.type == "member-change"``                                    |
+| ``heartbeat``     | ``channel.metadata`` with ``"WebSocket Heartbeat"``                     |
+| ``pong``          | ``channel.metadata`` with ``"pong"``                                    |
+| ``socket-closing``| topic ``v2.system.socket_closing``                                      |
+| ``unknown``       | anything else (kept whole, logged at debug by the stream)               |
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from webchat_tui.sanitize import sanitize_line, sanitize_text
+
+__all__ = [
+    "MessageEvent",
+    "TypingEvent",
+    "MemberChangeEvent",
+    "HeartbeatEvent",
+    "PongEvent",
+    "SocketClosingEvent",
+    "UnknownEvent",
+    "StreamEvent",
+    "parse_frame",
+    "parse_envelope",
+    "message_from_rest",
+    "HEARTBEAT",
+    "PONG",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """A chat message (standard, notice, member-join/leave, media-request ...)."""
+
+    id: str
+    sender_id: str
+    body: str
+    body_type: str
+    timestamp: str
+    """ISO-8601 as sent (parsed to a datetime only where needed)."""
+    conversation_id: str = ""
+    kind: Literal["message"] = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class TypingEvent:
+    """Someone is typing (single-shot; there is no "stopped typing" event)."""
+
+    id: str
+    sender_id: str
+    timestamp: str
+    conversation_id: str = ""
+    kind: Literal["typing"] = "typing"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChangeEvent:
+    """A member's state changed (only id and state; details come from GET member)."""
+
+    member_id: str
+    state: str
+    timestamp: str
+    conversation_id: str = ""
+    kind: Literal["member-change"] = "member-change"
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatEvent:
+    """The server's application-level heartbeat (liveness only)."""
+
+    kind: Literal["heartbeat"] = "heartbeat"
+
+
+@dataclass(frozen=True, slots=True)
+class PongEvent:
+    """The answer to a client ``{"message":"ping"}``."""
+
+    kind: Literal["pong"] = "pong"
+
+
+@dataclass(frozen=True, slots=True)
+class SocketClosingEvent:
+    """The server announced it will close this socket soon."""
+
+    kind: Literal["socket-closing"] = "socket-closing"
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEvent:
+    """A frame this client does not understand, kept whole."""
+
+    topic: str | None
+    type: str | None
+    data: Any = field(default=None, compare=False)
+    kind: Literal["unknown"] = "unknown"
+
+
+StreamEvent = (
+    MessageEvent
+    | TypingEvent
+    | MemberChangeEvent
+    | HeartbeatEvent
+    | PongEvent
+    | SocketClosingEvent
+    | UnknownEvent
+)
+"""Every kind of frame, discriminated by `kind`."""
+
+HEARTBEAT = HeartbeatEvent()
+PONG = PongEvent()
+_SOCKET_CLOSING = SocketClosingEvent()
+_loads = json.loads
+
+
+def _id_of(obj: Any) -> str:
+    if isinstance(obj, dict):
+        value = obj.get("id")
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def parse_envelope(data: Any) -> StreamEvent:
+    """Turn a decoded envelope into a `StreamEvent` (never raises)."""
+    if not isinstance(data, dict):
+        return UnknownEvent(None, None, data)
+    metadata = data.get("metadata")
+    kind = metadata.get("type") if isinstance(metadata, dict) else None
+    body = data.get("eventBody")
+    if isinstance(body, dict):
+        try:
+            if kind == "message":
+                text = body.get("body")
+                text = sanitize_text(text) if isinstance(text, str) else ""
+                body_type = body.get("bodyType")
+                return MessageEvent(
+                    body["id"],
+                    body["sender"]["id"],
+                    text,
+                    body_type if isinstance(body_type, str) else "standard",
+                    body.get("timestamp") or "",
+                    _id_of(body.get("conversation")),
+                )
+            if kind == "typing-indicator":
+                return TypingEvent(
+                    body.get("id") or "",
+                    body["sender"]["id"],
+                    body.get("timestamp") or "",
+                    _id_of(body.get("conversation")),
+                )
+            if kind == "member-change":
+                member = body["member"]
+                state = member.get("state")
+                return MemberChangeEvent(
+                    member["id"],
+                    sanitize_line(state) if isinstance(state, str) else "",
+                    body.get("timestamp") or "",
+                    _id_of(body.get("conversation")),
+                )
+        except (KeyError, TypeError):
+            return UnknownEvent(data.get("topicName"), kind, data)
+    topic = data.get("topicName")
+    if topic == "channel.metadata" and isinstance(body, dict):
+        message = body.get("message")
+        if message == "WebSocket Heartbeat":
+            return HEARTBEAT
+        if message == "pong":
+            return PONG
+    if isinstance(topic, str) and topic.endswith("socket_closing"):
+        return _SOCKET_CLOSING
+    return UnknownEvent(
+        topic if isinstance(topic, str) else None, kind if isinstance(kind, str) else None, data
+    )
+
+
+def parse_frame(raw: str | bytes) -> StreamEvent:
+    """Decode one websocket text frame and parse it (never raises; bad JSON becomes `UnknownEvent`)."""
+    try:
+        data = _loads(raw)
+    except ValueError:
+        return UnknownEvent(None, None, raw)
+    return parse_envelope(data)
+
+
+def message_from_rest(entity: dict[str, Any]) -> MessageEvent | None:
+    """Build a `MessageEvent` from a REST ``WebChatMessage`` dict (backfill), or None when malformed."""
+    try:
+        text = entity.get("body")
+        text = sanitize_text(text) if isinstance(text, str) else ""
+        body_type = entity.get("bodyType")
+        return MessageEvent(
+            entity["id"],
+            entity["sender"]["id"],
+            text,
+            body_type if isinstance(body_type, str) else "standard",
+            entity.get("timestamp") or "",
+            _id_of(entity.get("conversation")),
+        )
+    except (KeyError, TypeError):
+        return None

@@ -1,0 +1,77 @@
+"""The Genesys Cloud regions (protocol.md §10.2) and how a user's `environment=` maps to API and login
+URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from webchat_tui.api.errors import ClientValidationError
+
+__all__ = ["REGIONS", "Region", "resolve_environment"]
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One Genesys Cloud region: its SDK key and environment host."""
+
+    key: str
+    env_host: str
+
+    @property
+    def api_url(self) -> str:
+        """``https://api.<envHost>``."""
+        return f"https://api.{self.env_host}"
+
+    @property
+    def login_url(self) -> str:
+        """``https://login.<envHost>`` (the OAuth token host)."""
+        return f"https://login.{self.env_host}"
+
+
+REGIONS: tuple[Region, ...] = (
+    Region("us_east_1", "mypurecloud.com"),
+    Region("eu_west_1", "mypurecloud.ie"),
+    Region("ap_southeast_2", "mypurecloud.com.au"),
+    Region("ap_northeast_1", "mypurecloud.jp"),
+    Region("eu_central_1", "mypurecloud.de"),
+    Region("us_west_2", "usw2.pure.cloud"),
+    Region("ca_central_1", "cac1.pure.cloud"),
+    Region("ap_northeast_2", "apne2.pure.cloud"),
+    Region("eu_west_2", "euw2.pure.cloud"),
+    Region("ap_south_1", "aps1.pure.cloud"),
+    Region("us_east_2", "use2.us-gov-pure.cloud"),
+    Region("sa_east_1", "sae1.pure.cloud"),
+    Region("me_central_1", "mec1.pure.cloud"),
+    Region("ap_northeast_3", "apne3.pure.cloud"),
+    Region("eu_central_2", "euc2.pure.cloud"),
+    Region("mx_central_1", "mxc1.pure.cloud"),
+    Region("ap_southeast_1", "apse1.pure.cloud"),
+)
+_BY_KEY = {r.key: r for r in REGIONS}
+_BY_HOST = {r.env_host: r for r in REGIONS}
+
+
+def resolve_environment(environment: str) -> Region:
+    """Map ``mypurecloud.ie``, ``api.mypurecloud.ie``, ``https://api.mypurecloud.ie`` or ``eu_west_1`` to a
+    `Region`.
+
+    Raises `ClientValidationError` (field ``environment``) for anything that is not one of the 17 regions.
+    """
+    text = environment.strip().lower().rstrip("/")
+    if text in _BY_KEY:
+        return _BY_KEY[text]
+    if "://" in text:
+        text = urlsplit(text).hostname or ""
+    for prefix in ("api.", "login."):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    region = _BY_HOST.get(text)
+    if region is None:
+        raise ClientValidationError(
+            "environment",
+            f"unknown Genesys Cloud region {environment!r}; use one of: "
+            + ", ".join(r.env_host for r in REGIONS),
+        )
+    return region
