@@ -1,4 +1,5 @@
-"""Shared fixtures: one real emulator per test run (`emulator`), reset before each test (`emu`), and a small sync
+"""Shared fixtures: one real emulator per test run (`emulator`), reset before each test (`emu`), and a
+small sync
 helper over its control API (`control`). Every test talks to it over real HTTP and websockets.
 """
 
@@ -14,8 +15,14 @@ import pytest
 from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
 
 TEST_TIME_SCALE = 0.02
-TEST_DEFAULTS = {"timeScale": TEST_TIME_SCALE, "autoAgent": True, "heartbeatInterval": 30.0,
-                 "idleTimeout": 900.0, "mediaRequestTimeout": 120.0, "requireBearer": False}
+TEST_DEFAULTS = {
+    "timeScale": TEST_TIME_SCALE,
+    "autoAgent": True,
+    "heartbeatInterval": 30.0,
+    "idleTimeout": 900.0,
+    "mediaRequestTimeout": 120.0,
+    "requireBearer": False,
+}
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +45,10 @@ class Control:
 
     def _ok(self, response: httpx.Response) -> Any:
         if response.status_code >= 400:
-            raise AssertionError(f"control API {response.request.method} {response.request.url.path} -> "
-                                 f"{response.status_code}: {response.text}")
+            raise AssertionError(
+                f"control API {response.request.method} {response.request.url.path} -> "
+                f"{response.status_code}: {response.text}"
+            )
         return response.json() if response.content else None
 
     def info(self) -> dict[str, Any]:
@@ -62,8 +71,14 @@ class Control:
         """The ordered event record of a conversation."""
         return self._ok(self.http.get(f"/conversations/{cid}/record"))["events"]  # type: ignore[no-any-return]
 
-    def agent_messages(self, cid: str, body: str | None = None, count: int | None = None,
-                       bodies: list[str] | None = None, body_type: str | None = None) -> list[str]:
+    def agent_messages(
+        self,
+        cid: str,
+        body: str | None = None,
+        count: int | None = None,
+        bodies: list[str] | None = None,
+        body_type: str | None = None,
+    ) -> list[str]:
         """The agent sends message(s); returns their ids."""
         payload: dict[str, Any] = {}
         if bodies is not None:
@@ -82,8 +97,12 @@ class Control:
 
     def media_request(self, cid: str, types: list[str] | None = None) -> dict[str, Any]:
         """The agent sends a media request; returns it."""
-        return self._ok(self.http.post(f"/conversations/{cid}/agent/mediarequests",  # type: ignore[no-any-return]
-                                       json={"types": types or ["SCREENSHARE"]}))
+        return self._ok(
+            self.http.post(
+                f"/conversations/{cid}/agent/mediarequests",  # type: ignore[no-any-return]
+                json={"types": types or ["SCREENSHARE"]},
+            )
+        )
 
     def cancel_media_request(self, cid: str, mrid: str) -> dict[str, Any]:
         """The agent cancels a PENDING media request."""
@@ -91,8 +110,11 @@ class Control:
 
     def transfer(self, cid: str, to_agent: str | None = None) -> None:
         """Transfer to another agent."""
-        self._ok(self.http.post(f"/conversations/{cid}/agent/transfer",
-                                json={"toAgent": to_agent} if to_agent else {}))
+        self._ok(
+            self.http.post(
+                f"/conversations/{cid}/agent/transfer", json={"toAgent": to_agent} if to_agent else {}
+            )
+        )
 
     def end(self, cid: str) -> None:
         """The agent ends the chat."""
@@ -132,7 +154,8 @@ class Control:
 
 @pytest.fixture
 def emu(emulator: EmbeddedEmulator) -> EmbeddedEmulator:
-    """The session emulator after `reset()` with the test defaults (time_scale 0.02, auto agent on, heartbeat 30)."""
+    """The session emulator after `reset()` with the test defaults (time_scale 0.02, auto agent on,
+    heartbeat 30)."""
     emulator.reset()
     with httpx.Client(base_url=emulator.base_url, timeout=10.0) as http:
         response = http.put("/emulator/v1/config", json=TEST_DEFAULTS)

@@ -28,7 +28,8 @@ def create_body(emu: EmbeddedEmulator, queue: str = "Support", **overrides: Any)
 
 
 class Guest:
-    """One guest chat: REST calls with its JWT and (after `connect()`) a websocket whose frames are collected."""
+    """One guest chat: REST calls with its JWT and (after `connect()`) a websocket whose frames are
+    collected."""
 
     def __init__(self, emu: EmbeddedEmulator, http: httpx.AsyncClient, created: dict[str, Any]) -> None:
         self.emu = emu
@@ -47,8 +48,14 @@ class Guest:
         self._changed = asyncio.Event()
 
     @classmethod
-    async def create(cls, emu: EmbeddedEmulator, http: httpx.AsyncClient, queue: str = "Support",
-                     connect: bool = True, **overrides: Any) -> Guest:
+    async def create(
+        cls,
+        emu: EmbeddedEmulator,
+        http: httpx.AsyncClient,
+        queue: str = "Support",
+        connect: bool = True,
+        **overrides: Any,
+    ) -> Guest:
         """Create a chat (and attach its socket unless `connect=False`)."""
         response = await http.post(GUEST, json=create_body(emu, queue, **overrides))
         assert response.status_code == 200, response.text
@@ -85,6 +92,7 @@ class Guest:
 
     async def wait_for(self, predicate: Callable[[list[dict[str, Any]]], Any], timeout: float = 10.0) -> Any:
         """Wait until `predicate(frames)` is truthy (event driven, with a generous timeout)."""
+
         async def loop() -> Any:
             while True:
                 value = predicate(self.frames)
@@ -95,21 +103,31 @@ class Guest:
 
         return await asyncio.wait_for(loop(), timeout)
 
-    async def wait_frame(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> dict[str, Any]:
+    async def wait_frame(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+    ) -> dict[str, Any]:
         """The first collected frame matching `predicate`."""
         result: dict[str, Any] = await self.wait_for(
-            lambda frames: next((f for f in frames if predicate(f)), None), timeout)
+            lambda frames: next((f for f in frames if predicate(f)), None), timeout
+        )
         return result
 
     def messages(self, body_type: str | None = None) -> list[dict[str, Any]]:
         """eventBodies of collected `message` frames."""
-        return [f["eventBody"] for f in self.frames if f.get("metadata", {}).get("type") == "message"
-                and (body_type is None or f["eventBody"]["bodyType"] == body_type)]
+        return [
+            f["eventBody"]
+            for f in self.frames
+            if f.get("metadata", {}).get("type") == "message"
+            and (body_type is None or f["eventBody"]["bodyType"] == body_type)
+        ]
 
     def member_changes(self) -> list[tuple[str, str]]:
         """(memberId, state) of collected member-change frames, in order."""
-        return [(f["eventBody"]["member"]["id"], f["eventBody"]["member"]["state"]) for f in self.frames
-                if f.get("metadata", {}).get("type") == "member-change"]
+        return [
+            (f["eventBody"]["member"]["id"], f["eventBody"]["member"]["state"])
+            for f in self.frames
+            if f.get("metadata", {}).get("type") == "member-change"
+        ]
 
     # REST shortcuts -----------------------------------------------------------------------------------------
     async def send(self, body: str, body_type: str | None = None) -> httpx.Response:
@@ -117,8 +135,9 @@ class Guest:
         payload: dict[str, Any] = {"body": body}
         if body_type is not None:
             payload["bodyType"] = body_type
-        return await self.http.post(f"{GUEST}/{self.cid}/members/{self.mid}/messages", json=payload,
-                                    headers=self.auth)
+        return await self.http.post(
+            f"{GUEST}/{self.cid}/members/{self.mid}/messages", json=payload, headers=self.auth
+        )
 
     async def typing(self) -> httpx.Response:
         """POST typing as this guest."""
@@ -138,7 +157,9 @@ def is_msg(frame: dict[str, Any], body_type: str | None = None, sender: str | No
     if frame.get("metadata", {}).get("type") != "message":
         return False
     body = frame["eventBody"]
-    return (body_type is None or body["bodyType"] == body_type) and (sender is None or body["sender"]["id"] == sender)
+    return (body_type is None or body["bodyType"] == body_type) and (
+        sender is None or body["sender"]["id"] == sender
+    )
 
 
 def is_member(frame: dict[str, Any], member_id: str | None = None, state: str | None = None) -> bool:

@@ -1,6 +1,7 @@
 """Simulated contact centre: ACD routing, agent personas that greet and reply, idle and media-request timers.
 
-All delays are multiplied by `config.time_scale`. With `auto_agent` off nothing happens on its own: the control
+All delays are multiplied by `config.time_scale`. With `auto_agent` off nothing happens on its own: the
+control
 API drives the agent (connect, messages, typing, media requests, transfer, end). Timers (idle timeout, media
 request timeout) run in both modes.
 """
@@ -60,9 +61,11 @@ class Director:
         """The agent acknowledges the guest's answer to a media request."""
         if not self.store.config.auto_agent or conv.agent is None:
             return
-        text = {"ACCEPTED": "Thanks, the session is starting now.",
-                "DECLINED": "No problem, we can continue here in the chat.",
-                "ERRORED": "It looks like that did not work on your side. We can keep chatting here."}.get(mr.state)
+        text = {
+            "ACCEPTED": "Thanks, the session is starting now.",
+            "DECLINED": "No problem, we can continue here in the chat.",
+            "ERRORED": "It looks like that did not work on your side. We can keep chatting here.",
+        }.get(mr.state)
         if text:
             self.store.spawn(conv, self._say(conv, text, typing_first=False))
 
@@ -78,7 +81,8 @@ class Director:
         """PENDING requests time out after `media_request_timeout` x scale."""
         mr.timeout_task = asyncio.get_running_loop().create_task(self._media_timeout(conv, mr))
 
-    # ------------------------------------------------------------------------------------------------- control
+    # -------------------------------------------------------------------------------------------------
+    # control
     def connect_now(self, conv: Conversation, name: str | None = None) -> None:
         """Route a queued chat to an agent immediately: ALERTING -> CONNECTED, member-join, no greeting."""
         agent = self.store.offer_agent(conv, name or self._pick_agent(conv))
@@ -118,8 +122,9 @@ class Director:
             first = name.split()[0]
             await self._say(conv, f"Hi {conv.guest.display_name}, I'm {first}. How can I help you today?")
 
-    async def _say(self, conv: Conversation, text: str, *, typing_first: bool = True,
-                   body_type: str = "standard") -> None:
+    async def _say(
+        self, conv: Conversation, text: str, *, typing_first: bool = True, body_type: str = "standard"
+    ) -> None:
         if typing_first:
             await self._sleep(TYPING_DELAY)
             agent = conv.agent

@@ -50,7 +50,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         err = EmulatorError("not.found", message="The requested operation failed with status 404")
     elif exc.status_code == 405:
-        err = EmulatorError("method.not.allowed", status=405, message="HTTP method not allowed for this resource.")
+        err = EmulatorError(
+            "method.not.allowed", status=405, message="HTTP method not allowed for this resource."
+        )
     else:
         err = EmulatorError("bad.request", status=exc.status_code, message=str(exc.detail))
     return error_response(err, _context_id(request))
@@ -121,8 +123,9 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
     seed = seed or make_seed(config.seed)
     store = Store(config, seed)
     director = Director(store)
-    app = FastAPI(title="webchat-tui emulator", redirect_slashes=False, openapi_url=None, docs_url=None,
-                  redoc_url=None)
+    app = FastAPI(
+        title="webchat-tui emulator", redirect_slashes=False, openapi_url=None, docs_url=None, redoc_url=None
+    )
     app.state.store = store
     app.state.director = director
     app.add_exception_handler(EmulatorError, _emulator_error)
@@ -132,8 +135,11 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
     for module in (guest, admin, oauth, stream, control):
         app.include_router(module.router)
     app.add_middleware(CorrelationAndFaults, store=store)  # type: ignore[arg-type]
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
-                       expose_headers=[CORRELATION_HEADER, "Retry-After"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=[CORRELATION_HEADER, "Retry-After"],
+    )
     return app
-
-

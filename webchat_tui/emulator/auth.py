@@ -1,4 +1,5 @@
-"""Guest JWTs (HS256, per-process key) scoped to (conversation, member), OAuth client-credentials tokens, and the
+"""Guest JWTs (HS256, per-process key) scoped to (conversation, member), OAuth client-credentials
+tokens, and the
 signed-data token (`memberAuthToken`) for authenticated-guest deployments.
 """
 
@@ -16,7 +17,12 @@ ISSUER = "urn:purecloud:webchat"
 GUEST_JWT_LIFETIME = 78_761  # seconds; the one real sample (protocol.md §10.3)
 OAUTH_TOKEN_LIFETIME = 86_399
 ALL_PERMISSIONS = frozenset(
-    {"webchat:deployment:read", "webchat:deployment:create", "webchat:deployment:update", "webchat:deployment:delete"}
+    {
+        "webchat:deployment:read",
+        "webchat:deployment:create",
+        "webchat:deployment:update",
+        "webchat:deployment:delete",
+    }
 )
 
 
@@ -130,7 +136,8 @@ SIGNED_DATA_ISSUER = "urn:emulator:signeddata"
 
 
 def sign_member_auth_token(secret: str, *, org: str, deployment_id: str, subject: str) -> str:
-    """A `memberAuthToken` (what `POST /api/v2/signeddata` would mint) valid for the emulator's auth deployment."""
+    """A `memberAuthToken` (what `POST /api/v2/signeddata` would mint) valid for the emulator's auth
+    deployment."""
     payload = {"iss": SIGNED_DATA_ISSUER, "org": org, "did": deployment_id, "sub": subject, "iat": 0}
     return jwt.encode(payload, secret, algorithm="HS256")
 

@@ -88,7 +88,9 @@ def make_seed(seed: int | None) -> SeedInfo:
     client_id, client_secret = seeded_uuid(rng), f"emulator-secret-{rng.getrandbits(64):016x}"
     ro_id, ro_secret = seeded_uuid(rng), f"emulator-readonly-{rng.getrandbits(64):016x}"
     signing_secret = f"{rng.getrandbits(256):064x}"
-    token = sign_member_auth_token(signing_secret, org=org, deployment_id=auth_dep, subject="emulator-demo-user")
+    token = sign_member_auth_token(
+        signing_secret, org=org, deployment_id=auth_dep, subject="emulator-demo-user"
+    )
     return SeedInfo(
         organization_id=org,
         deployment_id=dep,

@@ -1,7 +1,8 @@
 """The vendor error catalogue (from the swagger's `x-inin-error-codes`) and `EmulatorError` -> ErrorBody.
 
 Every error the emulator returns is built here, so every body has the vendor shape: `message, code, status,
-messageWithParams, messageParams, contextId, details, errors` and the `inin-correlation-id` header equals `contextId`.
+messageWithParams, messageParams, contextId, details, errors` and the `inin-correlation-id` header
+equals `contextId`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 from webchat_tui.emulator import spec
 
-# Admin codes come from the 2018 platform swagger (protocol.md §5.4); the admin fragment carries no code lists.
+# Admin codes come from the 2018 platform swagger (protocol.md §5.4); the admin fragment carries no code
+# lists.
 _ADMIN_CODES: dict[str, tuple[int, str]] = {
     "resource.not.found": (404, "The resource could not be found."),
     "maximum.deployments.exceeded": (409, "No more than 10 deployments allowed"),

@@ -37,8 +37,13 @@ class HttpRule:
         known = catalogue().get(code)
         if known is not None and known[0] == self.status:
             return EmulatorError(code, *args, headers=headers)
-        return EmulatorError(code, *args, status=self.status, headers=headers,
-                             message=known[1] if known else f"Injected fault {self.status}")
+        return EmulatorError(
+            code,
+            *args,
+            status=self.status,
+            headers=headers,
+            message=known[1] if known else f"Injected fault {self.status}",
+        )
 
 
 @dataclass
@@ -133,26 +138,44 @@ def _build(cls: Any, data: Any, what: str) -> Any:
     unknown = set(data) - names
     if unknown:
         raise EmulatorError("bad.request", message=f"Unknown {what} keys: {sorted(unknown)}")
-    clean = {k: v for k, v in data.items() if v is not None or k in ("times", "dropTimes", "status", "code",
-                                                                       "retryAfter")}
+    clean = {
+        k: v
+        for k, v in data.items()
+        if v is not None or k in ("times", "dropTimes", "status", "code", "retryAfter")
+    }
     for key, value in clean.items():
         if value is None:
             continue
         expected = cls.__dataclass_fields__[key].type
-        ok = (isinstance(value, bool) if "bool" in expected else
-              isinstance(value, (int, float)) and not isinstance(value, bool) if "float" in expected else
-              isinstance(value, int) and not isinstance(value, bool) if "int" in expected else
-              isinstance(value, str))
+        ok = (
+            isinstance(value, bool)
+            if "bool" in expected
+            else isinstance(value, (int, float)) and not isinstance(value, bool)
+            if "float" in expected
+            else isinstance(value, int) and not isinstance(value, bool)
+            if "int" in expected
+            else isinstance(value, str)
+        )
         if not ok:
             raise EmulatorError("bad.request", message=f"{what}.{key}: wrong type {type(value).__name__}")
     return cls(**clean)
 
 
 def _default_code(status: int) -> str:
-    return {400: "bad.request", 401: "bad.credentials", 403: "not.authorized", 404: "not.found",
-            408: "client.timeout", 409: "request.conflict", 413: "request.entity.too.large",
-            415: "unsupported.media.type", 429: "too.many.requests.retry.after", 500: "internal.server.error",
-            503: "service.unavailable", 504: "request.timeout"}.get(status, "internal.server.error")
+    return {
+        400: "bad.request",
+        401: "bad.credentials",
+        403: "not.authorized",
+        404: "not.found",
+        408: "client.timeout",
+        409: "request.conflict",
+        413: "request.entity.too.large",
+        415: "unsupported.media.type",
+        429: "too.many.requests.retry.after",
+        500: "internal.server.error",
+        503: "service.unavailable",
+        504: "request.timeout",
+    }.get(status, "internal.server.error")
 
 
 @cache

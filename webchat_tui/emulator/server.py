@@ -1,4 +1,5 @@
-"""Runners: `EmbeddedEmulator` (uvicorn in a daemon thread on an ephemeral port) and `run_standalone` (foreground,
+"""Runners: `EmbeddedEmulator` (uvicorn in a daemon thread on an ephemeral port) and `run_standalone`
+(foreground,
 Ctrl+C stops it). uvicorn and FastAPI are imported only when a server actually starts.
 """
 
@@ -34,8 +35,15 @@ def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
     import uvicorn
 
     uv_config = uvicorn.Config(
-        app, log_level="warning", access_log=config.access_log, ws_per_message_deflate=False, lifespan="off",
-        timeout_graceful_shutdown=2, ws_ping_interval=None, ws="websockets-sansio", http="h11",
+        app,
+        log_level="warning",
+        access_log=config.access_log,
+        ws_per_message_deflate=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        ws_ping_interval=None,
+        ws="websockets-sansio",
+        http="h11",
     )
     return uvicorn.Server(uv_config)
 
@@ -131,7 +139,9 @@ class EmbeddedEmulator:
         self.wait_ready()
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     async def __aenter__(self) -> EmbeddedEmulator:
@@ -139,16 +149,23 @@ class EmbeddedEmulator:
         await asyncio.to_thread(self.wait_ready)
         return self
 
-    async def __aexit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await asyncio.to_thread(self.stop)
 
 
-def run_standalone(host: str = "127.0.0.1", port: int = 8765, heartbeat_interval: float = 30.0,
-                   time_scale: float = 1.0, seed: int | None = None) -> None:
+def run_standalone(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    heartbeat_interval: float = 30.0,
+    time_scale: float = 1.0,
+    seed: int | None = None,
+) -> None:
     """Serve in the foreground; print one JSON line with the seed once listening; Ctrl+C stops cleanly."""
-    config = EmulatorConfig(host=host, port=port, heartbeat_interval=heartbeat_interval, time_scale=time_scale,
-                            seed=seed)
+    config = EmulatorConfig(
+        host=host, port=port, heartbeat_interval=heartbeat_interval, time_scale=time_scale, seed=seed
+    )
     seed_info = make_seed(seed)
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]

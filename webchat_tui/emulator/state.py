@@ -1,6 +1,7 @@
 """Domain objects and the store: conversations, members, messages, media requests, deployments, settings.
 
-Plain Python, no HTTP. Every rule (who may do what in which state) lives here so the guest routes, the simulated
+Plain Python, no HTTP. Every rule (who may do what in which state) lives here so the guest routes, the
+simulated
 agents and the control API share one code path. Mutated only on the server's event loop.
 """
 
@@ -60,8 +61,13 @@ class Member:
     def wire(self) -> dict[str, Any]:
         """WebChatMemberInfo with absent fields omitted (never null)."""
         out: dict[str, Any] = {"id": self.id, "displayName": self.display_name}
-        for key, value in (("firstName", self.first_name), ("lastName", self.last_name), ("email", self.email),
-                           ("phoneNumber", self.phone_number), ("avatarImageUrl", self.avatar_image_url)):
+        for key, value in (
+            ("firstName", self.first_name),
+            ("lastName", self.last_name),
+            ("email", self.email),
+            ("phoneNumber", self.phone_number),
+            ("avatarImageUrl", self.avatar_image_url),
+        ):
             if value is not None:
                 out[key] = value
         out["role"] = self.role
@@ -101,11 +107,17 @@ class MediaRequest:
 
     def wire(self, base: str, conversation_id: str) -> dict[str, Any]:
         """WebChatGuestMediaRequest."""
-        out: dict[str, Any] = {"id": self.id, "types": list(self.types), "state": self.state,
-                               "securityKey": self.security_key}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "types": list(self.types),
+            "state": self.state,
+            "securityKey": self.security_key,
+        }
         if self.communication_id is not None:
             out["communicationId"] = self.communication_id
-        out["selfUri"] = f"{base}/api/v2/webchat/guest/conversations/{conversation_id}/mediarequests/{self.id}"
+        out["selfUri"] = (
+            f"{base}/api/v2/webchat/guest/conversations/{conversation_id}/mediarequests/{self.id}"
+        )
         return out
 
 
@@ -170,29 +182,48 @@ class Conversation:
     def summary(self) -> dict[str, Any]:
         """The control API's view of this conversation."""
         return {
-            "id": self.id, "state": self.state, "deploymentId": self.deployment_id, "queue": self.queue,
-            "members": [{"id": m.id, "displayName": m.display_name, "role": m.role, "state": m.state}
-                        for m in self.members.values()],
+            "id": self.id,
+            "state": self.state,
+            "deploymentId": self.deployment_id,
+            "queue": self.queue,
+            "members": [
+                {"id": m.id, "displayName": m.display_name, "role": m.role, "state": m.state}
+                for m in self.members.values()
+            ],
         }
 
 
 def seeded_deployments(seed: SeedInfo) -> dict[str, dict[str, Any]]:
     """The three seeded deployments (stored without selfUri)."""
     return {
-        seed.deployment_id: {"id": seed.deployment_id, "name": "Emulator web chat",
-                             "description": "Open deployment for guests", "authenticationRequired": False,
-                             "disabled": False, "webChatConfig": {"webChatSkin": "modern-caret-skin"},
-                             "allowedDomains": []},
-        seed.disabled_deployment_id: {"id": seed.disabled_deployment_id, "name": "Retired web chat",
-                                      "description": "A disabled deployment", "authenticationRequired": False,
-                                      "disabled": True, "webChatConfig": {"webChatSkin": "basic"},
-                                      "allowedDomains": []},
-        seed.auth_deployment_id: {"id": seed.auth_deployment_id, "name": "Authenticated web chat",
-                                  "description": "Guests must present a memberAuthToken",
-                                  "authenticationRequired": True,
-                                  "authenticationUrl": "https://auth.example.invalid/webchat/token",
-                                  "disabled": False, "webChatConfig": {"webChatSkin": "modern-caret-skin"},
-                                  "allowedDomains": []},
+        seed.deployment_id: {
+            "id": seed.deployment_id,
+            "name": "Emulator web chat",
+            "description": "Open deployment for guests",
+            "authenticationRequired": False,
+            "disabled": False,
+            "webChatConfig": {"webChatSkin": "modern-caret-skin"},
+            "allowedDomains": [],
+        },
+        seed.disabled_deployment_id: {
+            "id": seed.disabled_deployment_id,
+            "name": "Retired web chat",
+            "description": "A disabled deployment",
+            "authenticationRequired": False,
+            "disabled": True,
+            "webChatConfig": {"webChatSkin": "basic"},
+            "allowedDomains": [],
+        },
+        seed.auth_deployment_id: {
+            "id": seed.auth_deployment_id,
+            "name": "Authenticated web chat",
+            "description": "Guests must present a memberAuthToken",
+            "authenticationRequired": True,
+            "authenticationUrl": "https://auth.example.invalid/webchat/token",
+            "disabled": False,
+            "webChatConfig": {"webChatSkin": "modern-caret-skin"},
+            "allowedDomains": [],
+        },
     }
 
 
@@ -204,11 +235,16 @@ class Store:
         self.seed = seed
         self.ids = wire.Ids(config.seed)
         self.guest_tokens = GuestTokens()
-        self.oauth = OAuthTokens([
-            OAuthClient(seed.client_id, seed.client_secret, ALL_PERMISSIONS),
-            OAuthClient(seed.readonly_client_id, seed.readonly_client_secret,
-                        frozenset({"webchat:deployment:read"})),
-        ])
+        self.oauth = OAuthTokens(
+            [
+                OAuthClient(seed.client_id, seed.client_secret, ALL_PERMISSIONS),
+                OAuthClient(
+                    seed.readonly_client_id,
+                    seed.readonly_client_secret,
+                    frozenset({"webchat:deployment:read"}),
+                ),
+            ]
+        )
         self.faults = FaultPlan(config.seed)
         self.director: Director | None = None
         self.conversations: dict[str, Conversation] = {}
@@ -220,7 +256,8 @@ class Store:
         self.deployments = seeded_deployments(self.seed)
         self.settings = {"requireDeployment": True}
 
-    # ----------------------------------------------------------------------------------------------- lifecycle
+    # -----------------------------------------------------------------------------------------------
+    # lifecycle
     def reset(self) -> None:
         """Forget conversations, faults and records; re-seed deployments and settings."""
         for conv in self.conversations.values():
@@ -237,7 +274,8 @@ class Store:
         task.add_done_callback(conv.tasks.discard)
         return task
 
-    # -------------------------------------------------------------------------------------------- conversations
+    # --------------------------------------------------------------------------------------------
+    # conversations
     def get_conversation(self, conversation_id: str) -> Conversation:
         """The conversation or 404 `not.found`."""
         conv = self.conversations.get(conversation_id)
@@ -245,19 +283,32 @@ class Store:
             raise EmulatorError("not.found", message="The requested conversation was not found.")
         return conv
 
-    def create_conversation(self, *, organization_id: str, deployment_id: str, queue: str,
-                            member_info: dict[str, Any], member_auth_token: str | None,
-                            origin: str | None) -> Conversation:
+    def create_conversation(
+        self,
+        *,
+        organization_id: str,
+        deployment_id: str,
+        queue: str,
+        member_info: dict[str, Any],
+        member_auth_token: str | None,
+        origin: str | None,
+    ) -> Conversation:
         """Validate deployment/auth/origin/queue and create a chat awaiting its socket."""
         if organization_id != self.seed.organization_id:
-            raise EmulatorError("chat.error.bad.request", message="Unknown organizationId.",
-                                params={"organizationId": organization_id})
+            raise EmulatorError(
+                "chat.error.bad.request",
+                message="Unknown organizationId.",
+                params={"organizationId": organization_id},
+            )
         deployment = self.deployments.get(deployment_id)
         authenticated: bool | None = None
         if deployment is None:
             if self.settings is not None and self.settings.get("requireDeployment"):
-                raise EmulatorError("not.found", message="The requested deployment was not found.",
-                                    params={"deploymentId": deployment_id})
+                raise EmulatorError(
+                    "not.found",
+                    message="The requested deployment was not found.",
+                    params={"deploymentId": deployment_id},
+                )
         else:
             if deployment.get("disabled"):
                 raise EmulatorError("chat.deployment.disabled")
@@ -266,35 +317,59 @@ class Store:
 
                 if not member_auth_token:
                     raise EmulatorError("chat.deployment.require.auth")
-                if verify_member_auth_token(self.seed.signing_secret, member_auth_token,
-                                            org=self.seed.organization_id) is None:
+                if (
+                    verify_member_auth_token(
+                        self.seed.signing_secret, member_auth_token, org=self.seed.organization_id
+                    )
+                    is None
+                ):
                     raise EmulatorError("chat.deployment.bad.auth")
                 authenticated = True
             allowed = deployment.get("allowedDomains") or []
             if origin and allowed and not _origin_allowed(origin, allowed):
-                raise EmulatorError("origin.not.allowed", status=403,
-                                    message="Chat creation is not allowed from this origin.",
-                                    params={"origin": origin})
+                raise EmulatorError(
+                    "origin.not.allowed",
+                    status=403,
+                    message="Chat creation is not allowed from this origin.",
+                    params={"origin": origin},
+                )
         if queue not in QUEUES:
             raise EmulatorError("chat.error.invalid.queue", params={"targetAddress": queue})
         now = wire.now_iso()
         guest = Member(
-            id=self.ids.new(), role="CUSTOMER", display_name=member_info["displayName"], state=CONNECTED,
-            join_date=now, first_name=member_info.get("firstName"), last_name=member_info.get("lastName"),
-            email=member_info.get("email"), phone_number=member_info.get("phoneNumber"),
-            avatar_image_url=member_info.get("avatarImageUrl"), custom_fields=member_info.get("customFields"),
+            id=self.ids.new(),
+            role="CUSTOMER",
+            display_name=member_info["displayName"],
+            state=CONNECTED,
+            join_date=now,
+            first_name=member_info.get("firstName"),
+            last_name=member_info.get("lastName"),
+            email=member_info.get("email"),
+            phone_number=member_info.get("phoneNumber"),
+            avatar_image_url=member_info.get("avatarImageUrl"),
+            custom_fields=member_info.get("customFields"),
             authenticated_guest=bool(authenticated),
         )
-        conv = Conversation(id=self.ids.new(), organization_id=organization_id, deployment_id=deployment_id,
-                            queue=queue, guest_id=guest.id, created=now)
+        conv = Conversation(
+            id=self.ids.new(),
+            organization_id=organization_id,
+            deployment_id=deployment_id,
+            queue=queue,
+            guest_id=guest.id,
+            created=now,
+        )
         conv.members[guest.id] = guest
         self.conversations[conv.id] = conv
         return conv
 
     def issue_jwt(self, conv: Conversation) -> str:
         """The guest JWT of `conv`."""
-        return self.guest_tokens.issue(conversation_id=conv.id, member_id=conv.guest_id,
-                                       deployment_id=conv.deployment_id, organization_id=conv.organization_id)
+        return self.guest_tokens.issue(
+            conversation_id=conv.id,
+            member_id=conv.guest_id,
+            deployment_id=conv.deployment_id,
+            organization_id=conv.organization_id,
+        )
 
     def authorize(self, authorization: str | None, conversation_id: str) -> Conversation:
         """Verify a guest JWT for `conversation_id` (a JWT for another conversation gets 403)."""
@@ -306,7 +381,8 @@ class Store:
             raise EmulatorError("not.authorized")
         return self.get_conversation(conversation_id)
 
-    # -------------------------------------------------------------------------------------------- socket attach
+    # --------------------------------------------------------------------------------------------
+    # socket attach
     def attach(self, conv: Conversation, sub: Subscriber) -> None:
         """A socket attached; the first one starts routing (protocol.md §6.1)."""
         conv.subscribers.append(sub)
@@ -314,8 +390,9 @@ class Store:
             return
         conv.state = QUEUED
         self.member_change(conv, conv.guest, CONNECTED)
-        acd = Member(id=self.ids.new(), role="ACD", display_name=conv.queue, state=CONNECTED,
-                     join_date=wire.now_iso())
+        acd = Member(
+            id=self.ids.new(), role="ACD", display_name=conv.queue, state=CONNECTED, join_date=wire.now_iso()
+        )
         conv.members[acd.id] = acd
         conv.acd_id = acd.id
         self.member_change(conv, acd, CONNECTED)
@@ -334,23 +411,60 @@ class Store:
         now = wire.now_iso()
         if state == DISCONNECTED and member.leave_date is None:
             member.leave_date = now
-        conv.record.append({"kind": "member-change", "memberId": member.id, "role": member.role, "state": state,
-                            "timestamp": now})
-        conv.publish(wire.envelope(conv.topic_members, "member-change",
-                                   {"conversation": {"id": conv.id}, "member": {"id": member.id, "state": state},
-                                    "timestamp": now}, self.ids.token()))
+        conv.record.append(
+            {
+                "kind": "member-change",
+                "memberId": member.id,
+                "role": member.role,
+                "state": state,
+                "timestamp": now,
+            }
+        )
+        conv.publish(
+            wire.envelope(
+                conv.topic_members,
+                "member-change",
+                {
+                    "conversation": {"id": conv.id},
+                    "member": {"id": member.id, "state": state},
+                    "timestamp": now,
+                },
+                self.ids.token(),
+            )
+        )
 
-    def add_message(self, conv: Conversation, sender: Member, body: str, body_type: str = "standard") -> Message:
+    def add_message(
+        self, conv: Conversation, sender: Member, body: str, body_type: str = "standard"
+    ) -> Message:
         """Store, record and publish one message (hot path: no pydantic, one json.dumps)."""
         ids = self.ids
         msg = Message(ids.new(), sender.id, sender.role, body, body_type, wire.now_iso())
         conv.message_index[msg.id] = len(conv.messages)
         conv.messages.append(msg)
-        conv.record.append({"kind": "message", "id": msg.id, "senderId": sender.id, "body": body,
-                            "bodyType": body_type, "timestamp": msg.timestamp})
+        conv.record.append(
+            {
+                "kind": "message",
+                "id": msg.id,
+                "senderId": sender.id,
+                "body": body,
+                "bodyType": body_type,
+                "timestamp": msg.timestamp,
+            }
+        )
         if conv.subscribers:
-            conv.publish(wire.message_frame(conv.topic_messages, msg.id, conv.id, sender.id, body, body_type,
-                                            msg.timestamp, ids.token()), True)
+            conv.publish(
+                wire.message_frame(
+                    conv.topic_messages,
+                    msg.id,
+                    conv.id,
+                    sender.id,
+                    body,
+                    body_type,
+                    msg.timestamp,
+                    ids.token(),
+                ),
+                True,
+            )
         return msg
 
     def typing(self, conv: Conversation, sender: Member) -> dict[str, Any]:
@@ -358,11 +472,17 @@ class Store:
         now = wire.now_iso()
         event_id = self.ids.new()
         conv.record.append({"kind": "typing", "senderId": sender.id, "timestamp": now})
-        body = {"id": event_id, "conversation": {"id": conv.id}, "sender": {"id": sender.id}, "timestamp": now}
+        body = {
+            "id": event_id,
+            "conversation": {"id": conv.id},
+            "sender": {"id": sender.id},
+            "timestamp": now,
+        }
         conv.publish(wire.envelope(conv.topic_messages, "typing-indicator", body, self.ids.token()))
         return body
 
-    # ----------------------------------------------------------------------------------------------- guest ops
+    # -----------------------------------------------------------------------------------------------
+    # guest ops
     def _guest_can_act(self, conv: Conversation, member_id: str) -> Member:
         if member_id != conv.guest_id:
             if member_id in conv.members:
@@ -371,7 +491,9 @@ class Store:
         if conv.state == PENDING_SOCKET:
             raise not_active()
         if conv.state == ENDED:
-            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+            raise EmulatorError(
+                "chat.error.conversation.state", params={"message": "The conversation has ended"}
+            )
         guest = conv.guest
         if guest.state != CONNECTED:
             raise EmulatorError("chat.error.member.state")
@@ -399,7 +521,9 @@ class Store:
         if conv.guest.state == DISCONNECTED:
             raise EmulatorError("chat.error.member.state")
         if conv.state == ENDED:
-            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+            raise EmulatorError(
+                "chat.error.conversation.state", params={"message": "The conversation has ended"}
+            )
         self.add_message(conv, conv.guest, "", "member-leave")
         self.member_change(conv, conv.guest, DISCONNECTED)
         self._end(conv)
@@ -412,7 +536,8 @@ class Store:
         conv.agent_id = None
         conv.cancel_tasks()
 
-    # ----------------------------------------------------------------------------------------------- agent side
+    # -----------------------------------------------------------------------------------------------
+    # agent side
     def require_agent(self, conv: Conversation) -> Member:
         """The connected agent, or a control-API 400."""
         agent = conv.agent
@@ -422,8 +547,9 @@ class Store:
 
     def offer_agent(self, conv: Conversation, name: str) -> Member:
         """A new agent member, ALERTING."""
-        agent = Member(id=self.ids.new(), role="AGENT", display_name=name, state=ALERTING,
-                       join_date=wire.now_iso())
+        agent = Member(
+            id=self.ids.new(), role="AGENT", display_name=name, state=ALERTING, join_date=wire.now_iso()
+        )
         conv.members[agent.id] = agent
         conv.agent_id = agent.id
         conv.served_agents.append(name)
@@ -460,24 +586,35 @@ class Store:
     def agent_end(self, conv: Conversation) -> None:
         """The agent ends the chat: `member-leave`, agent DISCONNECTED, guest DISCONNECTED."""
         if conv.state == ENDED:
-            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+            raise EmulatorError(
+                "chat.error.conversation.state", params={"message": "The conversation has ended"}
+            )
         agent = conv.members.get(conv.agent_id) if conv.agent_id else None
         if agent is not None and agent.state == CONNECTED:
             self.add_message(conv, agent, "", "member-leave")
             self.member_change(conv, agent, DISCONNECTED)
         self._end(conv)
 
-    # ----------------------------------------------------------------------------------------------- media requests
+    # -----------------------------------------------------------------------------------------------
+    # media requests
     def create_media_request(self, conv: Conversation, types: Iterable[str]) -> MediaRequest:
         """Agent side: a PENDING request announced by a `media-request` message whose body is its id."""
         agent = self.require_agent(conv)
         type_list = [t.upper() for t in types]
         if not type_list or any(t not in MEDIA_TYPES for t in type_list):
-            raise EmulatorError("bad.request", message=f"types must be a non-empty subset of {list(MEDIA_TYPES)}")
-        mr = MediaRequest(id=self.ids.new(), types=type_list, state="PENDING",
-                          security_key=f"{int(self.ids.token(32), 16) % 1_000_000:06d}")
+            raise EmulatorError(
+                "bad.request", message=f"types must be a non-empty subset of {list(MEDIA_TYPES)}"
+            )
+        mr = MediaRequest(
+            id=self.ids.new(),
+            types=type_list,
+            state="PENDING",
+            security_key=f"{int(self.ids.token(32), 16) % 1_000_000:06d}",
+        )
         conv.media_requests[mr.id] = mr
-        conv.record.append({"kind": "media-request", "id": mr.id, "types": list(type_list), "state": mr.state})
+        conv.record.append(
+            {"kind": "media-request", "id": mr.id, "types": list(type_list), "state": mr.state}
+        )
         self.add_message(conv, agent, mr.id, "media-request")
         if self.director is not None:
             self.director.arm_media_timeout(conv, mr)
@@ -499,8 +636,16 @@ class Store:
         if mr.timeout_task is not None and mr.timeout_task is not asyncio.current_task():
             mr.timeout_task.cancel()
         mr.timeout_task = None
-        conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state, "fromState": from_state,
-                            "ok": True, "by": "agent"})
+        conv.record.append(
+            {
+                "kind": "media-request-patch",
+                "id": mr.id,
+                "state": state,
+                "fromState": from_state,
+                "ok": True,
+                "by": "agent",
+            }
+        )
         sender = conv.members.get(conv.agent_id) if conv.agent_id else None
         if sender is None:
             sender = next((m for m in reversed(conv.members.values()) if m.role == "AGENT"), conv.guest)
@@ -510,15 +655,34 @@ class Store:
         """Guest PATCH: PENDING -> ACCEPTED|DECLINED|ERRORED, ACCEPTED -> ERRORED; anything else 400."""
         mr = self.get_media_request(conv, mr_id)
         if conv.state == ENDED:
-            conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state,
-                                "fromState": mr.state, "ok": False})
-            raise EmulatorError("chat.error.conversation.state", params={"message": "The conversation has ended"})
+            conv.record.append(
+                {
+                    "kind": "media-request-patch",
+                    "id": mr.id,
+                    "state": state,
+                    "fromState": mr.state,
+                    "ok": False,
+                }
+            )
+            raise EmulatorError(
+                "chat.error.conversation.state", params={"message": "The conversation has ended"}
+            )
         allowed = GUEST_TRANSITIONS.get(mr.state, frozenset())
         if state not in allowed:
-            conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state,
-                                "fromState": mr.state, "ok": False})
-            raise EmulatorError("bad.request", message=f"Cannot change a {mr.state} media request to {state}.",
-                                params={"fromState": mr.state, "toState": state})
+            conv.record.append(
+                {
+                    "kind": "media-request-patch",
+                    "id": mr.id,
+                    "state": state,
+                    "fromState": mr.state,
+                    "ok": False,
+                }
+            )
+            raise EmulatorError(
+                "bad.request",
+                message=f"Cannot change a {mr.state} media request to {state}.",
+                params={"fromState": mr.state, "toState": state},
+            )
         from_state = mr.state
         mr.state = state
         if mr.timeout_task is not None:
@@ -526,8 +690,9 @@ class Store:
             mr.timeout_task = None
         if state == "ACCEPTED":
             mr.communication_id = self.ids.new()
-        conv.record.append({"kind": "media-request-patch", "id": mr.id, "state": state, "fromState": from_state,
-                            "ok": True})
+        conv.record.append(
+            {"kind": "media-request-patch", "id": mr.id, "state": state, "fromState": from_state, "ok": True}
+        )
         if self.director is not None:
             self.director.on_media_patch(conv, mr)
         return mr
@@ -539,6 +704,8 @@ def _origin_allowed(origin: str, allowed: list[str]) -> bool:
     host = urlsplit(origin).hostname or origin
     for entry in allowed:
         entry_host = urlsplit(entry).hostname if "://" in entry else entry
-        if entry_host and (host == entry_host or (entry_host.startswith("*.") and host.endswith(entry_host[1:]))):
+        if entry_host and (
+            host == entry_host or (entry_host.startswith("*.") and host.endswith(entry_host[1:]))
+        ):
             return True
     return False

@@ -1,6 +1,7 @@
 """Wire helpers: timestamps, ids, and the prebuilt JSON of websocket frames.
 
-Frames are built as plain dicts and serialised with `json.dumps` (no pydantic), because a burst of thousands of
+Frames are built as plain dicts and serialised with `json.dumps` (no pydantic), because a burst of
+thousands of
 messages goes through `message_frame` one by one.
 """
 
@@ -45,18 +46,41 @@ def dumps(data: Any) -> str:
 
 
 def envelope(topic: str, kind: str, body: dict[str, Any], correlation_id: str) -> str:
-    """One event frame exactly as protocol.md §6.2 (`version` "2", `metadata.CorrelationId`, `metadata.type`)."""
-    return _dumps({"topicName": topic, "version": "2", "eventBody": body,
-                   "metadata": {"CorrelationId": correlation_id, "type": kind}})
+    """One event frame exactly as protocol.md §6.2 (`version` "2", `metadata.CorrelationId`,
+    `metadata.type`)."""
+    return _dumps(
+        {
+            "topicName": topic,
+            "version": "2",
+            "eventBody": body,
+            "metadata": {"CorrelationId": correlation_id, "type": kind},
+        }
+    )
 
 
-def message_frame(topic: str, msg_id: str, conversation_id: str, sender_id: str, body: str, body_type: str,
-                  timestamp: str, correlation_id: str) -> str:
+def message_frame(
+    topic: str,
+    msg_id: str,
+    conversation_id: str,
+    sender_id: str,
+    body: str,
+    body_type: str,
+    timestamp: str,
+    correlation_id: str,
+) -> str:
     """A `message` frame (the hot path of a burst)."""
-    return _dumps({
-        "topicName": topic,
-        "version": "2",
-        "eventBody": {"id": msg_id, "conversation": {"id": conversation_id}, "sender": {"id": sender_id},
-                      "body": body, "bodyType": body_type, "timestamp": timestamp},
-        "metadata": {"CorrelationId": correlation_id, "type": "message"},
-    })
+    return _dumps(
+        {
+            "topicName": topic,
+            "version": "2",
+            "eventBody": {
+                "id": msg_id,
+                "conversation": {"id": conversation_id},
+                "sender": {"id": sender_id},
+                "body": body,
+                "bodyType": body_type,
+                "timestamp": timestamp,
+            },
+            "metadata": {"CorrelationId": correlation_id, "type": "message"},
+        }
+    )

@@ -42,8 +42,11 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> Any:
 
 def json_response(data: Any, status: int = 200) -> Response:
     """A compact JSON response (bodies are built as dicts with absent fields omitted)."""
-    return Response(json.dumps(data, separators=(",", ":"), ensure_ascii=False), status_code=status,
-                    media_type="application/json")
+    return Response(
+        json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+        status_code=status,
+        media_type="application/json",
+    )
 
 
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -56,8 +59,13 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise EmulatorError("invalid.query.param.value", raw, name, f"integers {low}..{high}",
-                            params={"value": raw, "parameter": name})
+        raise EmulatorError(
+            "invalid.query.param.value",
+            raw,
+            name,
+            f"integers {low}..{high}",
+            params={"value": raw, "parameter": name},
+        )
     return value
 
 
@@ -68,5 +76,6 @@ def bool_param(request: Request, name: str, default: bool) -> bool:
         return default
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
-    raise EmulatorError("invalid.query.param.value", raw, name, "true, false",
-                        params={"value": raw, "parameter": name})
+    raise EmulatorError(
+        "invalid.query.param.value", raw, name, "true, false", params={"value": raw, "parameter": name}
+    )

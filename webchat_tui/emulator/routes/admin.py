@@ -78,8 +78,13 @@ async def list_deployments(request: Request) -> Response:
     """All deployments (no paging)."""
     _require(request, "webchat:deployment:read")
     deps = list(store_of(request).deployments.values())
-    return json_response({"total": len(deps), "entities": [_deployment_wire(request, d) for d in deps],
-                          "selfUri": f"{base_url(request)}{DEPLOYMENTS}"})
+    return json_response(
+        {
+            "total": len(deps),
+            "entities": [_deployment_wire(request, d) for d in deps],
+            "selfUri": f"{base_url(request)}{DEPLOYMENTS}",
+        }
+    )
 
 
 @router.post(DEPLOYMENTS, operation_id="postWebchatDeployments")

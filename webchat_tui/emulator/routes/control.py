@@ -17,9 +17,14 @@ from webchat_tui.emulator.routes._common import base_url, json_body, json_respon
 from webchat_tui.emulator.state import ENDED, QUEUED, Conversation
 
 router = APIRouter(prefix="/emulator/v1")
-_CONFIG_KEYS = {"timeScale": "time_scale", "heartbeatInterval": "heartbeat_interval", "autoAgent": "auto_agent",
-                "idleTimeout": "idle_timeout", "mediaRequestTimeout": "media_request_timeout",
-                "requireBearer": "require_bearer"}
+_CONFIG_KEYS = {
+    "timeScale": "time_scale",
+    "heartbeatInterval": "heartbeat_interval",
+    "autoAgent": "auto_agent",
+    "idleTimeout": "idle_timeout",
+    "mediaRequestTimeout": "media_request_timeout",
+    "requireBearer": "require_bearer",
+}
 BURST_YIELD_EVERY = 256
 
 
@@ -191,9 +196,11 @@ async def agent_connect(request: Request, conversation_id: str) -> Response:
     """Route a queued chat to an agent now (ALERTING -> CONNECTED, member-join, no greeting)."""
     conv = _conv(request, conversation_id)
     if conv.state != QUEUED or conv.agent_id is not None:
-        raise EmulatorError("bad.request",
-                            message=f"Conversation is {conv.state}; only a queued chat without an agent can be "
-                                    "connected (attach the socket first).")
+        raise EmulatorError(
+            "bad.request",
+            message=f"Conversation is {conv.state}; only a queued chat without an agent can be "
+            "connected (attach the socket first).",
+        )
     data = await json_body(request, allow_empty=True)
     name = data.get("agentName") if isinstance(data, dict) else None
     _director(request).connect_now(conv, name if isinstance(name, str) else None)

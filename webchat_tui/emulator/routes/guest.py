@@ -1,4 +1,5 @@
-"""The 11 guest operations (`/api/v2/webchat/guest/...`): create is open, the rest need the conversation's JWT."""
+"""The 11 guest operations (`/api/v2/webchat/guest/...`): create is open, the rest need the
+conversation's JWT."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ GUEST_BODY_TYPES = ("standard", "notice")
 
 
 def message_wire(base: str, conv: Conversation, msg: Message) -> dict[str, Any]:
-    """WebChatMessage (sender carries id and role; conversation.selfUri points at the generic API like the real)."""
+    """WebChatMessage (sender carries id and role; conversation.selfUri points at the generic API like
+    the real)."""
     return {
         "id": msg.id,
         "conversation": {"id": conv.id, "selfUri": f"{base}/api/v2/conversations/{conv.id}"},
@@ -101,14 +103,20 @@ async def create_conversation(request: Request) -> Response:
         raise EmulatorError("chat.error.bad.request", message="organizationId is required.")
     deployment_id = data.get("deploymentId")
     if not isinstance(deployment_id, str) or not _is_uuid(deployment_id):
-        raise EmulatorError("chat.error.pattern.createconversationrequest.deploymentid",
-                            message="deploymentId must be a UUID.")
+        raise EmulatorError(
+            "chat.error.pattern.createconversationrequest.deploymentid",
+            message="deploymentId must be a UUID.",
+        )
     target = data.get("routingTarget")
     if target is None:
         raise EmulatorError("chat.error.notnull.createconversationrequest.routingtarget")
-    if (not isinstance(target, dict) or not isinstance(target.get("targetType"), str)
-            or target["targetType"].upper() != "QUEUE" or not isinstance(target.get("targetAddress"), str)
-            or not target["targetAddress"]):
+    if (
+        not isinstance(target, dict)
+        or not isinstance(target.get("targetType"), str)
+        or target["targetType"].upper() != "QUEUE"
+        or not isinstance(target.get("targetAddress"), str)
+        or not target["targetAddress"]
+    ):
         raise EmulatorError("chat.error.createconversationrequest.routingtarget")
     member_info = data.get("memberInfo")
     if not isinstance(member_info, dict):
@@ -116,8 +124,9 @@ async def create_conversation(request: Request) -> Response:
     _str(member_info, "displayName", "chat.error.notnull.createconversationrequest.memberinfo.displayname")
     _optional_strs(member_info, ("firstName", "lastName", "email", "phoneNumber", "avatarImageUrl"))
     custom = member_info.get("customFields")
-    if custom is not None and (not isinstance(custom, dict)
-                               or not all(isinstance(v, str) for v in custom.values())):
+    if custom is not None and (
+        not isinstance(custom, dict) or not all(isinstance(v, str) for v in custom.values())
+    ):
         raise EmulatorError("invalid.value", custom, "customFields", "map of strings")
     if data.get("journeyContext") is not None:
         _validate_journey(data["journeyContext"])
@@ -125,16 +134,22 @@ async def create_conversation(request: Request) -> Response:
     if token is not None and not isinstance(token, str):
         raise EmulatorError("chat.deployment.bad.auth")
     conv = store.create_conversation(
-        organization_id=organization_id, deployment_id=deployment_id, queue=target["targetAddress"],
-        member_info=member_info, member_auth_token=token, origin=request.headers.get("origin"),
+        organization_id=organization_id,
+        deployment_id=deployment_id,
+        queue=target["targetAddress"],
+        member_info=member_info,
+        member_auth_token=token,
+        origin=request.headers.get("origin"),
     )
     jwt = store.issue_jwt(conv)
-    return json_response({
-        "id": conv.id,
-        "jwt": jwt,
-        "eventStreamUri": f"{base_url(request, websocket=True)}/v1/token/{jwt}",
-        "member": conv.guest.wire(),
-    })
+    return json_response(
+        {
+            "id": conv.id,
+            "jwt": jwt,
+            "eventStreamUri": f"{base_url(request, websocket=True)}/v1/token/{jwt}",
+            "member": conv.guest.wire(),
+        }
+    )
 
 
 def _is_uuid(value: str) -> bool:
@@ -169,7 +184,7 @@ async def list_members(request: Request, conversationId: str) -> Response:  # no
         return f"{base}?{urlencode(query)}"
 
     out: dict[str, Any] = {
-        "entities": [m.wire() for m in members[start:start + page_size]],
+        "entities": [m.wire() for m in members[start : start + page_size]],
         "pageSize": page_size,
         "pageNumber": page_number,
         "total": total,
@@ -195,7 +210,9 @@ async def get_member(request: Request, conversationId: str, memberId: str) -> Re
     return json_response(member.wire())
 
 
-@router.delete(PREFIX + "/{conversationId}/members/{memberId}", operation_id="deleteWebchatGuestConversationMember")
+@router.delete(
+    PREFIX + "/{conversationId}/members/{memberId}", operation_id="deleteWebchatGuestConversationMember"
+)
 async def delete_member(request: Request, conversationId: str, memberId: str) -> Response:  # noqa: N803
     """The guest leaves; the conversation ends for everyone."""
     conv = _auth(request, conversationId)
@@ -203,8 +220,10 @@ async def delete_member(request: Request, conversationId: str, memberId: str) ->
     return Response(status_code=204)
 
 
-@router.post(PREFIX + "/{conversationId}/members/{memberId}/messages",
-             operation_id="postWebchatGuestConversationMemberMessages")
+@router.post(
+    PREFIX + "/{conversationId}/members/{memberId}/messages",
+    operation_id="postWebchatGuestConversationMemberMessages",
+)
 async def post_message(request: Request, conversationId: str, memberId: str) -> Response:  # noqa: N803
     """Send a message (400 `chat.error.conversation.state` until the socket attached)."""
     conv = _auth(request, conversationId)
@@ -219,20 +238,26 @@ async def post_message(request: Request, conversationId: str, memberId: str) -> 
     if not isinstance(body, str):
         raise EmulatorError("invalid.value", body, "body", "string", params={"field": "body"})
     if not body or len(body) > MAX_BODY:
-        raise EmulatorError("constraint.validation", f"body: size must be between 1 and {MAX_BODY}",
-                            params={"field": "body", "maxLength": str(MAX_BODY)})
+        raise EmulatorError(
+            "constraint.validation",
+            f"body: size must be between 1 and {MAX_BODY}",
+            params={"field": "body", "maxLength": str(MAX_BODY)},
+        )
     body_type = data.get("bodyType", "standard")
     if body_type is None:
         body_type = "standard"
     if not isinstance(body_type, str) or body_type.lower() not in GUEST_BODY_TYPES:
-        raise EmulatorError("invalid.value", body_type, "bodyType", ", ".join(GUEST_BODY_TYPES),
-                            params={"field": "bodyType"})
+        raise EmulatorError(
+            "invalid.value", body_type, "bodyType", ", ".join(GUEST_BODY_TYPES), params={"field": "bodyType"}
+        )
     msg = store_of(request).guest_message(conv, memberId, body, body_type.lower())
     return json_response(message_wire(base_url(request), conv, msg))
 
 
-@router.post(PREFIX + "/{conversationId}/members/{memberId}/typing",
-             operation_id="postWebchatGuestConversationMemberTyping")
+@router.post(
+    PREFIX + "/{conversationId}/members/{memberId}/typing",
+    operation_id="postWebchatGuestConversationMemberTyping",
+)
 async def post_typing(request: Request, conversationId: str, memberId: str) -> Response:  # noqa: N803
     """Typing indicator; accepts an empty body, `null` and `{}`."""
     conv = _auth(request, conversationId)
@@ -242,12 +267,14 @@ async def post_typing(request: Request, conversationId: str, memberId: str) -> R
     typing = store_of(request).guest_typing(conv, memberId)
     base = base_url(request)
     sender = conv.members[typing["sender"]["id"]]
-    return json_response({
-        "id": typing["id"],
-        "conversation": {"id": conv.id, "selfUri": f"{base}/api/v2/conversations/{conv.id}"},
-        "sender": {"id": sender.id, "role": sender.role},
-        "timestamp": typing["timestamp"],
-    })
+    return json_response(
+        {
+            "id": typing["id"],
+            "conversation": {"id": conv.id, "selfUri": f"{base}/api/v2/conversations/{conv.id}"},
+            "sender": {"id": sender.id, "role": sender.role},
+            "timestamp": typing["timestamp"],
+        }
+    )
 
 
 @router.get(PREFIX + "/{conversationId}/messages", operation_id="getWebchatGuestConversationMessages")
@@ -257,8 +284,13 @@ async def list_messages(request: Request, conversationId: str) -> Response:  # n
     max_results = int_param(request, "maxResults", 100, 1, 100)
     sort = request.query_params.get("sortOrder") or "ascending"
     if sort.lower() not in ("ascending", "descending"):
-        raise EmulatorError("invalid.query.param.value", sort, "sortOrder", "ascending, descending",
-                            params={"value": sort, "parameter": "sortOrder"})
+        raise EmulatorError(
+            "invalid.query.param.value",
+            sort,
+            "sortOrder",
+            "ascending, descending",
+            params={"value": sort, "parameter": "sortOrder"},
+        )
     descending = sort.lower() == "descending"
     after, before = request.query_params.get("after") or None, request.query_params.get("before") or None
     lo, hi = 0, len(conv.messages)  # candidate slice [lo, hi) in chronological order
@@ -267,14 +299,21 @@ async def list_messages(request: Request, conversationId: str) -> Response:  # n
             continue
         index = conv.message_index.get(cursor)
         if index is None:
-            raise EmulatorError("invalid.query.param.value", cursor, name, "a message id of this conversation",
-                                params={"value": cursor, "parameter": name})
+            raise EmulatorError(
+                "invalid.query.param.value",
+                cursor,
+                name,
+                "a message id of this conversation",
+                params={"value": cursor, "parameter": name},
+            )
         if name == "after":
             lo = max(lo, index + 1)
         else:
             hi = min(hi, index)
     # Take the page next to the cursor: walking forward from `after`, backward from `before` / the newest end.
-    take_from_start = (after is not None and before is None) or (after is None and before is None and not descending)
+    take_from_start = (after is not None and before is None) or (
+        after is None and before is None and not descending
+    )
     if hi <= lo:
         start = end = lo
     elif take_from_start:
@@ -291,8 +330,11 @@ async def list_messages(request: Request, conversationId: str) -> Response:  # n
         return f"{path}?{urlencode({**cursor, 'sortOrder': sort.lower(), 'maxResults': max_results})}"
 
     self_query = {k: v for k, v in (("after", after), ("before", before)) if v}
-    out: dict[str, Any] = {"pageSize": len(page), "entities": [message_wire(base, conv, m) for m in page],
-                           "selfUri": uri(**self_query)}
+    out: dict[str, Any] = {
+        "pageSize": len(page),
+        "entities": [message_wire(base, conv, m) for m in page],
+        "selfUri": uri(**self_query),
+    }
     if end > start:
         older_exist, newer_exist = start > 0, end < len(conv.messages)
         oldest, newest = conv.messages[start].id, conv.messages[end - 1].id
@@ -310,7 +352,9 @@ async def list_messages(request: Request, conversationId: str) -> Response:  # n
     return json_response(out)
 
 
-@router.get(PREFIX + "/{conversationId}/messages/{messageId}", operation_id="getWebchatGuestConversationMessage")
+@router.get(
+    PREFIX + "/{conversationId}/messages/{messageId}", operation_id="getWebchatGuestConversationMessage"
+)
 async def get_message(request: Request, conversationId: str, messageId: str) -> Response:  # noqa: N803
     """One message."""
     conv = _auth(request, conversationId)
@@ -320,7 +364,9 @@ async def get_message(request: Request, conversationId: str, messageId: str) -> 
     return json_response(message_wire(base_url(request), conv, conv.messages[index]))
 
 
-@router.get(PREFIX + "/{conversationId}/mediarequests", operation_id="getWebchatGuestConversationMediarequests")
+@router.get(
+    PREFIX + "/{conversationId}/mediarequests", operation_id="getWebchatGuestConversationMediarequests"
+)
 async def list_media_requests(request: Request, conversationId: str) -> Response:  # noqa: N803
     """All media requests of the conversation (not paginated)."""
     conv = _auth(request, conversationId)
@@ -328,8 +374,10 @@ async def list_media_requests(request: Request, conversationId: str) -> Response
     return json_response({"entities": [mr.wire(base, conv.id) for mr in conv.media_requests.values()]})
 
 
-@router.get(PREFIX + "/{conversationId}/mediarequests/{mediaRequestId}",
-            operation_id="getWebchatGuestConversationMediarequest")
+@router.get(
+    PREFIX + "/{conversationId}/mediarequests/{mediaRequestId}",
+    operation_id="getWebchatGuestConversationMediarequest",
+)
 async def get_media_request(request: Request, conversationId: str, mediaRequestId: str) -> Response:  # noqa: N803
     """One media request."""
     conv = _auth(request, conversationId)
@@ -337,8 +385,10 @@ async def get_media_request(request: Request, conversationId: str, mediaRequestI
     return json_response(mr.wire(base_url(request), conv.id))
 
 
-@router.patch(PREFIX + "/{conversationId}/mediarequests/{mediaRequestId}",
-              operation_id="patchWebchatGuestConversationMediarequest")
+@router.patch(
+    PREFIX + "/{conversationId}/mediarequests/{mediaRequestId}",
+    operation_id="patchWebchatGuestConversationMediarequest",
+)
 async def patch_media_request(request: Request, conversationId: str, mediaRequestId: str) -> Response:  # noqa: N803
     """Guest answers a media request: ACCEPTED, DECLINED or ERRORED (partial body `{"state": ...}`)."""
     conv = _auth(request, conversationId)
@@ -352,7 +402,8 @@ async def patch_media_request(request: Request, conversationId: str, mediaReques
         raise EmulatorError("constraint.validation", "state: may not be null", params={"field": "state"})
     state = state.upper()
     if state not in ("ACCEPTED", "DECLINED", "ERRORED"):
-        raise EmulatorError("invalid.value", state, "state", "ACCEPTED, DECLINED, ERRORED",
-                            params={"field": "state"})
+        raise EmulatorError(
+            "invalid.value", state, "state", "ACCEPTED, DECLINED, ERRORED", params={"field": "state"}
+        )
     mr = store.guest_patch_media(conv, mediaRequestId, state)
     return json_response(mr.wire(base_url(request), conv.id))

@@ -1,4 +1,5 @@
-"""`POST /oauth/token`: client-credentials grant (HTTP Basic or form credentials), served on the API port because
+"""`POST /oauth/token`: client-credentials grant (HTTP Basic or form credentials), served on the API
+port because
 the SDKs post to `<host>/oauth/token` when the host has no `api.` prefix.
 """
 
@@ -18,7 +19,9 @@ router = APIRouter()
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
-    return json_response({"error": error, "description": description, "error_description": description}, status)
+    return json_response(
+        {"error": error, "description": description, "error_description": description}, status
+    )
 
 
 @router.post("/oauth/token", operation_id="oauthToken")

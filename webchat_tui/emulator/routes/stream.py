@@ -1,4 +1,5 @@
-"""The guest event stream at `/v1/token/{jwt}`: attach triggers routing; heartbeats; `{"message":"ping"}` -> pong."""
+"""The guest event stream at `/v1/token/{jwt}`: attach triggers routing; heartbeats;
+`{"message":"ping"}` -> pong."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ async def _deny(ws: WebSocket, error: EmulatorError) -> None:
     status, body, headers = error.render(context_id)
     headers["inin-correlation-id"] = context_id
     try:
-        await ws.send_denial_response(Response(body, status_code=status, media_type="application/json",
-                                               headers=headers))
+        await ws.send_denial_response(
+            Response(body, status_code=status, media_type="application/json", headers=headers)
+        )
     except RuntimeError:  # server without the denial-response extension
         await ws.close(code=1008)
 
@@ -53,8 +55,9 @@ async def event_stream(ws: WebSocket, token: str) -> None:
     store.attach(conv, conn)
     receiver = asyncio.create_task(_receive(ws, conn))
     try:
-        await asyncio.wait({receiver, asyncio.create_task(conn.closed.wait())},
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            {receiver, asyncio.create_task(conn.closed.wait())}, return_when=asyncio.FIRST_COMPLETED
+        )
     finally:
         conn.stop()
         store.detach(conv, conn)

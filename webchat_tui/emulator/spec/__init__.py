@@ -1,6 +1,7 @@
 """The vendor contract, vendored: the guest swagger (with `x-inin-error-codes`) and the admin fragment.
 
-Copied verbatim from `shared/reference/` so the installed package carries its own oracle. Loaded lazily and cached.
+Copied verbatim from `shared/reference/` so the installed package carries its own oracle. Loaded lazily
+and cached.
 """
 
 from __future__ import annotations
