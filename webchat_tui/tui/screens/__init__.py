@@ -1,0 +1,1 @@
+"""Screens: the join form, the chat, and the modal dialogs."""

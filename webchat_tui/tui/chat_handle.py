@@ -1,0 +1,91 @@
+"""One running chat as the TUI holds it: client, session and the event queue the chat screen drains.
+
+No Textual here. The queue is subscribed *before* `session.start()`, so the chat screen sees every event from
+the first one, however long it takes to open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from webchat_tui.config import ChatSettings
+
+if TYPE_CHECKING:
+    from webchat_tui.api import ChatSession, WebChatClient
+    from webchat_tui.api.session_types import SessionEvent
+
+__all__ = ["ChatHandle", "open_chat"]
+
+
+@dataclass
+class ChatHandle:
+    """A started chat: what the chat screen needs, and how to shut it down."""
+
+    client: WebChatClient
+    session: ChatSession
+    settings: ChatSettings
+    description: str
+    """Where the chat runs, in words ("the local emulator", "Genesys Cloud (mypurecloud.ie)")."""
+    events: asyncio.Queue[SessionEvent] = field(default_factory=asyncio.Queue)
+    unsubscribe: Callable[[], None] | None = None
+
+    async def close(self) -> None:
+        """Stop the session's background work and the HTTP client (does not leave the chat)."""
+        if self.unsubscribe is not None:
+            self.unsubscribe()
+            self.unsubscribe = None
+        try:
+            await self.session.close()
+        finally:
+            await self.client.aclose()
+
+
+async def open_chat(
+    settings: ChatSettings,
+    *,
+    base_url: str | None,
+    environment: str | None,
+    description: str,
+    session_options: dict[str, Any] | None = None,
+) -> ChatHandle:
+    """Create the client and session, subscribe the event queue, then start the chat.
+
+    Raises:
+        Exception: whatever `ChatSession.start()` or the client raised; the client is closed first.
+    """
+    from webchat_tui.api import ChatSession, GuestMemberInfo, WebChatClient
+
+    if base_url is not None:
+        client = WebChatClient(base_url=base_url)
+    else:
+        client = WebChatClient(environment=environment)
+    session = ChatSession(client, **(session_options or {}))
+    handle = ChatHandle(client=client, session=session, settings=settings, description=description)
+    handle.unsubscribe = session.subscribe(handle.events.put_nowait)
+    member_info = GuestMemberInfo(
+        display_name=settings.display_name.strip(),
+        first_name=settings.first_name.strip() or None,
+        last_name=settings.last_name.strip() or None,
+        email=settings.email.strip() or None,
+        phone_number=settings.phone.strip() or None,
+        avatar_image_url=settings.avatar_url.strip() or None,
+        custom_fields=dict(settings.custom_fields) or None,
+    )
+    try:
+        await session.start(
+            organization_id=settings.organization_id.strip(),
+            deployment_id=settings.deployment_id.strip(),
+            queue=settings.queue.strip(),
+            member_info=member_info,
+            skills=list(settings.skills) or None,
+            language=settings.language.strip() or None,
+            priority=settings.priority,
+            member_auth_token=settings.member_auth_token.strip() or None,
+        )
+    except BaseException:
+        await handle.close()
+        raise
+    return handle

@@ -1,0 +1,137 @@
+"""The join form's rules, free of Textual: the backend choices and per-field validation.
+
+Kept apart from the screen so the CLI, the form and the tests agree on what a valid form is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from webchat_tui.config import ChatSettings
+
+__all__ = [
+    "LOCAL",
+    "CUSTOM",
+    "REGIONS",
+    "environment_choices",
+    "environment_of",
+    "normalize_environment",
+    "validate",
+    "MAX_FIELD",
+]
+
+LOCAL = "local"
+"""Environment value for the local emulator (embedded, or the one the app was pointed at)."""
+CUSTOM = "custom"
+"""Environment value for an explicit API base URL (`--api-base`)."""
+
+REGIONS: tuple[tuple[str, str], ...] = (
+    ("us-east-1", "mypurecloud.com"),
+    ("eu-west-1", "mypurecloud.ie"),
+    ("ap-southeast-2", "mypurecloud.com.au"),
+    ("ap-northeast-1", "mypurecloud.jp"),
+    ("eu-central-1", "mypurecloud.de"),
+    ("us-west-2", "usw2.pure.cloud"),
+    ("ca-central-1", "cac1.pure.cloud"),
+    ("ap-northeast-2", "apne2.pure.cloud"),
+    ("eu-west-2", "euw2.pure.cloud"),
+    ("ap-south-1", "aps1.pure.cloud"),
+    ("us-east-2 (gov)", "use2.us-gov-pure.cloud"),
+    ("sa-east-1", "sae1.pure.cloud"),
+    ("me-central-1", "mec1.pure.cloud"),
+    ("ap-northeast-3", "apne3.pure.cloud"),
+    ("eu-central-2", "euc2.pure.cloud"),
+    ("mx-central-1", "mxc1.pure.cloud"),
+    ("ap-southeast-1", "apse1.pure.cloud"),
+)
+"""The 17 Genesys Cloud regions: (region key, environment host), from the SDKs' host tables."""
+
+MAX_FIELD = 256
+"""Longest value accepted in a single-line member field."""
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{3,32}$")
+_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+_URL = re.compile(r"^https?://[^\s/]+\S*$")
+
+
+_HOSTS = {host for _, host in REGIONS}
+
+
+def normalize_environment(value: str) -> str:
+    """Map `eu-west-1`, `eu_west_1`, `api.mypurecloud.ie` or `https://api.mypurecloud.ie/` to the region host;
+    anything else is returned stripped (and later reported as unknown)."""
+    text = value.strip().lower().rstrip("/")
+    text = text.removeprefix("https://").removeprefix("http://").removeprefix("api.")
+    for key, host in REGIONS:
+        if text in (host, key.split(" ")[0], key.split(" ")[0].replace("-", "_")):
+            return host
+    return value.strip()
+
+
+def environment_choices(extra: str = "") -> list[tuple[str, str]]:
+    """(label, value) pairs for the environment select: local emulator, custom URL, then the regions.
+
+    `extra` adds a value that is not a known region (from a flag or profile) so the form can show it and
+    say what is wrong with it.
+    """
+    choices = [("Local emulator", LOCAL), ("Custom API base URL", CUSTOM)]
+    choices += [(f"{host} ({key})", host) for key, host in REGIONS]
+    if extra and extra not in _HOSTS and extra not in (LOCAL, CUSTOM):
+        choices.append((f"{extra} (unknown region)", extra))
+    return choices
+
+
+def environment_of(settings: ChatSettings) -> str:
+    """Which environment select value `settings` stands for."""
+    if settings.api_base:
+        return CUSTOM
+    return normalize_environment(settings.environment) if settings.environment else LOCAL
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    """One field's problem, in plain words."""
+
+    field: str
+    message: str
+
+
+def validate(settings: ChatSettings, environment: str) -> dict[str, str]:
+    """Check the form; returns {field name: plain-words problem}; empty when the chat can start.
+
+    Custom-field problems use the key `custom_fields`; rows left entirely blank are dropped before this.
+    """
+    problems: dict[str, str] = {}
+    if not settings.display_name.strip():
+        problems["display_name"] = "Enter the name the agent will see."
+    for name in ("display_name", "first_name", "last_name", "email", "phone", "language", "queue"):
+        if len(getattr(settings, name)) > MAX_FIELD:
+            problems[name] = f"At most {MAX_FIELD} characters."
+    if settings.email and not _EMAIL.match(settings.email.strip()):
+        problems["email"] = "That does not look like an email address (name@example.com)."
+    if settings.phone and not _PHONE.match(settings.phone.strip()):
+        problems["phone"] = "Use digits, spaces and + ( ) - only."
+    if settings.avatar_url and not _URL.match(settings.avatar_url.strip()):
+        problems["avatar_url"] = "Use an http:// or https:// address."
+    if not settings.queue.strip():
+        problems["queue"] = "Enter the queue name to route the chat to."
+    if settings.priority is not None and not (0 <= settings.priority <= 1_000_000):
+        problems["priority"] = "Priority must be a whole number from 0 upwards."
+    keys = [k.strip() for k, _ in settings.custom_fields]
+    if any(not k for k in keys):
+        problems["custom_fields"] = "Every custom field needs a name."
+    elif len(set(keys)) != len(keys):
+        problems["custom_fields"] = "Custom field names must be unique."
+    if environment not in (LOCAL, CUSTOM) and environment not in _HOSTS:
+        problems["environment"] = f"{environment!r} is not a Genesys Cloud region; pick one from the list."
+    if environment == CUSTOM and not _URL.match(settings.api_base.strip()):
+        problems["api_base"] = "Enter the API base URL, e.g. http://127.0.0.1:8765."
+    for name, what in (("organization_id", "organization id"), ("deployment_id", "deployment id")):
+        value = getattr(settings, name).strip()
+        if not value:
+            problems[name] = f"Enter the {what}."
+        elif not _ID.match(value):
+            problems[name] = f"The {what} has letters, digits, dots and dashes only."
+    return problems

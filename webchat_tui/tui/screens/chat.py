@@ -1,0 +1,459 @@
+"""`ChatScreen`: the live chat. One worker drains the session's events and posts them as Textual messages;
+handlers update the widgets; actions (send, typing, accept/decline, leave) run in workers through the session.
+
+| key     | action                               |
+|---------|--------------------------------------|
+| enter   | send the message                     |
+| ctrl+j  | new line in the message              |
+| ctrl+l  | leave the chat (asks first)          |
+| ctrl+s  | save the transcript as Markdown      |
+| ctrl+o  | save the transcript as JSON          |
+| ctrl+n  | new chat (back to the form)          |
+| ctrl+g  | jump to the newest message           |
+| tab     | move between transcript, members, input |
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from webchat_tui.api.session_types import (
+    ChatMessage,
+    MediaRequest,
+    MediaRequestChanged,
+    MemberChanged,
+    MessagesAdded,
+    Notice,
+    SessionEvent,
+    SessionState,
+    StateChanged,
+    TypingChanged,
+)
+from webchat_tui.tui.errors import describe_action_error
+from webchat_tui.tui.messages import SessionEventsReceived
+from webchat_tui.tui.screens.confirm import ConfirmScreen
+from webchat_tui.tui.screens.media_request import MediaRequestScreen, describe_media_types
+from webchat_tui.tui.widgets.composer import Composer
+from webchat_tui.tui.widgets.member_list import MemberList
+from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
+from webchat_tui.tui.widgets.status_bar import StatusBar
+from webchat_tui.tui.widgets.typing_indicator import TypingIndicator
+
+if TYPE_CHECKING:
+    from webchat_tui.tui.app import WebchatApp
+    from webchat_tui.tui.chat_handle import ChatHandle
+
+__all__ = ["ChatScreen", "entry_for_message"]
+
+_ROLE_KEYS = {"AGENT": "agent", "CUSTOMER": "customer", "WORKFLOW": "bot", "ACD": "bot"}
+_SENDABLE = {SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING}
+
+
+def entry_for_message(message: ChatMessage, time_text: str) -> LogEntry | None:
+    """The transcript entry for a chat message, or None for messages shown another way (media requests)."""
+    kind = message.body_type
+    name = message.sender_name or ("You" if message.is_own else "Unknown")
+    if kind == "media-request":
+        return None  # shown from MediaRequestChanged, with words instead of the request id
+    if kind == "member-join":
+        return LogEntry(time_text, "", "system", f"{name} joined the chat")
+    if kind == "member-leave":
+        return LogEntry(time_text, "", "system", f"{name} left the chat")
+    if kind == "notice":
+        return LogEntry(time_text, "", "notice", message.body)
+    role = "own" if message.is_own else _ROLE_KEYS.get(message.sender_role, "customer")
+    return LogEntry(time_text, name, role, message.body)
+
+
+class ChatScreen(Screen[None]):
+    """The chat: status line, transcript, members, typing indicator and the message input."""
+
+    BINDINGS = [
+        Binding("ctrl+l", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
+        Binding(
+            "ctrl+s",
+            "save('markdown')",
+            "Save .md",
+            id="chat.save-markdown",
+            tooltip="Save the transcript as Markdown",
+        ),
+        Binding(
+            "ctrl+o", "save('json')", "Save .json", id="chat.save-json", tooltip="Save the transcript as JSON"
+        ),
+        Binding("ctrl+n", "new_chat", "New chat", id="chat.new", tooltip="Back to the join form"),
+        Binding("ctrl+g", "newest", "Newest", id="chat.newest", tooltip="Jump to the newest message"),
+    ]
+
+    def __init__(self, handle: ChatHandle) -> None:
+        super().__init__()
+        self.handle = handle
+        """The running chat."""
+        self.session = handle.session
+        self._requests: dict[str, MediaRequest] = {}
+        self._request_queue: deque[str] = deque()
+        self._open_dialog: MediaRequestScreen | None = None
+        self._answered: set[str] = set()
+        self._last_typing_sent = float("-inf")
+        self._state = SessionState.CONNECTING
+        self.saved_paths: list[Path] = []
+        """Transcripts saved from this screen, newest last."""
+
+    @property
+    def webchat(self) -> WebchatApp:
+        """The app, typed."""
+        return cast("WebchatApp", self.app)
+
+    # ------------------------------------------------------------------ compose
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield StatusBar(self.webchat.clock, id="status")
+        with Horizontal(id="chat-body"):
+            with Vertical(id="transcript"):
+                yield MessageLog(id="log")
+                yield Static("", id="new-marker")
+                yield TypingIndicator("", id="typing")
+            yield MemberList(id="members")
+        yield Composer(id="composer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Chat on {self.handle.description}"
+        self.query_one("#new-marker").display = False
+        self.query_one("#members", MemberList).border_title = "Members"
+        self._apply_state(self.session.state, None, None)
+        self.query_one(Composer).input.focus()
+        self._consume_events()
+
+    def _time(self, moment: datetime | None = None) -> str:
+        return self.webchat.format_time(moment or datetime.now().astimezone())
+
+    # ------------------------------------------------------------------ the event worker
+
+    @work(exclusive=True, group="session-events", exit_on_error=False, name="session-events")
+    async def _consume_events(self) -> None:
+        """Drain the session's event queue; everything that arrived together is posted as one batch."""
+        queue = self.handle.events
+        while True:
+            batch: list[SessionEvent] = [await queue.get()]
+            while not queue.empty():
+                batch.append(queue.get_nowait())
+            self.post_message(SessionEventsReceived(batch))
+
+    @on(SessionEventsReceived)
+    def _apply_events(self, message: SessionEventsReceived) -> None:
+        log = self.query_one(MessageLog)
+        entries: list[LogEntry] = []
+        for event in message.events:
+            if isinstance(event, MessagesAdded):
+                fmt = self.webchat.format_time
+                for chat_message in event.messages:
+                    entry = entry_for_message(chat_message, fmt(chat_message.timestamp))
+                    if entry is not None:
+                        entries.append(entry)
+                continue
+            if entries:  # keep the order of messages and system lines
+                log.extend(entries)
+                entries = []
+            if isinstance(event, StateChanged):
+                self._apply_state(event.state, event.reason, event)
+            elif isinstance(event, MemberChanged):
+                self.query_one(MemberList).upsert(event.member)
+            elif isinstance(event, TypingChanged):
+                self.query_one(TypingIndicator).names = tuple(m.display_name for m in event.typing)
+            elif isinstance(event, MediaRequestChanged):
+                self._media_request_changed(event)
+            elif isinstance(event, Notice):
+                role = {"error": "error", "warning": "notice"}.get(event.level, "notice")
+                log.write_system(event.text, self._time(), role=role)
+                if event.kind == "transfer":
+                    self.notify(event.text, title="Transfer", markup=False)
+        log.extend(entries)
+
+    # ------------------------------------------------------------------ state
+
+    def _apply_state(self, state: SessionState, reason: str | None, event: StateChanged | None) -> None:
+        previous = self._state
+        self._state = state
+        status = self.query_one(StatusBar)
+        composer = self.query_one(Composer)
+        log = self.query_one(MessageLog)
+        agent = event.agent if event is not None and event.agent is not None else self.session.agent
+        if state in (SessionState.IDLE, SessionState.CONNECTING):
+            status.show("connecting", "Connecting…")
+        elif state == SessionState.WAITING_FOR_AGENT:
+            queue = self.handle.settings.queue.strip()
+            text = "Waiting for an agent" + (f" in {queue}" if queue else "")
+            if previous == SessionState.CONNECTED:
+                text = "Waiting for the next agent"
+            status.show("waiting", text)
+        elif state == SessionState.CONNECTED:
+            name = agent.display_name if agent is not None else "an agent"
+            status.show("connected", f"Connected to {name}")
+            if event is not None:
+                log.write_system(f"Connected to {name}", self._time())
+        elif state == SessionState.RECONNECTING:
+            status.show("reconnecting", "Connection lost — reconnecting…")
+            if event is not None:
+                log.write_system("Connection lost — reconnecting…", self._time(), role="notice")
+        elif state == SessionState.ENDED:
+            words = reason or "The chat has ended"
+            status.show("ended", f"Chat ended — {words}  (ctrl+s save · ctrl+n new chat)")
+            if event is not None:
+                log.write_system(f"Chat ended: {words}", self._time(), role="notice")
+            self.query_one(TypingIndicator).names = ()
+            self._close_dialogs("The chat ended before you answered.")
+        if event is not None and previous == SessionState.RECONNECTING and state != SessionState.ENDED:
+            log.write_system("Reconnected", self._time())
+        if state in _SENDABLE:
+            composer.set_blocked(None)
+        elif state == SessionState.ENDED:
+            composer.set_blocked("the chat has ended")
+        else:
+            composer.set_blocked("still connecting")
+
+    # ------------------------------------------------------------------ sending and typing
+
+    @on(Composer.Submitted)
+    def _send_requested(self, message: Composer.Submitted) -> None:
+        composer = self.query_one(Composer)
+        composer.clear()
+        self._send(message.text)
+
+    @work(group="send", exit_on_error=False)
+    async def _send(self, text: str) -> None:
+        try:
+            await self.session.send(text)
+        except Exception as exc:  # the draft comes back so nothing typed is lost
+            composer = self.query_one(Composer)
+            if not composer.text:
+                composer.input.load_text(text)
+            self.query_one(MessageLog).write_system(
+                describe_action_error(exc, "send the message"), self._time(), role="error"
+            )
+
+    @on(Composer.Typed)
+    def _typed(self) -> None:
+        now = self.webchat.clock()
+        if self._state in _SENDABLE and now - self._last_typing_sent >= 1.0:
+            self._last_typing_sent = now
+            self._send_typing()
+
+    @work(group="typing", exclusive=True, exit_on_error=False)
+    async def _send_typing(self) -> None:
+        try:
+            await self.session.typing()
+        except Exception:  # noqa: BLE001 - typing indicators are best effort
+            pass
+
+    # ------------------------------------------------------------------ media requests
+
+    def _media_request_changed(self, event: MediaRequestChanged) -> None:
+        request = event.request
+        self._requests[request.id] = request
+        log = self.query_one(MessageLog)
+        who = request.requested_by or self._agent_name()
+        noun = describe_media_types(request.types, as_noun=True)
+        if request.state == "PENDING":
+            if event.previous_state is None or event.previous_state != "PENDING":
+                log.write_system(f"{who} asks to start a {noun}", self._time())
+                self._request_queue.append(request.id)
+                self._show_next_request()
+            return
+        if request.id in self._answered:
+            self._answered.discard(request.id)
+            return  # our own answer; the worker reports the result
+        words = {
+            "TIMEDOUT": "timed out",
+            "CANCELLED": "was cancelled",
+            "ERRORED": "failed",
+            "ACCEPTED": "was accepted",
+            "DECLINED": "was declined",
+        }.get(request.state, request.state.lower())
+        text = f"The {noun} request {words}"
+        log.write_system(text, self._time(), role="notice")
+        dialog = self._open_dialog
+        if dialog is not None and dialog.request.id == request.id:
+            self._open_dialog = None
+            dialog.dismiss(None)
+            self.notify(f"{text}; its dialog was closed.", title="Media request", markup=False)
+            self._show_next_request()
+
+    def _agent_name(self) -> str:
+        agent = self.session.agent
+        return agent.display_name if agent is not None else "The agent"
+
+    def _show_next_request(self) -> None:
+        if self._open_dialog is not None:
+            return
+        while self._request_queue:
+            request_id = self._request_queue.popleft()
+            request = self._requests.get(request_id)
+            if request is None or request.state != "PENDING":
+                continue
+            dialog = MediaRequestScreen(
+                request, request.requested_by or self._agent_name(), queued=len(self._request_queue)
+            )
+            self._open_dialog = dialog
+
+            def decided(choice: str | None, request_id: str = request_id) -> None:
+                self._media_decided(request_id, choice)
+
+            self.app.push_screen(dialog, decided)
+            return
+
+    def _media_decided(self, request_id: str, choice: str | None) -> None:
+        if self._open_dialog is not None and self._open_dialog.request.id == request_id:
+            self._open_dialog = None
+        if choice in ("accept", "decline"):
+            self._answered.add(request_id)
+            self._answer_request(request_id, choice == "accept")
+        self._show_next_request()
+
+    @work(group="media", exit_on_error=False)
+    async def _answer_request(self, request_id: str, accept: bool) -> None:
+        log = self.query_one(MessageLog)
+        request = self._requests.get(request_id)
+        noun = describe_media_types(request.types, as_noun=True) if request else "media"
+        try:
+            result = await (self.session.accept(request_id) if accept else self.session.decline(request_id))
+        except Exception as exc:
+            self._answered.discard(request_id)
+            action = f"{'accept' if accept else 'decline'} the {noun} request"
+            log.write_system(describe_action_error(exc, action), self._time(), role="error")
+            return
+        self._requests[request_id] = result
+        verb = "accepted" if accept else "declined"
+        log.write_system(f"You {verb} the {noun} request (now {result.state})", self._time())
+
+    def _close_dialogs(self, reason: str) -> None:
+        self._request_queue.clear()
+        dialog, self._open_dialog = self._open_dialog, None
+        if dialog is not None:
+            dialog.dismiss(None)
+            self.notify(reason, title="Media request", markup=False)
+
+    # ------------------------------------------------------------------ leave, save, new chat
+
+    def action_leave(self) -> None:
+        """Ask, then leave the chat (DELETE our member)."""
+        if self._state == SessionState.ENDED:
+            self.notify("The chat has already ended.", markup=False)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._leave()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave the chat?",
+                "The agent will see that you left. The transcript stays here and can still be saved.",
+                yes="Leave",
+                no="Stay",
+            ),
+            confirmed,
+        )
+
+    @work(group="leave", exclusive=True, exit_on_error=False)
+    async def _leave(self) -> None:
+        try:
+            await self.session.leave()
+        except Exception as exc:
+            self.query_one(MessageLog).write_system(
+                describe_action_error(exc, "leave the chat"), self._time(), role="error"
+            )
+
+    def action_save(self, kind: str) -> None:
+        """Write the transcript to the transcript directory as Markdown or JSON."""
+        suffix = "json" if kind == "json" else "md"
+        body = self.session.export_json() if kind == "json" else self.session.export_markdown()
+        conversation = (self.session.conversation_id or "chat")[:8]
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        directory = self.webchat.transcript_dir
+        path = directory / f"transcript-{conversation}-{stamp}.{suffix}"
+        counter = 1
+        while path.exists():
+            counter += 1
+            path = directory / f"transcript-{conversation}-{stamp}-{counter}.{suffix}"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path.write_text(body, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not save the transcript: {exc}", severity="error", markup=False)
+            return
+        self.saved_paths.append(path)
+        self.notify(f"Transcript saved to {path}", title="Saved", markup=False)
+
+    def action_new_chat(self) -> None:
+        """Back to the join form (asks first, and leaves, if the chat is still going)."""
+        if self._state == SessionState.ENDED:
+            self._return_to_form()
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._leave_then_return()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave this chat and start a new one?",
+                "The current chat ends for you and the agent.",
+                yes="Leave",
+                no="Stay",
+            ),
+            confirmed,
+        )
+
+    @work(group="leave", exclusive=True, exit_on_error=False)
+    async def _leave_then_return(self) -> None:
+        try:
+            await self.session.leave()
+        except Exception:  # noqa: BLE001 - going back to the form anyway; the chat is closed there
+            pass
+        self.webchat.return_to_form()
+
+    def _return_to_form(self) -> None:
+        self.webchat.return_to_form()
+
+    def action_newest(self) -> None:
+        """Scroll the transcript to the newest message."""
+        self.query_one(MessageLog).action_scroll_newest()
+
+    @on(MessageLog.UnseenChanged)
+    def _unseen(self, message: MessageLog.UnseenChanged) -> None:
+        marker = self.query_one("#new-marker", Static)
+        marker.display = message.unseen > 0
+        if message.unseen:
+            marker.update(Content(f"↓ {message.unseen} new message(s) below — ctrl+g or click to jump"))
+
+    def on_click(self, event: Any) -> None:
+        widget = getattr(event, "widget", None)
+        if widget is not None and widget.id == "new-marker":
+            self.action_newest()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Commands this screen adds to the command palette."""
+        yield SystemCommand("Leave chat", "Leave the chat (asks first)", self.action_leave)
+        yield SystemCommand(
+            "Save transcript (Markdown)",
+            "Write the transcript to a .md file",
+            lambda: self.action_save("markdown"),
+        )
+        yield SystemCommand(
+            "Save transcript (JSON)", "Write the transcript to a .json file", lambda: self.action_save("json")
+        )
+        yield SystemCommand("New chat", "Back to the join form", self.action_new_chat)
+        yield SystemCommand("Jump to newest", "Scroll to the newest message", self.action_newest)

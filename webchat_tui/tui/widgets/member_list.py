@@ -1,0 +1,62 @@
+"""`MemberList`: who is in the chat, with role and state markers; disconnected members are dimmed."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from webchat_tui.api.session_types import Member
+from webchat_tui.sanitize import sanitize_line
+
+__all__ = ["MemberList", "member_prompt", "STATE_MARKERS", "ROLE_NAMES"]
+
+STATE_MARKERS: dict[str, tuple[str, str]] = {
+    "CONNECTED": ("●", "$success"),
+    "ALERTING": ("◐", "$warning"),
+    "DISCONNECTED": ("○", "$text-disabled"),
+}
+"""Marker and colour for each member state (unknown states get "?")."""
+
+ROLE_NAMES: dict[str, str] = {"AGENT": "agent", "CUSTOMER": "guest", "WORKFLOW": "bot", "ACD": "queue"}
+
+
+def member_prompt(member: Member) -> Content:
+    """The option text for `member`: marker, name (literal text, never markup), role and state words."""
+    marker, colour = STATE_MARKERS.get(member.state, ("?", "$text-muted"))
+    role = ROLE_NAMES.get(member.role, member.role.lower())
+    if member.is_self:
+        role = "you"
+    name = sanitize_line(member.display_name) or "(no name)"
+    disconnected = member.state == "DISCONNECTED"
+    name_style = "$text-disabled" if disconnected else ("bold $success" if member.is_self else "bold")
+    parts: list[str | tuple[str, str]] = [(marker, colour), " ", (name, name_style)]
+    detail = role if member.state == "CONNECTED" else f"{role}, {member.state.lower()}"
+    parts += ["\n  ", (detail, "$text-disabled" if disconnected else "$text-muted")]
+    return Content.assemble(*parts)
+
+
+class MemberList(OptionList):
+    """Members in join order; the option id is the member id. Updated with `update_members()`."""
+
+    DEFAULT_CSS = """
+    MemberList { width: 26; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes, markup=False)
+        self.members: dict[str, Member] = {}
+        """Current state of every member seen, in join order."""
+
+    def update_members(self, members: list[Member]) -> None:
+        """Show `members` (each member's latest state), keeping the highlighted one if it is still there."""
+        self.members = {m.id: m for m in members}
+        highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
+        self.set_options([Option(member_prompt(m), id=m.id) for m in members])
+        if highlighted is not None and highlighted in self.members:
+            self.highlighted = self.get_option_index(highlighted)
+
+    def upsert(self, member: Member) -> None:
+        """Add `member` or replace its previous state."""
+        self.members[member.id] = member
+        self.update_members(list(self.members.values()))

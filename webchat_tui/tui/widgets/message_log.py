@@ -1,0 +1,317 @@
+"""`MessageLog`: the chat transcript as a line-API scroll view.
+
+One widget for the whole transcript (never one widget per message): entries are kept in a list, wrapped into
+display lines for the current width, and only the visible lines are turned into `Strip`s. New entries are
+queued and written once per frame, so a burst of thousands of messages costs one layout update per frame.
+
+Remote text is drawn as plain `Segment`s: nothing is ever parsed as markup, and control characters that
+slipped past the session's sanitizer are removed again here.
+
+| key              | action                          |
+|------------------|---------------------------------|
+| up / down        | scroll one line                 |
+| pageup / pagedown| scroll one page                 |
+| home / end       | oldest / newest message         |
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rich.cells import cell_len, chop_cells
+from rich.segment import Segment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from webchat_tui.sanitize import sanitize_line, sanitize_text
+
+__all__ = ["LogEntry", "MessageLog", "wrap_text"]
+
+_TOKENS = re.compile(r"\S+|\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One transcript entry: a message (with sender) or a system line (sender empty)."""
+
+    time: str
+    """Already formatted display time."""
+    sender: str
+    """Sender display name; empty for system lines."""
+    role: str
+    """Style key: `agent`, `customer`, `own`, `system`, `notice`, `error`, `bot`."""
+    body: str
+
+
+def wrap_text(text: str, first_width: int, rest_width: int) -> list[str]:
+    """Greedy word wrap by terminal cells: the first line gets `first_width` cells, the others `rest_width`.
+
+    Newlines start new lines, tabs become spaces, words longer than a line are cut.
+    """
+    first_width = max(1, first_width)
+    rest_width = max(1, rest_width)
+    if "\n" not in text and "\t" not in text and text.isascii() and len(text) <= first_width:
+        return [text]
+    out: list[str] = []
+    width = first_width
+    for paragraph in text.expandtabs(4).split("\n"):
+        if cell_len(paragraph) <= width:
+            out.append(paragraph)
+            width = rest_width
+            continue
+        line = ""
+        line_w = 0
+        for token in _TOKENS.findall(paragraph):
+            token_w = cell_len(token)
+            if line_w + token_w <= width:
+                line += token
+                line_w += token_w
+                continue
+            if token.isspace():
+                out.append(line)
+                width = rest_width
+                line, line_w = "", 0
+                continue
+            if line:
+                out.append(line.rstrip())
+                width = rest_width
+                line, line_w = "", 0
+            if token_w <= width:
+                line, line_w = token, token_w
+                continue
+            pieces = chop_cells(token, width)
+            for piece in pieces[:-1]:
+                out.append(piece)
+                width = rest_width
+            # the remainder may need re-chopping at the (possibly different) rest width
+            tail = pieces[-1]
+            while cell_len(tail) > width:
+                more = chop_cells(tail, width)
+                out.append(more[0])
+                tail = "".join(more[1:])
+            line, line_w = tail, cell_len(tail)
+        out.append(line)
+        width = rest_width
+    return out
+
+
+class MessageLog(ScrollView, can_focus=True):
+    """The transcript pane: time, sender (coloured by role) and wrapped text, plus system lines.
+
+    Follows the newest line while the view is at the bottom; when the user has scrolled up, new entries are
+    counted and reported with `MessageLog.UnseenChanged` instead of moving the view.
+    """
+
+    COMPONENT_CLASSES = {
+        "message-log--time",
+        "message-log--agent",
+        "message-log--customer",
+        "message-log--own",
+        "message-log--bot",
+        "message-log--body",
+        "message-log--own-body",
+        "message-log--system",
+        "message-log--notice",
+        "message-log--error",
+    }
+    """Styles for each part of a line; colours come from the theme via `app.tcss`."""
+
+    DEFAULT_CSS = """
+    MessageLog {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        & > .message-log--time { color: $text-muted; }
+        & > .message-log--agent { color: $accent; text-style: bold; }
+        & > .message-log--customer { color: $secondary; text-style: bold; }
+        & > .message-log--own { color: $success; text-style: bold; }
+        & > .message-log--bot { color: $warning; text-style: bold; }
+        & > .message-log--body { color: $foreground; }
+        & > .message-log--own-body { color: $foreground; }
+        & > .message-log--system { color: $text-muted; text-style: italic; }
+        & > .message-log--notice { color: $warning; text-style: italic; }
+        & > .message-log--error { color: $error; text-style: bold; }
+    }
+    """
+
+    @dataclass
+    class UnseenChanged(Message):
+        """The number of entries added below the view while the user was scrolled up changed."""
+
+        message_log: MessageLog
+        unseen: int
+
+        @property
+        def control(self) -> MessageLog:
+            """The log that posted this."""
+            return self.message_log
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(name=name, id=id, classes=classes)
+        self.entries: list[LogEntry] = []
+        """Every entry written (the transcript as shown)."""
+        self._pending: list[LogEntry] = []
+        self._flush_scheduled = False
+        self._lines: list[tuple[int, int, str]] = []
+        """Display lines: (entry index, line number within the entry, text)."""
+        self._wrap_width = 0
+        self._cache: LRUCache[int, Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}
+        self.unseen = 0
+        """Entries added below the view since the user scrolled up."""
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, entry: LogEntry) -> None:
+        """Queue one entry; it is drawn on the next frame."""
+        self._pending.append(entry)
+        self._schedule_flush()
+
+    def extend(self, entries: list[LogEntry]) -> None:
+        """Queue many entries; they are drawn together on the next frame."""
+        if entries:
+            self._pending.extend(entries)
+            self._schedule_flush()
+
+    def write_system(self, text: str, time: str = "", role: str = "system") -> None:
+        """Queue a system line (join/leave, state changes, notices)."""
+        self.write(LogEntry(time=time, sender="", role=role, body=text))
+
+    @property
+    def line_count(self) -> int:
+        """Number of display lines currently laid out."""
+        return len(self._lines)
+
+    def plain_lines(self) -> list[str]:
+        """The laid-out display lines as plain text (for tests and accessibility checks)."""
+        return [self._line_text(i) for i in range(len(self._lines))]
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(1 / 60, self._flush, name="message-log-flush")
+
+    def _flush(self) -> None:
+        """Write everything queued since the last frame in one go."""
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        following = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        start = len(self.entries)
+        self.entries.extend(pending)
+        if self._wrap_width > 0:
+            self._layout_entries(start)
+        self.virtual_size = Size(self._wrap_width, len(self._lines))
+        if following and not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.unseen += len(pending)
+            self.post_message(self.UnseenChanged(self, self.unseen))
+        self.refresh()
+
+    # ------------------------------------------------------------------ layout
+
+    def _content_width(self) -> int:
+        return max(0, self.scrollable_content_region.width)
+
+    def _layout_entries(self, start: int) -> None:
+        width = self._wrap_width
+        lines = self._lines
+        for index in range(start, len(self.entries)):
+            entry = self.entries[index]
+            prefix = self._prefix_width(entry)
+            rest = max(8, width - 6) if entry.sender else max(8, width - 6)
+            parts = wrap_text(entry.body, max(1, width - prefix), rest)
+            for number, part in enumerate(parts):
+                lines.append((index, number, part))
+
+    @staticmethod
+    def _prefix_width(entry: LogEntry) -> int:
+        time_w = len(entry.time) + 1 if entry.time else 0
+        if entry.sender:
+            return time_w + cell_len(entry.sender) + 2
+        return time_w + 2
+
+    def _relayout(self) -> None:
+        """Re-wrap every entry for the current width (on resize)."""
+        width = self._content_width()
+        if width <= 0 or width == self._wrap_width:
+            return
+        following = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        self._wrap_width = width
+        self._lines = []
+        self._cache.clear()
+        self._layout_entries(0)
+        self.virtual_size = Size(width, len(self._lines))
+        if following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._relayout()
+        self.call_after_refresh(self._relayout)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._cache.clear()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self.unseen and self.is_vertical_scroll_end:
+            self.unseen = 0
+            self.post_message(self.UnseenChanged(self, 0))
+
+    def action_scroll_newest(self) -> None:
+        """Jump to the newest entry."""
+        self.scroll_end(animate=False)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _style(self, key: str) -> Style:
+        style = self._styles.get(key)
+        if style is None:
+            style = self.get_component_rich_style(f"message-log--{key}", partial=True)
+            self._styles[key] = style
+        return style
+
+    def _segments(self, y: int) -> list[Segment]:
+        index, number, text = self._lines[y]
+        entry = self.entries[index]
+        text = sanitize_text(text)
+        if number > 0:
+            body_key = "own-body" if entry.role == "own" else (entry.role if not entry.sender else "body")
+            return [Segment(" " * 6), Segment(text, self._style(body_key))]
+        segments: list[Segment] = []
+        if entry.time:
+            segments.append(Segment(entry.time + " ", self._style("time")))
+        if entry.sender:
+            segments.append(Segment(sanitize_line(entry.sender), self._style(entry.role)))
+            segments.append(Segment(": "))
+            segments.append(Segment(text, self._style("own-body" if entry.role == "own" else "body")))
+        else:
+            role = entry.role if entry.role in ("notice", "error") else "system"
+            segments.append(Segment("· " + text, self._style(role)))
+        return segments
+
+    def _line_text(self, y: int) -> str:
+        return "".join(segment.text for segment in self._segments(y))
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        strip = self._cache.get(index)
+        if strip is None:
+            strip = Strip(self._segments(index)).apply_style(base)
+            self._cache[index] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
