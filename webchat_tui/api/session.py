@@ -1,0 +1,909 @@
+"""`ChatSession`: one guest chat's state and actions, UI-agnostic.
+
+Data flows one way: `EventStream` (socket + REST backfill, deduplicated) -> this session (state) ->
+`SessionEvent`s to subscribers (callbacks, or async iterators from `events()`), in order.
+
+State machine: ``idle -> connecting -> waiting_for_agent <-> connected -> ended``, with ``reconnecting``
+while the
+event stream is re-established. Member details are fetched once per new member id; member states only move
+forward (ALERTING -> CONNECTED -> DISCONNECTED), so a stale frame replayed after a backfill cannot undo a
+newer
+state. Typing indicators expire after `typing_expiry` seconds or when that member's message arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from webchat_tui.api._redact import Secret, get_logger
+from webchat_tui.api.client import WebChatClient
+from webchat_tui.api.errors import ClientValidationError, StreamAuthError, WebChatError
+from webchat_tui.api.events import MemberChangeEvent, MessageEvent, TypingEvent
+from webchat_tui.api.models import (
+    CreateWebChatConversationRequest,
+    GuestMemberInfo,
+    JourneyContext,
+    WebChatGuestMediaRequest,
+    WebChatMemberInfo,
+    WebChatRoutingTarget,
+)
+from webchat_tui.api.session_types import (
+    ChatMessage,
+    MediaRequest,
+    MediaRequestChanged,
+    Member,
+    MemberChanged,
+    MemberRole,
+    MemberState,
+    MessagesAdded,
+    Notice,
+    SessionEvent,
+    SessionState,
+    StateChanged,
+    TypingChanged,
+)
+from webchat_tui.api.stream import EventStream, MembersSnapshot, StreamItem, StreamOptions, StreamStatus
+from webchat_tui.api.validation import validate_message_body, validate_required
+from webchat_tui.sanitize import sanitize_line
+
+__all__ = ["ChatSession", "EventCallback"]
+
+log = get_logger("webchat_tui.api.session")
+
+EventCallback = Callable[[SessionEvent], None]
+
+_STATE_RANK = {"ALERTING": 0, "CONNECTED": 1, "DISCONNECTED": 2}
+_MEDIA_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
+_ACTIVE = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
+_END = object()
+
+
+class _EventQueue:
+    """A bounded per-iterator queue. When full, consecutive MessagesAdded merge and TypingChanged keeps only
+    the latest, so memory stays bounded by the number of distinct events, not by messages."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.items: deque[object] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+
+    def put(self, item: object) -> None:
+        items = self.items
+        if len(items) >= self.maxsize and items:
+            last = items[-1]
+            if isinstance(item, MessagesAdded) and isinstance(last, MessagesAdded):
+                items[-1] = MessagesAdded(last.messages + item.messages)
+                return
+            if isinstance(item, TypingChanged) and isinstance(last, TypingChanged):
+                items[-1] = item
+                return
+        items.append(item)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> object:
+        while not self.items:
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.items.popleft()
+
+
+class _EventIterator:
+    """Async iterator over session events; ends when the session closes."""
+
+    def __init__(self, session: ChatSession, queue: _EventQueue) -> None:
+        self._session = session
+        self._queue = queue
+
+    def __aiter__(self) -> _EventIterator:
+        return self
+
+    async def __anext__(self) -> SessionEvent:
+        item = await self._queue.get()
+        if item is _END:
+            self._session._queues.discard(self._queue)
+            raise StopAsyncIteration
+        return item  # type: ignore[return-value]
+
+    async def aclose(self) -> None:
+        """Stop receiving events."""
+        self._session._queues.discard(self._queue)
+
+
+class ChatSession:
+    """UI-agnostic state for one guest chat on a `WebChatClient`.
+
+    Options: ``typing_expiry`` (s an indicator lasts), ``typing_throttle`` (min s between typing requests),
+    ``stream_options`` (`StreamOptions`), ``batch_window`` (s to let a burst accumulate into one
+    MessagesAdded), ``event_queue_size`` (bound of each `events()` iterator).
+    """
+
+    def __init__(
+        self,
+        client: WebChatClient,
+        *,
+        typing_expiry: float = 4.0,
+        typing_throttle: float = 2.0,
+        stream_options: StreamOptions | None = None,
+        batch_window: float = 0.01,
+        event_queue_size: int = 10_000,
+    ) -> None:
+        self._client = client
+        self.typing_expiry = typing_expiry
+        self.typing_throttle = typing_throttle
+        self.stream_options = stream_options or StreamOptions()
+        self.batch_window = batch_window
+        self._event_queue_size = event_queue_size
+        self._state = SessionState.IDLE
+        self._conversation_id: str | None = None
+        self._me_id: str | None = None
+        self._jwt: Secret | None = None
+        self._members: dict[str, Member] = {}
+        self._detailed: set[str] = set()
+        self._agent_id: str | None = None
+        self._had_agent = False
+        self._agent_left_last = False
+        self._messages: list[ChatMessage] = []
+        self._message_ids: set[str] = set()
+        self._sent_ids: set[str] = set()
+        self._media: dict[str, MediaRequest] = {}
+        self._typing: dict[str, asyncio.TimerHandle] = {}
+        self._last_typing_sent = float("-inf")
+        self._last_typing: tuple[Member, ...] = ()
+        self._subscribers: list[EventCallback] = []
+        self._queues: set[_EventQueue] = set()
+        self._stream: EventStream | None = None
+        self._consumer: asyncio.Task[None] | None = None
+        self._leaving = False
+        self._closed = False
+        self._end_reason: str | None = None
+        self._ended_event = asyncio.Event()
+        self.started_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"ChatSession(state={self._state.value!r}, conversation_id={self._conversation_id!r})"
+
+    # ----------------------------------------------------------------------------------------------------
+    # Read-only state
+
+    @property
+    def state(self) -> SessionState:
+        """Where the chat is in its life."""
+        return self._state
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation id once started."""
+        return self._conversation_id
+
+    @property
+    def end_reason(self) -> str | None:
+        """Why the chat ended, in plain words (None until it ended)."""
+        return self._end_reason
+
+    @property
+    def me(self) -> Member | None:
+        """The guest."""
+        return self._members.get(self._me_id) if self._me_id else None
+
+    @property
+    def agent(self) -> Member | None:
+        """The currently connected agent, if any."""
+        return self._members.get(self._agent_id) if self._agent_id else None
+
+    @property
+    def members(self) -> list[Member]:
+        """All members in join order, each in its current state."""
+        return list(self._members.values())
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """Chat messages so far, in conversation order, without duplicates."""
+        return list(self._messages)
+
+    @property
+    def typing_members(self) -> tuple[Member, ...]:
+        """Other members currently typing."""
+        return tuple(self._members[m] for m in self._typing if m in self._members)
+
+    @property
+    def media_requests(self) -> list[MediaRequest]:
+        """Every media request seen, oldest first."""
+        return list(self._media.values())
+
+    @property
+    def pending_media_requests(self) -> list[MediaRequest]:
+        """Media requests still waiting for an answer."""
+        return [r for r in self._media.values() if r.state == "PENDING"]
+
+    @property
+    def stream(self) -> EventStream | None:
+        """The underlying event stream (for diagnostics)."""
+        return self._stream
+
+    # ----------------------------------------------------------------------------------------------------
+    # Subscribing
+
+    def subscribe(self, callback: EventCallback) -> Callable[[], None]:
+        """Call ``callback(event)`` on the event loop for every event, in order. Returns an unsubscribe
+        function."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def events(self) -> _EventIterator:
+        """An async iterator over events from now on (bounded; ends when the session closes or ends)."""
+        queue = _EventQueue(self._event_queue_size)
+        if self._closed or (
+            self._state is SessionState.ENDED and (self._consumer is None or self._consumer.done())
+        ):
+            queue.put(_END)
+        else:
+            self._queues.add(queue)
+        return _EventIterator(self, queue)
+
+    def _emit(self, event: SessionEvent) -> None:
+        for callback in tuple(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("a session event callback failed")
+        for queue in self._queues:
+            queue.put(event)
+
+    def _end_iterators(self) -> None:
+        for queue in tuple(self._queues):
+            queue.put(_END)
+
+    async def wait_until(self, predicate: Callable[[ChatSession], bool], timeout: float = 10.0) -> None:
+        """Wait (event-driven) until ``predicate(session)`` is true; TimeoutError after ``timeout`` s."""
+        if predicate(self):
+            return
+        ready = asyncio.Event()
+
+        def check(_: SessionEvent) -> None:
+            if predicate(self):
+                ready.set()
+
+        unsubscribe = self.subscribe(check)
+        try:
+            if predicate(self):
+                return
+            await asyncio.wait_for(ready.wait(), timeout)
+        finally:
+            unsubscribe()
+
+    # ----------------------------------------------------------------------------------------------------
+    # Lifecycle
+
+    async def start(
+        self,
+        *,
+        organization_id: str,
+        deployment_id: str,
+        queue: str,
+        member_info: GuestMemberInfo,
+        skills: Iterable[str] | None = None,
+        language: str | None = None,
+        priority: int | None = None,
+        member_auth_token: str | None = None,
+        journey_context: JourneyContext | None = None,
+    ) -> None:
+        """Create the conversation and attach the event stream (routing starts then).
+
+        Raises `ClientValidationError` for bad input (nothing sent), `ApiError` subclasses for HTTP errors,
+        `NetworkError` when the service cannot be reached, `StreamAuthError` when the stream refuses the
+        token.
+        After a failure the session is back in IDLE and `start()` may be called again.
+        """
+        if self._state is not SessionState.IDLE:
+            raise ClientValidationError("session", f"start() was already called (state {self._state.value})")
+        validate_required(queue, "routingTarget.targetAddress")
+        request = CreateWebChatConversationRequest(
+            organization_id=organization_id,
+            deployment_id=deployment_id,
+            routing_target=WebChatRoutingTarget(
+                target_address=queue,
+                skills=list(skills) if skills is not None else None,
+                language=language,
+                priority=priority,
+            ),
+            member_info=member_info,
+            member_auth_token=member_auth_token,
+            journey_context=journey_context,
+        )
+        self._set_state(SessionState.CONNECTING)
+        try:
+            created = await self._client.post_webchat_guest_conversations(request)
+        except BaseException:
+            self._set_state(SessionState.IDLE, "The chat could not be created")
+            raise
+        self._conversation_id = created.id
+        self._jwt = Secret(created.jwt)
+        me_id = created.member.id or ""
+        self._me_id = me_id
+        self.started_at = datetime.now(UTC)
+        me = Member(
+            id=me_id,
+            display_name=sanitize_line(created.member.display_name or member_info.display_name),
+            role=str(created.member.role or MemberRole.CUSTOMER),
+            state=str(created.member.state or MemberState.CONNECTED),
+            is_self=True,
+            avatar_image_url=created.member.avatar_image_url,
+            join_date=created.member.join_date,
+        )
+        self._members[me_id] = me
+        self._detailed.add(me_id)
+        self._emit(MemberChanged(me, None))
+        stream = EventStream(
+            self._client,
+            created.id,
+            created.event_stream_uri,
+            member_id=me_id,
+            options=self.stream_options,
+            jwt=created.jwt,
+        )
+        self._stream = stream
+        try:
+            await stream.start()
+        except BaseException:
+            await stream.close()
+            self._stream = None
+            try:  # best effort: do not leave a half-made chat queued
+                await self._client.delete_webchat_guest_conversation_member(created.id, me_id)
+            except WebChatError:
+                pass
+            self._set_state(SessionState.IDLE, "The event stream could not be opened")
+            raise
+        self._set_state(SessionState.WAITING_FOR_AGENT)
+        self._consumer = asyncio.create_task(self._consume(), name=f"chat-session-{created.id[:8]}")
+
+    async def close(self) -> None:
+        """Stop the event stream and background work without leaving the chat (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        for handle in self._typing.values():
+            handle.cancel()
+        self._typing.clear()
+        if self._stream is not None:
+            await self._stream.close()
+        consumer = self._consumer
+        if consumer is not None and consumer is not asyncio.current_task() and not consumer.done():
+            consumer.cancel()
+            try:
+                await consumer
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._end_iterators()
+
+    async def leave(self) -> None:
+        """Leave the chat (DELETE own member). The session ends with reason "You left the chat"."""
+        if self._state is SessionState.ENDED:
+            return
+        if self._conversation_id is None or self._me_id is None:
+            raise ClientValidationError("session", "the chat has not been started")
+        self._leaving = True
+        await self._client.delete_webchat_guest_conversation_member(self._conversation_id, self._me_id)
+        if not self._ended_event.is_set():
+            # Give the stream a moment to deliver our DISCONNECTED (and anything before it), then end anyway.
+            try:
+                await asyncio.wait_for(self._ended_event.wait(), timeout=5.0)
+            except TimeoutError:
+                self._finish("You left the chat")
+        await self.close()
+
+    # ----------------------------------------------------------------------------------------------------
+    # Actions
+
+    def _require_active(self) -> tuple[str, str]:
+        if self._conversation_id is None or self._me_id is None:
+            raise ClientValidationError("session", "the chat has not been started")
+        if self._state is SessionState.ENDED:
+            raise ClientValidationError("session", "the chat has ended")
+        return self._conversation_id, self._me_id
+
+    async def send(self, text: str) -> ChatMessage:
+        """Send a chat message; returns it as stored. It appears in `messages` when the stream delivers it.
+
+        Validated first (not empty, at most 4,000 characters). Lost-response failures are reconciled against
+        the conversation's messages before any resend, so the message is stored exactly once.
+        """
+        validate_message_body(text)
+        conversation_id, me_id = self._require_active()
+        stream = self._stream
+        sent = await self._client.post_webchat_guest_conversation_member_messages(
+            conversation_id,
+            me_id,
+            text,
+            reconcile_after=stream.last_message_id if stream is not None else None,
+            exclude_ids=frozenset(self._sent_ids),
+        )
+        self._sent_ids.add(sent.id)
+        me = self._members.get(me_id)
+        return ChatMessage(
+            id=sent.id,
+            sender_id=me_id,
+            sender_name=me.display_name if me else "",
+            sender_role=me.role if me else str(MemberRole.CUSTOMER),
+            body=sent.body,
+            body_type=str(sent.body_type),
+            timestamp=sent.timestamp,
+            is_own=True,
+        )
+
+    async def typing(self) -> bool:
+        """Tell the others the guest is typing, at most once per `typing_throttle` seconds.
+
+        Returns True when a request was sent and accepted. Never raises for network or HTTP errors.
+        """
+        if self._conversation_id is None or self._me_id is None or self._state not in _ACTIVE:
+            return False
+        now = time.monotonic()
+        if now - self._last_typing_sent < self.typing_throttle:
+            return False
+        self._last_typing_sent = now
+        try:
+            await self._client.post_webchat_guest_conversation_member_typing(
+                self._conversation_id, self._me_id
+            )
+        except WebChatError as exc:
+            log.debug("typing indicator not sent: %s", exc)
+            return False
+        return True
+
+    async def accept(self, media_request_id: str) -> MediaRequest:
+        """Accept a media request."""
+        return await self._answer(media_request_id, "ACCEPTED")
+
+    async def decline(self, media_request_id: str) -> MediaRequest:
+        """Decline a media request."""
+        return await self._answer(media_request_id, "DECLINED")
+
+    async def report_error(self, media_request_id: str) -> MediaRequest:
+        """Report that the media session could not start (state ERRORED)."""
+        return await self._answer(media_request_id, "ERRORED")
+
+    async def _answer(self, media_request_id: str, state: str) -> MediaRequest:
+        conversation_id, _ = self._require_active()
+        updated = await self._client.patch_webchat_guest_conversation_mediarequest(
+            conversation_id, media_request_id, state
+        )
+        return self._update_media(updated, None)
+
+    # ----------------------------------------------------------------------------------------------------
+    # Applying stream items
+
+    async def _consume(self) -> None:
+        stream = self._stream
+        assert stream is not None
+        try:
+            while True:
+                items = await stream.next_batch()
+                if not items:
+                    break
+                await self._apply(items)
+                if self._state is SessionState.ENDED:
+                    break
+                if len(items) >= 64 and self.batch_window > 0:
+                    # A burst is in progress: let it accumulate into fewer, larger MessagesAdded.
+                    await asyncio.sleep(self.batch_window)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("the chat session failed")
+            self._emit(Notice(f"The chat failed: {type(exc).__name__}", level="error", kind="error"))
+            self._finish("The connection to the chat failed")
+        if self._state is not SessionState.ENDED and not self._closed:
+            self._finish("The connection to the chat closed")
+        stream.mark_ended()
+        await stream.close()
+        self._end_iterators()
+
+    async def _apply(self, items: list[StreamItem]) -> None:
+        pending: list[ChatMessage] = []
+        members = self._members
+        me_id = self._me_id
+        messages = self._messages
+        message_ids = self._message_ids
+        typing = self._typing
+        typing_dirty = False
+        for item in items:
+            kind = item.kind
+            if kind == "message":
+                assert isinstance(item, MessageEvent)
+                sender_id = item.sender_id
+                sender = members.get(sender_id)
+                if sender is None or sender_id not in self._detailed:
+                    self._flush(pending)
+                    sender = await self._ensure_member(sender_id)
+                if item.id in message_ids:
+                    continue
+                ts = item.timestamp
+                try:
+                    timestamp = datetime.fromisoformat(ts) if ts else datetime.now(UTC)
+                except ValueError:
+                    timestamp = datetime.now(UTC)
+                message = ChatMessage(
+                    item.id,
+                    sender_id,
+                    sender.display_name,
+                    sender.role,
+                    item.body,
+                    item.body_type,
+                    timestamp,
+                    sender_id == me_id,
+                )
+                messages.append(message)
+                message_ids.add(item.id)
+                pending.append(message)
+                if sender_id in typing:
+                    typing.pop(sender_id).cancel()
+                    typing_dirty = True
+                if item.body_type == "media-request":
+                    self._flush(pending)
+                    await self._on_media_request_message(item, sender)
+            elif kind == "typing":
+                assert isinstance(item, TypingEvent)
+                if item.sender_id != me_id and self._state is not SessionState.ENDED:
+                    if item.sender_id not in members:
+                        self._flush(pending)
+                        await self._ensure_member(item.sender_id)
+                    typing_dirty |= self._typing_started(item.sender_id)
+            else:
+                self._flush(pending)
+                if typing_dirty:
+                    self._emit_typing()
+                    typing_dirty = False
+                if kind == "member-change":
+                    assert isinstance(item, MemberChangeEvent)
+                    await self._on_member_change(item.member_id, item.state)
+                elif kind == "members":
+                    assert isinstance(item, MembersSnapshot)
+                    await self._on_snapshot(item.members)
+                elif kind == "status":
+                    assert isinstance(item, StreamStatus)
+                    self._on_status(item)
+        self._flush(pending)
+        if typing_dirty:
+            self._emit_typing()
+
+    def _flush(self, pending: list[ChatMessage]) -> None:
+        if pending:
+            self._emit(MessagesAdded(tuple(pending)))
+            pending.clear()
+
+    # Typing ----------------------------------------------------------------------------------------------
+
+    def _typing_started(self, member_id: str) -> bool:
+        loop = asyncio.get_running_loop()
+        handle = self._typing.pop(member_id, None)
+        if handle is not None:
+            handle.cancel()
+        self._typing[member_id] = loop.call_later(self.typing_expiry, self._typing_expired, member_id)
+        return handle is None
+
+    def _typing_expired(self, member_id: str) -> None:
+        if self._typing.pop(member_id, None) is not None:
+            self._emit_typing()
+
+    def _emit_typing(self) -> None:
+        current = self.typing_members
+        if current != self._last_typing:
+            self._last_typing = current
+            self._emit(TypingChanged(current))
+
+    def _clear_typing(self) -> None:
+        if self._typing:
+            for handle in self._typing.values():
+                handle.cancel()
+            self._typing.clear()
+            self._emit_typing()
+
+    # Members ---------------------------------------------------------------------------------------------
+
+    async def _ensure_member(self, member_id: str) -> Member:
+        """The member with details, fetching them once per id (a placeholder when the fetch fails)."""
+        member = self._members.get(member_id)
+        if member is not None and member_id in self._detailed:
+            return member
+        self._detailed.add(member_id)  # once per id, even if the fetch fails
+        assert self._conversation_id is not None
+        try:
+            info = await self._client.get_webchat_guest_conversation_member(self._conversation_id, member_id)
+        except WebChatError as exc:
+            log.debug("member details unavailable: %s", exc)
+            if member is None:
+                member = Member(member_id, "Unknown", "", "CONNECTED", member_id == self._me_id)
+                self._members[member_id] = member
+                self._emit(MemberChanged(member, None))
+            return member
+        return self._merge_member(info, state=None)
+
+    def _merge_member(self, info: WebChatMemberInfo, state: str | None) -> Member:
+        """Merge REST details (and a state) into the member table; emits MemberChanged when something
+        changed."""
+        member_id = info.id or ""
+        previous = self._members.get(member_id)
+        new_state = state or (str(info.state) if info.state is not None else None)
+        if previous is not None and new_state is not None:
+            if _STATE_RANK.get(new_state, 1) < _STATE_RANK.get(previous.state, 1):
+                new_state = previous.state  # stale: member states only move forward
+        member = Member(
+            id=member_id,
+            display_name=info.display_name or (previous.display_name if previous else "") or "Unknown",
+            role=str(info.role) if info.role is not None else (previous.role if previous else ""),
+            state=new_state or (previous.state if previous else "CONNECTED"),
+            is_self=member_id == self._me_id,
+            avatar_image_url=info.avatar_image_url or (previous.avatar_image_url if previous else None),
+            join_date=info.join_date or (previous.join_date if previous else None),
+            leave_date=info.leave_date or (previous.leave_date if previous else None),
+        )
+        self._detailed.add(member_id)
+        if member != previous:
+            self._members[member_id] = member
+            self._emit(MemberChanged(member, previous.state if previous else None))
+        return member
+
+    async def _on_member_change(self, member_id: str, state: str) -> None:
+        member = self._members.get(member_id)
+        if member is None or member_id not in self._detailed:
+            member = await self._ensure_member(member_id)
+        if _STATE_RANK.get(state, 1) < _STATE_RANK.get(member.state, 1):
+            log.debug("ignoring a stale member state (%s after %s)", state, member.state)
+            return
+        if member.state != state:
+            updated = Member(
+                member.id,
+                member.display_name,
+                member.role,
+                state,
+                member.is_self,
+                member.avatar_image_url,
+                member.join_date,
+                member.leave_date,
+            )
+            self._members[member_id] = updated
+            self._emit(MemberChanged(updated, member.state))
+            if state == "DISCONNECTED" and member_id in self._typing:
+                self._typing.pop(member_id).cancel()
+                self._emit_typing()
+        self._recompute_state()
+
+    async def _on_snapshot(self, infos: tuple[WebChatMemberInfo, ...]) -> None:
+        for info in infos:
+            if info.id:
+                self._merge_member(info, state=None)
+        self._recompute_state()
+
+    def _recompute_state(self, *, after_reconnect: bool = False) -> None:
+        if self._state is SessionState.ENDED:
+            return
+        me = self.me
+        if me is not None and me.state == "DISCONNECTED":
+            if self._leaving:
+                reason = "You left the chat"
+            elif self._agent_left_last:
+                reason = "The agent ended the chat"
+            else:
+                reason = "The chat ended"
+            self._finish(reason)
+            return
+        connected = [
+            m for m in self._members.values() if m.role == MemberRole.AGENT and m.state == "CONNECTED"
+        ]
+        if self._agent_id is not None and not any(m.id == self._agent_id for m in connected):
+            self._agent_left_last = True
+            self._agent_id = None
+        agent = connected[-1] if connected else None
+        if agent is not None and agent.id != self._agent_id:
+            transferred = self._had_agent
+            self._agent_id = agent.id
+            self._had_agent = True
+            self._agent_left_last = False
+            if transferred:
+                self._emit(
+                    Notice(
+                        f"You were transferred to {agent.display_name}",
+                        kind="transfer",
+                        details={"agent": agent.display_name, "agentId": agent.id},
+                    )
+                )
+        if self._state is SessionState.RECONNECTING and not after_reconnect:
+            return
+        target = SessionState.CONNECTED if agent is not None else SessionState.WAITING_FOR_AGENT
+        if target is not self._state:
+            self._set_state(target, agent=agent if target is SessionState.CONNECTED else None)
+
+    def _on_status(self, status: StreamStatus) -> None:
+        if status.status == "reconnecting":
+            if self._state in (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED):
+                self._set_state(SessionState.RECONNECTING, "The connection dropped; reconnecting")
+            self._emit(
+                Notice(
+                    "Connection lost; reconnecting",
+                    level="warning",
+                    kind="reconnecting",
+                    details={"detail": status.detail},
+                )
+            )
+        elif status.status == "reconnected":
+            self._recompute_state(after_reconnect=True)
+            if self._state is not SessionState.ENDED:
+                self._emit(
+                    Notice("Reconnected", kind="reconnected", details={"backfilled": str(status.backfilled)})
+                )
+        elif status.status == "resynced":
+            self._recompute_state()
+            self._emit(
+                Notice(
+                    "Caught up with the conversation",
+                    kind="resynced",
+                    details={"backfilled": str(status.backfilled)},
+                )
+            )
+        elif status.status == "connected":
+            self._recompute_state()
+        elif status.status == "failed":
+            error = status.error
+            if isinstance(error, StreamAuthError):
+                text = "The chat's credentials were refused"
+            else:
+                text = f"The connection to the chat failed: {status.detail}"
+            self._emit(Notice(text, level="error", kind="stream-failed"))
+            self._finish(text)
+        elif status.status == "closed":
+            if self._state is not SessionState.ENDED:
+                self._finish("The connection to the chat closed")
+
+    # Media requests --------------------------------------------------------------------------------------
+
+    async def _on_media_request_message(self, message: MessageEvent, sender: Member) -> None:
+        assert self._conversation_id is not None
+        body = message.body.strip()
+        try:
+            if _MEDIA_ID.match(body):
+                found = [
+                    await self._client.get_webchat_guest_conversation_mediarequest(
+                        self._conversation_id, body
+                    )
+                ]
+            else:  # not an id: look at them all
+                found = (
+                    await self._client.get_webchat_guest_conversation_mediarequests(self._conversation_id)
+                ).entities
+        except WebChatError as exc:
+            log.debug("media request not available: %s", exc)
+            self._emit(
+                Notice("A media request could not be read", level="warning", kind="media-request-failed")
+            )
+            return
+        for request in found:
+            self._update_media(request, sender.display_name)
+
+    def _update_media(self, request: WebChatGuestMediaRequest, requested_by: str | None) -> MediaRequest:
+        request_id = request.id or ""
+        previous = self._media.get(request_id)
+        updated = MediaRequest(
+            id=request_id,
+            types=tuple(str(t) for t in (request.types or (previous.types if previous else ()))),
+            state=str(request.state)
+            if request.state is not None
+            else (previous.state if previous else "PENDING"),
+            requested_by=(previous.requested_by if previous and previous.requested_by else requested_by),
+            security_key=request.security_key or (previous.security_key if previous else None),
+            communication_id=request.communication_id or (previous.communication_id if previous else None),
+        )
+        if updated != previous:
+            self._media[request_id] = updated
+            self._emit(MediaRequestChanged(updated, previous.state if previous else None))
+        return updated
+
+    # State -----------------------------------------------------------------------------------------------
+
+    def _set_state(self, state: SessionState, reason: str | None = None, agent: Member | None = None) -> None:
+        previous = self._state
+        if state is previous:
+            return
+        self._state = state
+        self._emit(StateChanged(state, previous, reason, agent))
+
+    def _finish(self, reason: str) -> None:
+        if self._state is SessionState.ENDED:
+            return
+        self._end_reason = reason
+        self._agent_id = None
+        self._clear_typing()
+        if self._stream is not None:
+            self._stream.mark_ended()
+        self._set_state(SessionState.ENDED, reason)
+        self._ended_event.set()
+
+    # ----------------------------------------------------------------------------------------------------
+    # Transcript
+
+    def export_markdown(self) -> str:
+        """The transcript as Markdown (chat text escaped so it cannot add formatting)."""
+        lines = ["# Chat transcript", ""]
+        if self._conversation_id:
+            lines.append(f"- Conversation: `{self._conversation_id}`")
+        if self.started_at:
+            lines.append(f"- Started: {self.started_at.isoformat(timespec='seconds')}")
+        names = ", ".join(
+            f"{_md(m.display_name)} ({m.role.lower() or 'member'})" for m in self._members.values()
+        )
+        if names:
+            lines.append(f"- Members: {names}")
+        if self._end_reason:
+            lines.append(f"- Ended: {_md(self._end_reason)}")
+        lines.append("")
+        for message in self._messages:
+            when = message.timestamp.astimezone(UTC).strftime("%H:%M:%S")
+            if message.body_type == "standard":
+                body = _md(message.body).replace("\n", "  \n")
+                lines.append(f"**{_md(message.sender_name)}** ({when}): {body}")
+            else:
+                lines.append(
+                    f"_{_md(message.sender_name)} · {message.body_type} ({when}): {_md(message.body)}_"
+                )
+            lines.append("")
+        return "\n".join(lines).rstrip() + "\n"
+
+    def export_json(self) -> str:
+        """The transcript as JSON: conversation id, members, messages and media requests."""
+        data: dict[str, Any] = {
+            "conversationId": self._conversation_id,
+            "startedAt": self.started_at.isoformat() if self.started_at else None,
+            "state": self._state.value,
+            "endReason": self._end_reason,
+            "members": [
+                {
+                    "id": m.id,
+                    "displayName": m.display_name,
+                    "role": m.role,
+                    "state": m.state,
+                    "isSelf": m.is_self,
+                }
+                for m in self._members.values()
+            ],
+            "messages": [
+                {
+                    "id": m.id,
+                    "senderId": m.sender_id,
+                    "senderName": m.sender_name,
+                    "senderRole": m.sender_role,
+                    "body": m.body,
+                    "bodyType": m.body_type,
+                    "timestamp": m.timestamp.isoformat(),
+                    "isOwn": m.is_own,
+                }
+                for m in self._messages
+            ],
+            "mediaRequests": [
+                {"id": r.id, "types": list(r.types), "state": r.state, "requestedBy": r.requested_by}
+                for r in self._media.values()
+            ],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
