@@ -2,8 +2,8 @@
 end to end against the real emulator over HTTP (and a real websocket for the event stream).
 
 The SDK derives its login URL by replacing `//api.` with `//login.` in `configuration.host`; a host such as
-`http://127.0.0.1:PORT` has no `api.` so it posts client credentials to `<host>/oauth/token`, which the emulator
-serves on the same port. No SDK setting beyond `host` is needed.
+`http://127.0.0.1:PORT` has no `api.` so it posts client credentials to `<host>/oauth/token`, which the
+emulator serves on the same port. No SDK setting beyond `host` is needed.
 """
 
 from __future__ import annotations

@@ -84,7 +84,14 @@ class Connection:
             self.closed.set()
 
     async def run_heartbeat(self) -> None:
-        """A `WebSocket Heartbeat` frame every `heartbeat_interval` seconds (re-read each time)."""
+        """A `WebSocket Heartbeat` frame every `heartbeat_interval` seconds (a config change applies within
+        0.25 s, so tests can shorten the interval of an open socket).
+        """
+        loop = asyncio.get_running_loop()
+        last = loop.time()
         while not self.closed.is_set():
-            await asyncio.sleep(max(0.01, self.store.config.heartbeat_interval))
-            self.send(HEARTBEAT_FRAME)
+            interval = max(0.01, self.store.config.heartbeat_interval)
+            await asyncio.sleep(min(interval - (loop.time() - last), 0.25))
+            if loop.time() - last >= max(0.01, self.store.config.heartbeat_interval):
+                last = loop.time()
+                self.send(HEARTBEAT_FRAME)
