@@ -1,0 +1,642 @@
+"""Shared harness for the benchmark scripts: statistics, results, the emulator process, worker subprocesses.
+
+Design (copied from `performance-baseline.md`'s method):
+- The emulator runs as its own process (`python -m webchat_tui emulator --port 0`), so server and client never
+  share a GIL. On a machine with >= 2 cores the server is pinned to the last core and client workers to core 0
+  (set `WEBCHAT_BENCH_PIN=0` to let the scheduler decide), so one side cannot steal the other's core mid-run.
+- Each measured run of a client variant runs in a fresh worker subprocess (`python -m benchmarks.<name>
+  --worker <variant> --params <json>`), which prints one `RESULT {json}` line. Fresh processes keep one
+  variant's heap, imports and GC state from colouring the next; variants are interleaved run by run so they
+  share the machine.
+- Every figure keeps all runs; tables show best / median (best = min for times, max for rates). Targets are
+  judged on the median (the baseline's rule: "use the min for what the machine can do and the median for
+  goals").
+
+This module imports only the standard library so workers that import it start as fast as possible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULT_PREFIX = "RESULT "
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PIN = os.environ.get("WEBCHAT_BENCH_PIN", "1") != "0" and (os.cpu_count() or 1) >= 2
+CLIENT_CPU = 0
+SERVER_CPU = (os.cpu_count() or 1) - 1
+
+
+class BenchError(RuntimeError):
+    """A benchmark could not run (a worker failed, a layer is missing, a wait timed out)."""
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Statistics
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The `pct` percentile (0-100) of `values`, linear interpolation between ranks (numpy's default)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    rank = (len(ordered) - 1) * pct / 100.0
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (rank - low))
+
+
+def median(values: Sequence[float]) -> float:
+    """The median of `values` (nan when empty)."""
+    return percentile(values, 50.0)
+
+
+@dataclass
+class Figure:
+    """One measured quantity over several runs (all runs kept)."""
+
+    name: str
+    unit: str
+    runs: list[float]
+    better: str = "lower"
+    """`lower` (times, latencies, memory) or `higher` (rates); decides what "best" means."""
+    note: str = ""
+
+    @property
+    def best(self) -> float:
+        """Min for lower-is-better figures, max for higher-is-better."""
+        if not self.runs:
+            return math.nan
+        return min(self.runs) if self.better == "lower" else max(self.runs)
+
+    @property
+    def median(self) -> float:
+        """Median over the runs."""
+        return median(self.runs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, with best and median computed."""
+        data = asdict(self)
+        data["best"] = _clean(self.best)
+        data["median"] = _clean(self.median)
+        data["runs"] = [_clean(v) for v in self.runs]
+        return data
+
+
+@dataclass
+class Target:
+    """One target from issue 5, as written to `results.json`."""
+
+    name: str
+    value: float | None
+    unit: str
+    target: str
+    met: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the keys `results.json` promises: name, value, unit, target, met."""
+        return {
+            "name": self.name,
+            "value": _clean(self.value),
+            "unit": self.unit,
+            "target": self.target,
+            "met": self.met,
+        }
+
+
+def make_target(name: str, value: float | None, unit: str, op: str, threshold: float) -> Target:
+    """Build a target row; `op` is `<=`, `<`, `>=` or `==`. A missing/NaN value never meets its target."""
+    ok = False
+    if value is not None and not math.isnan(value):
+        ok = {
+            "<=": value <= threshold,
+            "<": value < threshold,
+            ">=": value >= threshold,
+            "==": value == threshold,
+        }[op]
+    return Target(name=name, value=value, unit=unit, target=f"{op} {_fmt_num(threshold)}", met=ok)
+
+
+def _clean(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), 6)
+
+
+def _fmt_num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    """Human formatting: 3 significant digits for small values, thousands separators for large ones."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        text = f"{value:,.0f}"
+    elif magnitude >= 100:
+        text = f"{value:.0f}"
+    elif magnitude >= 10:
+        text = f"{value:.1f}"
+    elif magnitude >= 1:
+        text = f"{value:.2f}"
+    elif magnitude == 0:
+        text = "0"
+    else:
+        text = f"{value:.3f}"
+    return text
+
+
+@dataclass
+class BenchResult:
+    """What one benchmark script reports: its figures, its targets, notes on method and anything odd."""
+
+    benchmark: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    quick: bool = False
+    runs: int = 0
+    elapsed_s: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "benchmark": self.benchmark,
+            "title": self.title,
+            "quick": self.quick,
+            "runs": self.runs,
+            "elapsed_s": round(self.elapsed_s, 2),
+            "error": self.error,
+            "figures": [f.to_dict() for f in self.figures],
+            "targets": [t.to_dict() for t in self.targets],
+            "notes": self.notes,
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> BenchResult:
+        """Inverse of `to_dict` (best/median are recomputed from the runs)."""
+        figures = [
+            Figure(
+                name=f["name"],
+                unit=f["unit"],
+                runs=[math.nan if v is None else v for v in f["runs"]],
+                better=f.get("better", "lower"),
+                note=f.get("note", ""),
+            )
+            for f in data.get("figures", [])
+        ]
+        targets = [Target(**t) for t in data.get("targets", [])]
+        return BenchResult(
+            benchmark=data["benchmark"],
+            title=data.get("title", data["benchmark"]),
+            figures=figures,
+            targets=targets,
+            notes=list(data.get("notes", [])),
+            quick=bool(data.get("quick")),
+            runs=int(data.get("runs", 0)),
+            elapsed_s=float(data.get("elapsed_s", 0.0)),
+            error=data.get("error"),
+        )
+
+
+def figures_table(result: BenchResult) -> str:
+    """A plain-text table of one result's figures (best / median / every run)."""
+    lines = [
+        f"== {result.title} ({result.benchmark}, {result.runs} run(s){', quick' if result.quick else ''}, "
+        f"{result.elapsed_s:.1f} s)"
+    ]
+    if result.error:
+        lines.append(f"   ERROR: {result.error}")
+    width = max([len(f.name) for f in result.figures] + [10])
+    for fig in result.figures:
+        runs = ", ".join(fmt(v) for v in fig.runs)
+        lines.append(
+            f"   {fig.name:<{width}}  best {fmt(fig.best):>9}  median {fmt(fig.median):>9}  {fig.unit:<10} "
+            f"[{runs}]"
+        )
+    for tgt in result.targets:
+        mark = "MET " if tgt.met else "MISS"
+        lines.append(f"   {mark} {tgt.name}: {fmt(tgt.value)} {tgt.unit} (target {tgt.target})")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Command line of every benchmark script
+
+
+def bench_parser(description: str) -> argparse.ArgumentParser:
+    """The common options: --quick, --runs, --json-out; plus the internal --worker/--params pair."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, 1 run (used by the smoke test)")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="runs per variant (default 3, or 1 with --quick)"
+    )
+    parser.add_argument("--json-out", type=Path, default=None, help="write the result JSON here")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
+    return parser
+
+
+def resolve_runs(args: argparse.Namespace) -> int:
+    """Runs per variant: --runs, else 1 for --quick, else 3."""
+    if args.runs is not None:
+        return max(1, int(args.runs))
+    return 1 if args.quick else 3
+
+
+def bench_main(
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace, BenchResult], None],
+    workers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]],
+    benchmark: str,
+    title: str,
+) -> int:
+    """Dispatch: worker mode runs one variant and prints RESULT; otherwise run the benchmark and report it."""
+    if args.worker:
+        params = json.loads(args.params)
+        try:
+            reply = workers[args.worker](params)
+        except Exception:
+            traceback.print_exc()
+            return 1
+        sys.stdout.write(RESULT_PREFIX + json.dumps(reply) + "\n")
+        sys.stdout.flush()
+        return 0
+    result = BenchResult(benchmark=benchmark, title=title, quick=bool(args.quick), runs=resolve_runs(args))
+    started = time.perf_counter()
+    try:
+        run(args, result)
+    except Exception as exc:  # reported in the result, so run_all can carry on with the other benchmarks
+        traceback.print_exc()
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.elapsed_s = time.perf_counter() - started
+    print(figures_table(result), flush=True)
+    if args.json_out is not None:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    return 0 if result.error is None else 2
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Processes
+
+
+def pin(pid: int, cpu: int | None) -> None:
+    """Pin a process to one core (no-op when pinning is off or unsupported)."""
+    if cpu is None or not PIN:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setaffinity(pid, {cpu})
+
+
+def rss_bytes(pid: int | str = "self") -> int:
+    """Resident set size of a process from /proc (bytes)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise BenchError("VmRSS not found")
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU seconds consumed by a process so far (from /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def python_env() -> dict[str, str]:
+    """Environment for child processes: unbuffered, repo on sys.path, no user site noise."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("COLUMNS", "120")
+    return env
+
+
+def run_worker(
+    module: str, worker: str, params: dict[str, Any], *, timeout: float, cpu: int | None = CLIENT_CPU
+) -> dict[str, Any]:
+    """Run one variant in a fresh `python -m <module> --worker <worker>` process; return its RESULT JSON."""
+    cmd = [sys.executable, "-m", module, "--worker", worker, "--params", json.dumps(params)]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(), cwd=REPO_ROOT
+    )
+    pin(proc.pid, cpu)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        proc.kill()
+        out, err = proc.communicate()
+        raise BenchError(
+            f"worker {module}:{worker} timed out after {timeout:.0f} s; stderr tail:\n{_tail(err)}"
+        ) from exc
+    for line in reversed(out.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            if proc.returncode != 0:
+                break
+            reply: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
+            return reply
+    raise BenchError(f"worker {module}:{worker} failed (exit {proc.returncode}); stderr tail:\n{_tail(err)}")
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+class EmulatorProcess:
+    """The real emulator in its own process: `python -m webchat_tui emulator --port 0 ...`.
+
+    Reads the one JSON line the standalone runner prints (base_url, ids, credentials), drains the rest of its
+    output in a thread, and stops it with SIGINT (then SIGKILL after a grace period).
+    """
+
+    def __init__(
+        self,
+        *,
+        time_scale: float = 0.01,
+        heartbeat: float = 30.0,
+        seed: int = 1234,
+        cpu: int | None = SERVER_CPU,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.time_scale = time_scale
+        self.heartbeat = heartbeat
+        self.seed = seed
+        self.cpu = cpu
+        self.start_timeout = start_timeout
+        self.proc: subprocess.Popen[str] | None = None
+        self.info: dict[str, Any] = {}
+        self._stderr_lines: list[str] = []
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:<port>`."""
+        return str(self.info["base_url"])
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        assert self.proc is not None
+        return self.proc.pid
+
+    def __enter__(self) -> EmulatorProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Spawn the server and wait for its JSON line."""
+        cmd = [
+            sys.executable,
+            "-m",
+            "webchat_tui",
+            "emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--time-scale",
+            repr(self.time_scale),
+            "--heartbeat",
+            repr(self.heartbeat),
+            "--seed",
+            str(self.seed),
+        ]
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(), cwd=REPO_ROOT
+        )
+        pin(self.proc.pid, self.cpu)
+        threading.Thread(target=self._drain, args=(self.proc.stderr, self._stderr_lines), daemon=True).start()
+        first: list[str] = []
+        reader = threading.Thread(
+            target=lambda: first.append(
+                self.proc.stdout.readline() if self.proc and self.proc.stdout else ""
+            ),
+            daemon=True,
+        )
+        reader.start()
+        reader.join(self.start_timeout)
+        if not first or not first[0].strip():
+            self.stop()
+            raise BenchError(
+                "emulator did not print its JSON line; stderr tail:\n" + "\n".join(self._stderr_lines[-25:])
+            )
+        self.info = json.loads(first[0])
+        threading.Thread(target=self._drain, args=(self.proc.stdout, []), daemon=True).start()
+        self.control = Control(self.base_url)
+
+    @staticmethod
+    def _drain(stream: Any, sink: list[str]) -> None:
+        for line in iter(stream.readline, ""):
+            sink.append(line.rstrip("\n"))
+            del sink[:-200]
+
+    def stop(self) -> None:
+        """SIGINT, wait up to 5 s, then kill."""
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+    def params(self) -> dict[str, Any]:
+        """What a worker needs to reach this emulator (the seed info line)."""
+        return dict(self.info)
+
+
+class Control:
+    """Tiny synchronous client for the emulator's control API (`/emulator/v1`), stdlib only."""
+
+    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
+        self.base = base_url.rstrip("/") + "/emulator/v1"
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """One JSON request; returns the decoded body (None for 204); raises BenchError on HTTP errors."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as exc:
+            raise BenchError(f"control {method} {path} -> {exc.code}: {exc.read()[:500]!r}") from exc
+        return json.loads(raw) if raw else None
+
+    def reset(self) -> None:
+        """POST /reset."""
+        self.request("POST", "/reset")
+
+    def set_config(self, **config: Any) -> Any:
+        """PUT /config with camelCase keys."""
+        return self.request("PUT", "/config", config)
+
+    def conversations(self) -> list[dict[str, Any]]:
+        """GET /conversations -> entities."""
+        return list(self.request("GET", "/conversations")["entities"])
+
+    def record(self, cid: str) -> list[dict[str, Any]]:
+        """GET /conversations/{cid}/record -> events."""
+        return list(self.request("GET", f"/conversations/{cid}/record")["events"])
+
+    def connect_agent(self, cid: str) -> None:
+        """POST .../agent/connect (autoAgent off: route the queued chat to an agent now)."""
+        self.request("POST", f"/conversations/{cid}/agent/connect", {})
+
+    def agent_messages(self, cid: str, body: str, count: int = 1) -> list[str]:
+        """POST .../agent/messages {"body", "count"} -> ids."""
+        return list(
+            self.request("POST", f"/conversations/{cid}/agent/messages", {"body": body, "count": count})[
+                "ids"
+            ]
+        )
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.01) -> None:
+        """Poll `predicate` until true or raise BenchError after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise BenchError(f"condition not met within {timeout} s")
+            time.sleep(interval)
+
+    def conversation(self, cid: str) -> dict[str, Any] | None:
+        """One entity from /conversations, or None."""
+        for conv in self.conversations():
+            if conv["id"] == cid:
+                return conv
+        return None
+
+
+def create_guest_conversation(
+    base_url: str,
+    info: dict[str, Any],
+    *,
+    name: str = "Bench Guest",
+    queue: str = "Support",
+    timeout: float = 30.0,
+) -> dict[str, Any]:
+    """POST /api/v2/webchat/guest/conversations with urllib (for harness setup, not for measured calls)."""
+    body = {
+        "organizationId": info["organization_id"],
+        "deploymentId": info["deployment_id"],
+        "routingTarget": {"targetType": "QUEUE", "targetAddress": queue},
+        "memberInfo": {"displayName": name},
+    }
+    req = urllib.request.Request(
+        base_url + "/api/v2/webchat/guest/conversations",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        data: dict[str, Any] = json.loads(resp.read())
+    return data
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Machine description
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, CPU model, RAM, OS, Python and the versions of every package the benchmarks exercise."""
+    from importlib import metadata
+
+    cpu_model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    ram_gb = math.nan
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = int(line.split()[1]) / 1024 / 1024
+                break
+    packages = {}
+    for name in (
+        "webchat-tui",
+        "textual",
+        "rich",
+        "websockets",
+        "httpx",
+        "httpcore",
+        "h11",
+        "anyio",
+        "sniffio",
+        "uvicorn",
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "pydantic-core",
+        "PureCloudPlatformClientV2",
+        "urllib3",
+    ):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = "not installed"
+    commit = "unknown"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+            or "unknown"
+        )
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cores": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "ram_gb": round(ram_gb, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "packages": packages,
+        "git_commit": commit,
+        "pinning": (
+            f"server on core {SERVER_CPU}, client workers on core {CLIENT_CPU}"
+            if PIN
+            else "off (scheduler decides)"
+        ),
+    }
+
+
+@contextlib.contextmanager
+def timed() -> Iterator[Callable[[], float]]:
+    """`with timed() as elapsed: ...; elapsed()` -> seconds since entering."""
+    start = time.perf_counter()
+    yield lambda: time.perf_counter() - start

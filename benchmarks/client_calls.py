@@ -1,0 +1,234 @@
+"""Benchmark 5: client calls: 2,000 sequential sends + 2,000 reads, our `WebChatClient` vs the official SDK.
+
+Method
+- One emulator process (pinned to the server core), auto agent off. Per run and variant the harness resets the
+  emulator, creates a guest conversation, attaches a websocket that it drains in a thread (so the chat is
+  active and the echo of every send has somewhere to go) and connects an agent through the control API. That
+  setup is the same for both variants and is not measured.
+- Each variant runs in a fresh process pinned to the client core, variants interleaved run by run: ours:
+  `WebChatClient` (async, httpx) with the conversation's JWT (`set_guest_token`); sdk:
+  `PureCloudPlatformClientV2==258.0.0` `WebChatApi` (synchronous, urllib3), configured the documented way
+        (`configuration.api_key['Authorization']` + prefix `Bearer`, `ApiClient(host=...)`).
+- Each: 20 warm-up sends + reads (not counted), then N sequential `POST .../messages` (80-character bodies),
+  then N sequential `GET .../messages/{id}` of those messages. Per call latency is wall time around the call;
+  the throughput is calls / total wall time of the phase; client CPU per call comes from /proc.
+- Note: the SDK wraps every WebChatApi method in `@deprecated`, which forces `warnings.simplefilter('always')`
+  and writes a DeprecationWarning to stderr on every call; that is part of what the SDK costs and is left in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import threading
+import time
+from typing import Any
+
+from benchmarks import _harness as h
+
+MODULE = "benchmarks.client_calls"
+TEXT = "Client call benchmark message, eighty characters long with some padding here #"
+WARMUP = 20
+
+
+def _summary(
+    send_lat: list[float], read_lat: list[float], send_s: float, read_s: float, cpu_s: float, n: int
+) -> dict[str, Any]:
+    return {
+        "n": n,
+        "send_s": send_s,
+        "read_s": read_s,
+        "send_rate": n / send_s,
+        "read_rate": n / read_s,
+        "rate": 2 * n / (send_s + read_s),
+        "send_p50_ms": h.percentile(send_lat, 50) * 1000,
+        "send_p99_ms": h.percentile(send_lat, 99) * 1000,
+        "read_p50_ms": h.percentile(read_lat, 50) * 1000,
+        "read_p99_ms": h.percentile(read_lat, 99) * 1000,
+        "cpu_ms_per_call": cpu_s * 1000 / (2 * n),
+    }
+
+
+async def _ours(params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        from webchat_tui.api import WebChatClient
+    except ImportError:  # before the package re-exports it
+        from webchat_tui.api.client import WebChatClient
+
+    info, cid, mid, jwt, n = params["info"], params["cid"], params["mid"], params["jwt"], int(params["n"])
+    perf = time.perf_counter
+    async with WebChatClient(base_url=info["base_url"]) as client:
+        client.set_guest_token(cid, jwt)
+        for i in range(WARMUP):
+            msg = await client.post_webchat_guest_conversation_member_messages(cid, mid, f"{TEXT}w{i}")
+            await client.get_webchat_guest_conversation_message(cid, msg.id)
+        cpu0 = h.cpu_seconds()
+        ids: list[str] = []
+        send_lat: list[float] = []
+        start = perf()
+        for i in range(n):
+            t = perf()
+            msg = await client.post_webchat_guest_conversation_member_messages(cid, mid, f"{TEXT}{i}")
+            send_lat.append(perf() - t)
+            ids.append(msg.id)
+        send_s = perf() - start
+        read_lat: list[float] = []
+        start = perf()
+        for message_id in ids:
+            t = perf()
+            got = await client.get_webchat_guest_conversation_message(cid, message_id)
+            read_lat.append(perf() - t)
+        read_s = perf() - start
+        assert got.id == ids[-1]
+        cpu = h.cpu_seconds() - cpu0
+    return _summary(send_lat, read_lat, send_s, read_s, cpu, n)
+
+
+def worker_ours(params: dict[str, Any]) -> dict[str, Any]:
+    """Our async client."""
+    return asyncio.run(_ours(params))
+
+
+def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
+    """The official synchronous SDK."""
+    import PureCloudPlatformClientV2 as pc
+
+    info, cid, mid, jwt, n = params["info"], params["cid"], params["mid"], params["jwt"], int(params["n"])
+    perf = time.perf_counter
+    pc.configuration.host = info["base_url"]
+    pc.configuration.api_key["Authorization"] = jwt
+    pc.configuration.api_key_prefix["Authorization"] = "Bearer"
+    api = pc.WebChatApi(pc.ApiClient(host=info["base_url"]))
+
+    def request(text: str) -> Any:
+        body = pc.CreateWebChatMessageRequest()
+        body.body = text
+        body.body_type = "standard"
+        return body
+
+    for i in range(WARMUP):
+        msg = api.post_webchat_guest_conversation_member_messages(cid, mid, request(f"{TEXT}w{i}"))
+        api.get_webchat_guest_conversation_message(cid, msg.id)
+    cpu0 = h.cpu_seconds()
+    ids: list[str] = []
+    send_lat: list[float] = []
+    start = perf()
+    for i in range(n):
+        t = perf()
+        msg = api.post_webchat_guest_conversation_member_messages(cid, mid, request(f"{TEXT}{i}"))
+        send_lat.append(perf() - t)
+        ids.append(msg.id)
+    send_s = perf() - start
+    read_lat: list[float] = []
+    start = perf()
+    for message_id in ids:
+        t = perf()
+        got = api.get_webchat_guest_conversation_message(cid, message_id)
+        read_lat.append(perf() - t)
+    read_s = perf() - start
+    assert got.id == ids[-1]
+    cpu = h.cpu_seconds() - cpu0
+    return _summary(send_lat, read_lat, send_s, read_s, cpu, n)
+
+
+class Holder:
+    """Harness side of one conversation: create it, keep its socket attached and drained, connect an agent."""
+
+    def __init__(self, emu: h.EmulatorProcess) -> None:
+        from websockets.sync.client import connect
+
+        self.conv = h.create_guest_conversation(emu.base_url, emu.info)
+        self.ws = connect(self.conv["eventStreamUri"], compression=None)
+        self.frames = 0
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+        cid = self.conv["id"]
+        emu.control.wait_for(
+            lambda: (emu.control.conversation(cid) or {}).get("state") not in (None, "pending_socket")
+        )
+        emu.control.connect_agent(cid)
+        emu.control.wait_for(lambda: (emu.control.conversation(cid) or {}).get("state") == "active")
+
+    def _drain(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            for _ in self.ws:
+                self.frames += 1
+        except ConnectionClosed:
+            pass
+
+    def params(self) -> dict[str, Any]:
+        """cid / mid / jwt for a worker."""
+        return {"cid": self.conv["id"], "mid": self.conv["member"]["id"], "jwt": self.conv["jwt"]}
+
+    def close(self) -> None:
+        """Close the socket and stop draining."""
+        self.ws.close()
+        self._thread.join(5)
+
+
+VARIANTS = (("ours", "WebChatClient (ours, async httpx)"), ("sdk", "official SDK 258.0.0 (sync urllib3)"))
+
+
+def run(args: argparse.Namespace, result: h.BenchResult) -> None:
+    """Interleave ours / sdk run by run against one emulator process."""
+    n = 100 if args.quick else 2000
+    per: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in VARIANTS}
+    with h.EmulatorProcess(time_scale=0.01) as emu:
+        for _ in range(result.runs):
+            for name, _label in VARIANTS:
+                emu.control.reset()
+                emu.control.set_config(autoAgent=False, timeScale=0.01)
+                holder = Holder(emu)
+                try:
+                    per[name].append(
+                        h.run_worker(
+                            MODULE, name, {"info": emu.params(), "n": n, **holder.params()}, timeout=600
+                        )
+                    )
+                finally:
+                    holder.close()
+    result.notes.append(
+        f"{n:,} sequential sends then {n:,} reads (GET message by id) per variant and run, after "
+        f"{WARMUP} warm-up calls of each; variants interleaved, fresh process each"
+    )
+    for name, label in VARIANTS:
+        runs = per[name]
+
+        def col(key: str, runs: list[dict[str, Any]] = runs) -> list[float]:
+            return [float(r[key]) for r in runs]
+
+        result.figures += [
+            h.Figure(f"{label}: calls/s (sends + reads)", "calls/s", col("rate"), "higher"),
+            h.Figure(f"{label}: sends/s", "calls/s", col("send_rate"), "higher"),
+            h.Figure(f"{label}: reads/s", "calls/s", col("read_rate"), "higher"),
+            h.Figure(f"{label}: send p50", "ms", col("send_p50_ms")),
+            h.Figure(f"{label}: send p99", "ms", col("send_p99_ms")),
+            h.Figure(f"{label}: read p50", "ms", col("read_p50_ms")),
+            h.Figure(f"{label}: read p99", "ms", col("read_p99_ms")),
+            h.Figure(f"{label}: client CPU per call", "ms", col("cpu_ms_per_call")),
+        ]
+    ratios = [o["rate"] / s["rate"] for o, s in zip(per["ours"], per["sdk"], strict=True)]
+    result.figures.append(h.Figure("throughput ratio ours / sdk (same run)", "x", ratios, "higher"))
+    result.targets += [
+        h.make_target("client_calls_throughput_vs_sdk_ratio", h.median(ratios), "x", ">=", 1.5),
+        h.make_target("client_send_p50_ms", h.median([r["send_p50_ms"] for r in per["ours"]]), "ms", "<=", 5),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: `python -m benchmarks.client_calls [--quick] [--runs N] [--json-out F]`."""
+    args = h.bench_parser(__doc__ or "").parse_args(argv)
+    return h.bench_main(
+        args,
+        run,
+        {"ours": worker_ours, "sdk": worker_sdk},
+        "client_calls",
+        "5. Client calls (ours vs official SDK)",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
