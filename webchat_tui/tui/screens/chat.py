@@ -202,12 +202,8 @@ class ChatScreen(Screen[None]):
         elif state == SessionState.CONNECTED:
             name = agent.display_name if agent is not None else "an agent"
             status.show("connected", f"Connected to {name}")
-            if event is not None:
-                log.write_system(f"Connected to {name}", self._time())
         elif state == SessionState.RECONNECTING:
             status.show("reconnecting", "Connection lost — reconnecting…")
-            if event is not None:
-                log.write_system("Connection lost — reconnecting…", self._time(), role="notice")
         elif state == SessionState.ENDED:
             words = reason or "The chat has ended"
             status.show("ended", f"Chat ended — {words}  (ctrl+s save · ctrl+n new chat)")
@@ -215,8 +211,6 @@ class ChatScreen(Screen[None]):
                 log.write_system(f"Chat ended: {words}", self._time(), role="notice")
             self.query_one(TypingIndicator).names = ()
             self._close_dialogs("The chat ended before you answered.")
-        if event is not None and previous == SessionState.RECONNECTING and state != SessionState.ENDED:
-            log.write_system("Reconnected", self._time())
         if state in _SENDABLE:
             composer.set_blocked(None)
         elif state == SessionState.ENDED:

@@ -1,0 +1,61 @@
+"""Helpers for Pilot tests: build the app against the test emulator, wait for conditions, read the screen."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.tui.screen_text import screen_text
+from webchat_tui.config import ChatSettings
+from webchat_tui.tui.app import WebchatApp, make_app
+
+FIXED_CLOCK = 1000.0
+
+
+def fixed_time(_: datetime) -> str:
+    """Freeze message times for deterministic screens."""
+    return "12:00"
+
+
+def build_app(emu: Any, tmp_path: Path | None = None, settings: ChatSettings | None = None, **kw: Any) -> WebchatApp:
+    """The app pointed at the test emulator (no embedded emulator of its own)."""
+    kw.setdefault("format_time", fixed_time)
+    kw.setdefault("theme", "textual-dark")
+    return make_app(
+        settings,
+        base_url=emu.base_url,
+        organization_id=emu.seed.organization_id,
+        deployment_id=emu.seed.deployment_id,
+        transcript_dir=tmp_path,
+        **kw,
+    )
+
+
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Let the app run until `predicate()` is truthy (returned); fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s; screen:\n{screen_text(pilot.app)}")
+        await pilot.pause(0.02)
+
+
+async def wait_for_text(pilot: Pilot[Any], text: str, timeout: float = 10.0) -> None:
+    """Wait until `text` is visible on the screen."""
+    await wait_until(pilot, lambda: text in screen_text(pilot.app), timeout)
+
+
+def conversation_id(app: WebchatApp) -> str:
+    """The running chat's conversation id."""
+    assert app.chat_handle is not None
+    cid = app.chat_handle.session.conversation_id
+    assert cid
+    return cid
