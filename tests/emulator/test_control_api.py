@@ -1,0 +1,92 @@
+"""The control API under `/emulator/v1`: reset, info, config, conversations, record and agent bursts."""
+
+from __future__ import annotations
+
+from tests.emulator.helpers import GUEST, Guest, create_body, is_member, is_msg
+
+
+async def test_info_matches_seed_and_reset_clears(emu, http, control) -> None:
+    info = control.info()
+    assert info["organization_id"] == emu.seed.organization_id
+    assert info["deployment_id"] == emu.seed.deployment_id
+    assert info["queues"] == ["Support", "Sales", "Billing", "Night Shift"]
+    assert info["base_url"] == emu.base_url and info["member_auth_token"] == emu.seed.member_auth_token
+    await Guest.create(emu, http, connect=False)
+    assert len(control.conversations()) == 1
+    control.reset()
+    assert control.conversations() == []
+    assert (await http.get("/emulator/v1/conversations/nope/record")).status_code == 404
+
+
+def test_seed_is_deterministic() -> None:
+    from webchat_tui.emulator.config import make_seed
+
+    assert make_seed(99) == make_seed(99)
+    assert make_seed(99).deployment_id != make_seed(100).deployment_id
+
+
+async def test_config_roundtrip_and_validation(control) -> None:
+    current = control.set_config(timeScale=0.5, autoAgent=False)
+    assert current["timeScale"] == 0.5 and current["autoAgent"] is False
+    assert control.http.get("/config").json() == current
+    for bad in ({"timeScale": 0}, {"timeScale": "fast"}, {"autoAgent": 1}, {"nope": 1}):
+        assert control.http.put("/config", json=bad).status_code == 400
+
+
+async def test_agent_commands_need_a_connected_agent(emu, http, control) -> None:
+    control.set_config(autoAgent=False)
+    guest = await Guest.create(emu, http, connect=False)
+    for path, body in (
+        ("agent/messages", {"body": "x"}),
+        ("agent/typing", None),
+        ("agent/mediarequests", {"types": ["COBROWSE"]}),
+        ("agent/transfer", {}),
+        ("agent/connect", None),
+    ):
+        response = control.http.post(f"/conversations/{guest.cid}/{path}", json=body)
+        assert response.status_code == 400, path
+        assert response.json()["message"]
+    assert control.http.post("/conversations/unknown/agent/messages", json={"body": "x"}).status_code == 404
+
+
+async def test_bodies_list_and_record_kinds(emu, http, control) -> None:
+    control.set_config(autoAgent=False)
+    guest = await Guest.create(emu, http)
+    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
+    control.connect(guest.cid)
+    ids = control.agent_messages(guest.cid, bodies=["one", "two"])
+    control.agent_typing(guest.cid)
+    await guest.send("three")
+    await guest.typing()
+    control.media_request(guest.cid, ["COBROWSE"])
+    await guest.wait_frame(lambda f: is_msg(f, "media-request"))
+    record = control.record(guest.cid)
+    kinds = {e["kind"] for e in record}
+    assert kinds == {"member-change", "message", "typing", "media-request"}
+    bodies = [e["body"] for e in record if e["kind"] == "message" and e["bodyType"] == "standard"]
+    assert bodies == ["one", "two", "three"]
+    assert [e["id"] for e in record if e["kind"] == "message"][1:3] == ids
+    typing = [e for e in record if e["kind"] == "typing"]
+    assert len(typing) == 2 and typing[1]["senderId"] == guest.mid
+    await guest.close()
+
+
+async def test_burst_of_ten_thousand_arrives_complete_and_in_order(emu, http, control) -> None:
+    control.set_config(autoAgent=False)
+    guest = await Guest.create(emu, http)
+    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
+    control.connect(guest.cid)
+    await guest.wait_frame(lambda f: is_msg(f, "member-join"))
+    ids = control.agent_messages(guest.cid, body="burst", count=10_000)
+    assert len(ids) == len(set(ids)) == 10_000
+    await guest.wait_for(lambda frames: len(guest.messages("standard")) == 10_000, timeout=30)
+    received = guest.messages("standard")
+    assert [m["id"] for m in received] == ids
+    assert received[0]["body"] == "burst #1" and received[-1]["body"] == "burst #10000"
+    assert not any(f.get("metadata", {}).get("type") == "typing-indicator" for f in guest.frames)
+    await guest.close()
+
+
+async def test_create_is_not_recorded_as_http(emu, http, control) -> None:
+    created = (await http.post(GUEST, json=create_body(emu))).json()
+    assert control.record(created["id"]) == []
