@@ -40,6 +40,7 @@ from webchat_tui.api.errors import (
     ServerError,
     ServiceUnavailableError,
     SessionExpired,
+    WebChatError,
     error_from_response,
 )
 from webchat_tui.api.models import (
@@ -607,22 +608,31 @@ class WebChatClient:
             except ServerError as exc:
                 last_error = exc
                 delay = backoff_delay(attempt, self.retry, self._rng)
-            # The outcome is unknown: look before sending again.
+            # The outcome is unknown: wait first (a slow server may still be storing it), then look before
+            # sending again.
+            if attempt + 1 < attempts:
+                await self.sleep(delay)
             log.debug("%s: ambiguous failure (%s); reconciling", operation, type(last_error).__name__)
-            found = await self._reconcile_message(
-                conversation_id,
-                member_id,
-                request,
-                jwt=jwt,
-                after=reconcile_after,
-                exclude_ids=exclude_ids,
-                since_wall=started_wall,
-            )
+            try:
+                found = await self._reconcile_message(
+                    conversation_id,
+                    member_id,
+                    request,
+                    jwt=jwt,
+                    after=reconcile_after,
+                    exclude_ids=exclude_ids,
+                    since_wall=started_wall,
+                )
+            except WebChatError as exc:
+                # Never resend blind: that could duplicate the message.
+                raise AmbiguousOutcomeError(
+                    f"{operation}: the send failed ({type(last_error).__name__}) and it could not be verified "
+                    f"whether the message was stored ({type(exc).__name__})",
+                    operation=operation,
+                ) from exc
             if found is not None:
                 log.debug("%s: the message was stored despite the error; not resending", operation)
                 return found
-            if attempt + 1 < attempts:
-                await self.sleep(delay)
         assert last_error is not None
         raise last_error
 
