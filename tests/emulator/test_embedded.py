@@ -1,0 +1,45 @@
+"""`EmbeddedEmulator` entry points: async context manager, non-blocking start/wait_ready/stop, seed before start."""
+
+from __future__ import annotations
+
+import httpx
+
+from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
+
+
+async def test_async_context_manager() -> None:
+    async with EmbeddedEmulator(EmulatorConfig(seed=42, time_scale=0.01)) as emu:
+        assert emu.base_url.startswith("http://127.0.0.1:") and not emu.base_url.endswith("/")
+        async with httpx.AsyncClient(base_url=emu.base_url) as http:
+            info = (await http.get("/emulator/v1/info")).json()
+        assert info["organization_id"] == emu.seed.organization_id
+
+
+def test_start_wait_ready_stop_and_seed_before_start() -> None:
+    emu = EmbeddedEmulator(EmulatorConfig(seed=42, auto_agent=False))
+    assert emu.seed.deployment_id == EmbeddedEmulator(EmulatorConfig(seed=42)).seed.deployment_id
+    assert emu.seed.member_auth_token
+    emu.start()
+    try:
+        emu.wait_ready(timeout=10)
+        with httpx.Client(base_url=emu.base_url) as http:
+            assert http.get("/emulator/v1/config").json()["autoAgent"] is False
+            http.post(
+                "/api/v2/webchat/guest/conversations",
+                json={
+                    "organizationId": emu.seed.organization_id,
+                    "deploymentId": emu.seed.deployment_id,
+                    "routingTarget": {"targetType": "QUEUE", "targetAddress": "Support"},
+                    "memberInfo": {"displayName": "x"},
+                },
+            )
+            emu.reset()
+            assert http.get("/emulator/v1/conversations").json() == {"entities": []}
+    finally:
+        emu.stop()
+    try:
+        httpx.get(f"{emu.base_url}/emulator/v1/info", timeout=2)
+    except httpx.ConnectError:
+        pass
+    else:
+        raise AssertionError("emulator still serving after stop()")

@@ -1,0 +1,75 @@
+"""`webchat-tui emulator` as a real subprocess: one JSON line on start, serves HTTP, stops cleanly on Ctrl+C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import httpx
+from websockets.sync.client import connect
+
+
+def test_standalone_prints_seed_serves_and_stops_on_sigint() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "webchat_tui",
+            "emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--seed",
+            "7",
+            "--time-scale",
+            "0.01",
+            "--heartbeat",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        info = json.loads(line)
+        assert set(info) >= {
+            "base_url",
+            "organization_id",
+            "deployment_id",
+            "disabled_deployment_id",
+            "auth_deployment_id",
+            "queues",
+            "client_id",
+            "client_secret",
+            "member_auth_token",
+        }
+        assert info["base_url"].startswith("http://127.0.0.1:") and not info["base_url"].endswith(":0")
+        with httpx.Client(base_url=info["base_url"], timeout=10) as http:
+            assert http.get("/emulator/v1/info").json()["deployment_id"] == info["deployment_id"]
+            created = http.post(
+                "/api/v2/webchat/guest/conversations",
+                json={
+                    "organizationId": info["organization_id"],
+                    "deploymentId": info["deployment_id"],
+                    "routingTarget": {"targetType": "QUEUE", "targetAddress": "Support"},
+                    "memberInfo": {"displayName": "CLI"},
+                },
+            )
+            assert created.status_code == 200
+        # an attached socket (routing, heartbeats, agent timers running) must not block the shutdown
+        ws = connect(created.json()["eventStreamUri"])
+        assert json.loads(ws.recv(timeout=10))["metadata"]["type"] == "member-change"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+        assert out.strip() == ""  # exactly one JSON line in total
+        ws.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
