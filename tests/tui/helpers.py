@@ -22,7 +22,9 @@ def fixed_time(_: datetime) -> str:
     return "12:00"
 
 
-def build_app(emu: Any, tmp_path: Path | None = None, settings: ChatSettings | None = None, **kw: Any) -> WebchatApp:
+def build_app(
+    emu: Any, tmp_path: Path | None = None, settings: ChatSettings | None = None, **kw: Any
+) -> WebchatApp:
     """The app pointed at the test emulator (no embedded emulator of its own)."""
     kw.setdefault("format_time", fixed_time)
     kw.setdefault("theme", "textual-dark")

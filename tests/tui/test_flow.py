@@ -19,7 +19,11 @@ from webchat_tui.tui.widgets.message_log import MessageLog
 
 
 def _log_text(app: Any) -> str:
-    return "\n".join(app.screen.query_one(MessageLog).plain_lines()) if isinstance(app.screen, ChatScreen) else ""
+    return (
+        "\n".join(app.screen.query_one(MessageLog).plain_lines())
+        if isinstance(app.screen, ChatScreen)
+        else ""
+    )
 
 
 def _chat(app: Any) -> ChatScreen:
@@ -76,7 +80,9 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
         assert "would like to see your screen" in screen_text(app)
         await pilot.press("a")
-        await wait_until(pilot, lambda: "You accepted the screen share request (now ACCEPTED)" in _log_text(app))
+        await wait_until(
+            pilot, lambda: "You accepted the screen share request (now ACCEPTED)" in _log_text(app)
+        )
 
         # A co-browse request: decline it.
         control.media_request(cid, ["COBROWSE"])
@@ -90,8 +96,13 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         # A transfer is shown as such.
         control.transfer(cid)
         await wait_until(pilot, lambda: "You were transferred to" in _log_text(app))
-        await wait_until(pilot, lambda: "Connected to" in screen_text(app) and "Alex Rivera" not in
-                         _chat(app).query_one("#status").text)
+        await wait_until(
+            pilot,
+            lambda: (
+                "Connected to" in screen_text(app)
+                and "Alex Rivera" not in _chat(app).query_one("#status").text
+            ),
+        )
 
         # Leave, with confirmation.
         await pilot.press("ctrl+l")
@@ -100,8 +111,10 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         await wait_for_text(pilot, "Chat ended — You left the chat")
         record = control.record(cid)
         guest_id = app.chat_handle.session.me.id  # type: ignore[union-attr]
-        assert any(e["kind"] == "member-change" and e["memberId"] == guest_id and e["state"] == "DISCONNECTED"
-                   for e in record)
+        assert any(
+            e["kind"] == "member-change" and e["memberId"] == guest_id and e["state"] == "DISCONNECTED"
+            for e in record
+        )
         composer = app.screen.query_one(Composer)
         assert composer.blocked_reason == "the chat has ended"
         assert "Hello there" in _log_text(app)  # the transcript stays readable

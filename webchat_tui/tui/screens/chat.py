@@ -265,6 +265,8 @@ class ChatScreen(Screen[None]):
                 log.write_system(f"{who} asks to start a {noun}", self._time())
                 self._request_queue.append(request.id)
                 self._show_next_request()
+                if self._open_dialog is not None:
+                    self._open_dialog.set_queued(self._pending_queued())
             return
         if request.id in self._answered:
             self._answered.discard(request.id)
@@ -285,6 +287,9 @@ class ChatScreen(Screen[None]):
             self.notify(f"{text}; its dialog was closed.", title="Media request", markup=False)
             self._show_next_request()
 
+    def _pending_queued(self) -> int:
+        return sum(1 for rid in self._request_queue if self._requests[rid].state == "PENDING")
+
     def _agent_name(self) -> str:
         agent = self.session.agent
         return agent.display_name if agent is not None else "The agent"
@@ -298,7 +303,7 @@ class ChatScreen(Screen[None]):
             if request is None or request.state != "PENDING":
                 continue
             dialog = MediaRequestScreen(
-                request, request.requested_by or self._agent_name(), queued=len(self._request_queue)
+                request, request.requested_by or self._agent_name(), queued=self._pending_queued()
             )
             self._open_dialog = dialog
 

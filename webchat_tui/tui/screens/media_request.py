@@ -61,16 +61,25 @@ class MediaRequestScreen(ModalScreen[str | None]):
                 Content.assemble((self._requester, "bold"), f" would like to {what}."),
                 classes="dialog-detail",
             )
-            if self._queued:
-                yield Static(
-                    Content(f"{self._queued} more request(s) waiting after this one."), classes="dialog-note"
-                )
+            yield Static(self._queued_text(), classes="dialog-note", id="queued")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Accept (a)", id="accept", variant="success")
                 yield Button("Decline (d)", id="decline", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#accept", Button).focus()
+        self.set_queued(self._queued)
+
+    def _queued_text(self) -> Content:
+        return Content(f"{self._queued} more request(s) waiting after this one." if self._queued else "")
+
+    def set_queued(self, count: int) -> None:
+        """Say how many more requests wait behind this one."""
+        self._queued = count
+        note = self.query_one_optional("#queued", Static)
+        if note is not None:
+            note.update(self._queued_text())
+            note.display = bool(count)
 
     @on(Button.Pressed, "#accept")
     def _accept(self) -> None:
