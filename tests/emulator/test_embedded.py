@@ -1,4 +1,5 @@
-"""`EmbeddedEmulator` entry points: async context manager, non-blocking start/wait_ready/stop, seed before start."""
+"""`EmbeddedEmulator` entry points: async context manager, non-blocking start/wait_ready/stop, and the seed
+being available before start."""
 
 from __future__ import annotations
 

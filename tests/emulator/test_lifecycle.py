@@ -1,5 +1,5 @@
-"""The simulated contact centre over a real websocket: routing, greeting, replies, transfer, end, idle timeout,
-heartbeats and ping/pong. Runs at time scale 0.02 (agent delays of tens of milliseconds).
+"""The simulated contact centre over a real websocket: routing, greeting, replies, transfer, end,
+idle timeout, heartbeats and ping/pong. Runs at time scale 0.02 (agent delays of tens of milliseconds).
 """
 
 from __future__ import annotations

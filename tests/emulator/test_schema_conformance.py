@@ -30,7 +30,8 @@ def strict_definitions() -> dict[str, Any]:
 
 
 DEFINITIONS = strict_definitions()
-# Admin operations carry no code lists in the fragment; these are the 2018 platform swagger's (protocol.md §5.4)
+# Admin operations carry no code lists in the fragment; these are the 2018 platform swagger's
+# (protocol.md §5.4)
 # plus the later generic rate-limit code.
 ADMIN_CODES = {
     "bad.request": 400,

@@ -1,4 +1,5 @@
-"""`webchat-tui emulator` as a real subprocess: one JSON line on start, serves HTTP, stops cleanly on Ctrl+C."""
+"""`webchat-tui emulator` as a real subprocess: one JSON line on start, serves HTTP, stops cleanly
+on Ctrl+C."""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ class Director:
     async def _sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds * self.scale)
 
-    # ------------------------------------------------------------------------------------------------- hooks
+    # --- hooks ---
     def on_attach(self, conv: Conversation) -> None:
         """Routing starts: with auto agents and a staffed queue an agent is offered after a short wait."""
         if self.store.config.auto_agent and AGENTS.get(conv.queue):
@@ -81,8 +81,7 @@ class Director:
         """PENDING requests time out after `media_request_timeout` x scale."""
         mr.timeout_task = asyncio.get_running_loop().create_task(self._media_timeout(conv, mr))
 
-    # -------------------------------------------------------------------------------------------------
-    # control
+    # --- control ---
     def connect_now(self, conv: Conversation, name: str | None = None) -> None:
         """Route a queued chat to an agent immediately: ALERTING -> CONNECTED, member-join, no greeting."""
         agent = self.store.offer_agent(conv, name or self._pick_agent(conv))
@@ -98,7 +97,7 @@ class Director:
         else:
             self.connect_now(conv, name)
 
-    # ------------------------------------------------------------------------------------------------- tasks
+    # --- tasks ---
     def _pick_agent(self, conv: Conversation) -> str:
         roster = AGENTS.get(conv.queue, ()) + SPARE_AGENTS
         for name in roster:

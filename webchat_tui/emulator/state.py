@@ -1,230 +1,61 @@
-"""Domain objects and the store: conversations, members, messages, media requests, deployments, settings.
+"""The store: all emulator state plus the operations on it (who may do what in which state).
 
-Plain Python, no HTTP. Every rule (who may do what in which state) lives here so the guest routes, the
-simulated
-agents and the control API share one code path. Mutated only on the server's event loop.
+No HTTP here: the guest routes, the simulated agents and the control API share this one code path. Mutated
+only on the server's event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from webchat_tui.emulator import wire
 from webchat_tui.emulator.auth import ALL_PERMISSIONS, GuestTokens, OAuthClient, OAuthTokens
 from webchat_tui.emulator.config import QUEUES, EmulatorConfig, SeedInfo
+from webchat_tui.emulator.domain import (
+    ACTIVE,
+    ALERTING,
+    CONNECTED,
+    DISCONNECTED,
+    ENDED,
+    GUEST_TRANSITIONS,
+    MAX_DEPLOYMENTS,
+    MEDIA_STATES,
+    MEDIA_TYPES,
+    PENDING_SOCKET,
+    QUEUED,
+    Conversation,
+    MediaRequest,
+    Member,
+    Message,
+    Subscriber,
+    seeded_deployments,
+)
 from webchat_tui.emulator.errors import EmulatorError, not_active
 from webchat_tui.emulator.faults import FaultPlan
 
 if TYPE_CHECKING:
     from webchat_tui.emulator.agents import Director
 
-PENDING_SOCKET, QUEUED, ACTIVE, ENDED = "pending_socket", "queued", "active", "ended"
-CONNECTED, DISCONNECTED, ALERTING = "CONNECTED", "DISCONNECTED", "ALERTING"
-MEDIA_TYPES = ("COBROWSE", "SCREENSHARE")
-MEDIA_STATES = ("PENDING", "ACCEPTED", "DECLINED", "TIMEDOUT", "CANCELLED", "ERRORED")
-# Guest PATCH transitions (protocol.md §8): PENDING -> ACCEPTED|DECLINED|ERRORED, ACCEPTED -> ERRORED.
-GUEST_TRANSITIONS: dict[str, frozenset[str]] = {
-    "PENDING": frozenset({"ACCEPTED", "DECLINED", "ERRORED"}),
-    "ACCEPTED": frozenset({"ERRORED"}),
-}
-MAX_DEPLOYMENTS = 10
-
-
-class Subscriber(Protocol):
-    """A websocket connection as the store sees it."""
-
-    def send(self, text: str, is_message: bool = False) -> None:
-        """Queue one frame (never blocks)."""
-
-
-@dataclass
-class Member:
-    """A conversation member (guest, ACD placeholder, agent)."""
-
-    id: str
-    role: str
-    display_name: str
-    state: str
-    join_date: str
-    leave_date: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone_number: str | None = None
-    avatar_image_url: str | None = None
-    custom_fields: dict[str, str] | None = None
-    authenticated_guest: bool | None = None
-
-    def wire(self) -> dict[str, Any]:
-        """WebChatMemberInfo with absent fields omitted (never null)."""
-        out: dict[str, Any] = {"id": self.id, "displayName": self.display_name}
-        for key, value in (
-            ("firstName", self.first_name),
-            ("lastName", self.last_name),
-            ("email", self.email),
-            ("phoneNumber", self.phone_number),
-            ("avatarImageUrl", self.avatar_image_url),
-        ):
-            if value is not None:
-                out[key] = value
-        out["role"] = self.role
-        out["joinDate"] = self.join_date
-        if self.leave_date is not None:
-            out["leaveDate"] = self.leave_date
-        if self.authenticated_guest is not None:
-            out["authenticatedGuest"] = self.authenticated_guest
-        if self.custom_fields:
-            out["customFields"] = dict(self.custom_fields)
-        out["state"] = self.state
-        return out
-
-
-@dataclass(slots=True)
-class Message:
-    """A stored chat message (standard, notice or a system message)."""
-
-    id: str
-    sender_id: str
-    sender_role: str
-    body: str
-    body_type: str
-    timestamp: str
-
-
-@dataclass
-class MediaRequest:
-    """An agent-created co-browse / screen-share request."""
-
-    id: str
-    types: list[str]
-    state: str
-    security_key: str
-    communication_id: str | None = None
-    timeout_task: asyncio.Task[None] | None = None
-
-    def wire(self, base: str, conversation_id: str) -> dict[str, Any]:
-        """WebChatGuestMediaRequest."""
-        out: dict[str, Any] = {
-            "id": self.id,
-            "types": list(self.types),
-            "state": self.state,
-            "securityKey": self.security_key,
-        }
-        if self.communication_id is not None:
-            out["communicationId"] = self.communication_id
-        out["selfUri"] = (
-            f"{base}/api/v2/webchat/guest/conversations/{conversation_id}/mediarequests/{self.id}"
-        )
-        return out
-
-
-@dataclass
-class Conversation:
-    """One guest chat and everything that happened in it."""
-
-    id: str
-    organization_id: str
-    deployment_id: str
-    queue: str
-    guest_id: str
-    created: str
-    state: str = PENDING_SOCKET
-    members: dict[str, Member] = field(default_factory=dict)
-    messages: list[Message] = field(default_factory=list)
-    message_index: dict[str, int] = field(default_factory=dict)
-    media_requests: dict[str, MediaRequest] = field(default_factory=dict)
-    record: list[dict[str, Any]] = field(default_factory=list)
-    subscribers: list[Subscriber] = field(default_factory=list)
-    agent_id: str | None = None
-    acd_id: str | None = None
-    served_agents: list[str] = field(default_factory=list)
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-    idle_task: asyncio.Task[None] | None = None
-
-    def __post_init__(self) -> None:
-        self.topic_messages = f"v2.conversations.chats.{self.id}.messages"
-        self.topic_members = f"v2.conversations.chats.{self.id}.members"
-
-    @property
-    def guest(self) -> Member:
-        """The guest (CUSTOMER) member."""
-        return self.members[self.guest_id]
-
-    @property
-    def agent(self) -> Member | None:
-        """The agent currently CONNECTED, if any."""
-        if self.agent_id is None:
-            return None
-        member = self.members.get(self.agent_id)
-        return member if member is not None and member.state == CONNECTED else None
-
-    def publish(self, text: str, is_message: bool = False) -> None:
-        """Fan one frame out to every attached socket."""
-        for sub in self.subscribers:
-            sub.send(text, is_message)
-
-    def cancel_tasks(self) -> None:
-        """Stop every timer and simulated-agent task of this conversation."""
-        for task in list(self.tasks):
-            task.cancel()
-        self.tasks.clear()
-        if self.idle_task is not None:
-            self.idle_task.cancel()
-            self.idle_task = None
-        for mr in self.media_requests.values():
-            if mr.timeout_task is not None:
-                mr.timeout_task.cancel()
-                mr.timeout_task = None
-
-    def summary(self) -> dict[str, Any]:
-        """The control API's view of this conversation."""
-        return {
-            "id": self.id,
-            "state": self.state,
-            "deploymentId": self.deployment_id,
-            "queue": self.queue,
-            "members": [
-                {"id": m.id, "displayName": m.display_name, "role": m.role, "state": m.state}
-                for m in self.members.values()
-            ],
-        }
-
-
-def seeded_deployments(seed: SeedInfo) -> dict[str, dict[str, Any]]:
-    """The three seeded deployments (stored without selfUri)."""
-    return {
-        seed.deployment_id: {
-            "id": seed.deployment_id,
-            "name": "Emulator web chat",
-            "description": "Open deployment for guests",
-            "authenticationRequired": False,
-            "disabled": False,
-            "webChatConfig": {"webChatSkin": "modern-caret-skin"},
-            "allowedDomains": [],
-        },
-        seed.disabled_deployment_id: {
-            "id": seed.disabled_deployment_id,
-            "name": "Retired web chat",
-            "description": "A disabled deployment",
-            "authenticationRequired": False,
-            "disabled": True,
-            "webChatConfig": {"webChatSkin": "basic"},
-            "allowedDomains": [],
-        },
-        seed.auth_deployment_id: {
-            "id": seed.auth_deployment_id,
-            "name": "Authenticated web chat",
-            "description": "Guests must present a memberAuthToken",
-            "authenticationRequired": True,
-            "authenticationUrl": "https://auth.example.invalid/webchat/token",
-            "disabled": False,
-            "webChatConfig": {"webChatSkin": "modern-caret-skin"},
-            "allowedDomains": [],
-        },
-    }
+__all__ = [
+    "ACTIVE",
+    "ALERTING",
+    "CONNECTED",
+    "DISCONNECTED",
+    "ENDED",
+    "MAX_DEPLOYMENTS",
+    "MEDIA_STATES",
+    "MEDIA_TYPES",
+    "PENDING_SOCKET",
+    "QUEUED",
+    "Conversation",
+    "MediaRequest",
+    "Member",
+    "Message",
+    "Store",
+    "Subscriber",
+]
 
 
 class Store:
@@ -256,8 +87,7 @@ class Store:
         self.deployments = seeded_deployments(self.seed)
         self.settings = {"requireDeployment": True}
 
-    # -----------------------------------------------------------------------------------------------
-    # lifecycle
+    # --- lifecycle ---
     def reset(self) -> None:
         """Forget conversations, faults and records; re-seed deployments and settings."""
         for conv in self.conversations.values():
@@ -274,8 +104,7 @@ class Store:
         task.add_done_callback(conv.tasks.discard)
         return task
 
-    # --------------------------------------------------------------------------------------------
-    # conversations
+    # --- conversations ---
     def get_conversation(self, conversation_id: str) -> Conversation:
         """The conversation or 404 `not.found`."""
         conv = self.conversations.get(conversation_id)
@@ -381,8 +210,7 @@ class Store:
             raise EmulatorError("not.authorized")
         return self.get_conversation(conversation_id)
 
-    # --------------------------------------------------------------------------------------------
-    # socket attach
+    # --- socket attach ---
     def attach(self, conv: Conversation, sub: Subscriber) -> None:
         """A socket attached; the first one starts routing (protocol.md §6.1)."""
         conv.subscribers.append(sub)
@@ -404,7 +232,7 @@ class Store:
         if sub in conv.subscribers:
             conv.subscribers.remove(sub)
 
-    # ----------------------------------------------------------------------------------------------- events
+    # --- events ---
     def member_change(self, conv: Conversation, member: Member, state: str) -> None:
         """Set a member's state, record it and publish a `member-change` frame."""
         member.state = state
@@ -481,8 +309,7 @@ class Store:
         conv.publish(wire.envelope(conv.topic_messages, "typing-indicator", body, self.ids.token()))
         return body
 
-    # -----------------------------------------------------------------------------------------------
-    # guest ops
+    # --- guest ops ---
     def _guest_can_act(self, conv: Conversation, member_id: str) -> Member:
         if member_id != conv.guest_id:
             if member_id in conv.members:
@@ -536,8 +363,7 @@ class Store:
         conv.agent_id = None
         conv.cancel_tasks()
 
-    # -----------------------------------------------------------------------------------------------
-    # agent side
+    # --- agent side ---
     def require_agent(self, conv: Conversation) -> Member:
         """The connected agent, or a control-API 400."""
         agent = conv.agent
@@ -595,8 +421,7 @@ class Store:
             self.member_change(conv, agent, DISCONNECTED)
         self._end(conv)
 
-    # -----------------------------------------------------------------------------------------------
-    # media requests
+    # --- media requests ---
     def create_media_request(self, conv: Conversation, types: Iterable[str]) -> MediaRequest:
         """Agent side: a PENDING request announced by a `media-request` message whose body is its id."""
         agent = self.require_agent(conv)
