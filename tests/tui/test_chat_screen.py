@@ -1,5 +1,5 @@
-"""Pilot tests of the chat screen against the real emulator: inert remote text, bursts, media-request queueing,
-cancel and timeout, typing both ways, and the "new messages" marker."""
+"""Pilot tests of the chat screen against the real emulator: inert remote text, bursts, media-request
+queueing, cancel and timeout, typing both ways, and the "new messages" marker."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""End-to-end Pilot tests: the whole guest flow by keyboard against the real (embedded, in-process) emulator."""
+"""End-to-end Pilot tests: the whole guest flow by keyboard against the real (in-process) emulator."""
 
 from __future__ import annotations
 

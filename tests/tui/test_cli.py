@@ -1,0 +1,186 @@
+"""The CLI with the app factory replaced (no UI starts): flags, profiles, precedence and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from webchat_tui import cli
+from webchat_tui.config import ChatSettings, load_config
+
+
+class FakeApp:
+    """Stands in for the Textual app: records how it was built and that it was run."""
+
+    built: list[tuple[ChatSettings, dict[str, Any]]] = []
+
+    def __init__(self, settings: ChatSettings, **options: Any) -> None:
+        self.settings = settings
+        self.options = options
+        self.ran = False
+        self.return_code = 0
+        FakeApp.built.append((settings, options))
+
+    def run(self) -> None:
+        self.ran = True
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    FakeApp.built = []
+    monkeypatch.setattr(cli, "make_app", FakeApp)
+    for key in list(__import__("os").environ):
+        if key.startswith("WEBCHAT_TUI_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("WEBCHAT_TUI_CONFIG", str(tmp_path / "config.toml"))
+    return CliRunner()
+
+
+def test_bare_command_opens_the_app_on_the_embedded_emulator(runner: CliRunner) -> None:
+    """`webchat-tui` with no arguments builds and runs the app with default settings."""
+    result = runner.invoke(cli.main, [])
+    assert result.exit_code == 0, result.output
+    [(settings, _)] = FakeApp.built
+    assert settings == ChatSettings()
+
+
+def test_chat_flags_fill_every_field(runner: CliRunner) -> None:
+    """Every form field has a flag."""
+    args = [
+        "chat",
+        "--display-name",
+        "Ada",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Lovelace",
+        "--email",
+        "ada@example.com",
+        "--phone",
+        "+1 555",
+        "--avatar-url",
+        "https://a/b.png",
+        "--custom-field",
+        "orderId=42",
+        "--custom-field",
+        "tier=gold",
+        "--queue",
+        "Sales",
+        "--skill",
+        "English",
+        "--skill",
+        "Billing",
+        "--language",
+        "English",
+        "--priority",
+        "5",
+        "--environment",
+        "mypurecloud.ie",
+        "--org",
+        "org-1",
+        "--deployment",
+        "dep-1",
+        "--member-auth-token",
+        "tok",
+        "--theme",
+        "light",
+    ]
+    result = runner.invoke(cli.main, args)
+    assert result.exit_code == 0, result.output
+    [(settings, options)] = FakeApp.built
+    assert settings == ChatSettings(
+        display_name="Ada",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        phone="+1 555",
+        avatar_url="https://a/b.png",
+        custom_fields=(("orderId", "42"), ("tier", "gold")),
+        queue="Sales",
+        skills=("English", "Billing"),
+        language="English",
+        priority=5,
+        environment="mypurecloud.ie",
+        organization_id="org-1",
+        deployment_id="dep-1",
+        member_auth_token="tok",
+    )
+    assert options["theme"] == "textual-light"
+
+
+def test_profiles_save_list_delete_and_flags_override(runner: CliRunner, tmp_path: Path) -> None:
+    """A saved profile fills the form; flags given with --profile win; list and delete work."""
+    result = runner.invoke(
+        cli.main,
+        [
+            "profiles",
+            "save",
+            "work",
+            "--name",
+            "Ada",
+            "--queue",
+            "Billing",
+            "--api-base",
+            "http://127.0.0.1:8765",
+            "--member-auth-token",
+            "secret",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert str(tmp_path / "config.toml") in result.output
+
+    result = runner.invoke(cli.main, ["profiles", "list"])
+    assert result.exit_code == 0 and "work: Ada → Billing on http://127.0.0.1:8765" in result.output
+    assert "secret" not in result.output
+
+    result = runner.invoke(cli.main, ["chat", "--profile", "work", "--queue", "Sales"])
+    assert result.exit_code == 0, result.output
+    settings = FakeApp.built[-1][0]
+    assert (settings.display_name, settings.queue, settings.api_base) == (
+        "Ada",
+        "Sales",
+        "http://127.0.0.1:8765",
+    )
+
+    result = runner.invoke(cli.main, ["profiles", "delete", "work"])
+    assert result.exit_code == 0 and "work" not in load_config(tmp_path / "config.toml").profiles
+    result = runner.invoke(cli.main, ["profiles", "delete", "work"])
+    assert result.exit_code != 0 and "no profile named 'work'" in result.output
+
+
+def test_env_overrides_profile(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WEBCHAT_TUI_<FIELD> beats the profile, flags beat the environment."""
+    assert (
+        runner.invoke(
+            cli.main, ["profiles", "save", "p", "--name", "File", "--queue", "Billing", "--default"]
+        ).exit_code
+        == 0
+    )
+    monkeypatch.setenv("WEBCHAT_TUI_QUEUE", "Sales")
+    monkeypatch.setenv("WEBCHAT_TUI_DISPLAY_NAME", "Env")
+    assert runner.invoke(cli.main, ["chat", "--name", "Flag"]).exit_code == 0
+    settings = FakeApp.built[-1][0]
+    assert (settings.display_name, settings.queue) == ("Flag", "Sales")
+
+
+def test_broken_config_gives_a_clear_error_and_loses_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    """A broken file stops `chat` and `profiles save` with the file's path; the file is not rewritten."""
+    path = tmp_path / "config.toml"
+    path.write_text("[profiles.a\n", encoding="utf-8")
+    for args in (["chat"], ["profiles", "save", "b", "--name", "B"], ["profiles", "list"]):
+        result = runner.invoke(cli.main, args)
+        assert result.exit_code == 1
+        assert str(path) in result.output and "not valid TOML" in result.output
+    assert path.read_text(encoding="utf-8") == "[profiles.a\n"
+    assert not FakeApp.built
+
+
+def test_bad_flag_values_are_rejected(runner: CliRunner) -> None:
+    """A custom field without '=' and a non-numeric priority are usage errors."""
+    result = runner.invoke(cli.main, ["chat", "--custom-field", "novalue"])
+    assert result.exit_code == 2 and "NAME=VALUE" in result.output
+    result = runner.invoke(cli.main, ["chat", "--priority", "high"])
+    assert result.exit_code == 2

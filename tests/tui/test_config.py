@@ -1,0 +1,147 @@
+"""Config file and profile rules: location, precedence (flags > env > file > defaults), and broken files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from webchat_tui.config import (
+    ChatSettings,
+    ConfigError,
+    config_path,
+    delete_profile,
+    load_config,
+    resolve_settings,
+    save_profile,
+    set_default_profile,
+)
+from webchat_tui.tui.form_model import CUSTOM, LOCAL, environment_of, normalize_environment, validate
+
+
+def test_config_path_env_override(tmp_path: Path) -> None:
+    """WEBCHAT_TUI_CONFIG replaces the platform path."""
+    target = tmp_path / "c.toml"
+    assert config_path({"WEBCHAT_TUI_CONFIG": str(target)}) == target
+    assert config_path({}).name == "config.toml"
+
+
+def test_save_list_delete_round_trip(tmp_path: Path) -> None:
+    """A saved profile reads back equal; deleting it removes only it (and unsets it as default)."""
+    path = tmp_path / "sub" / "config.toml"
+    work = ChatSettings(
+        display_name="Ada",
+        queue="Sales",
+        skills=("English",),
+        custom_fields=(("orderId", "42"),),
+        priority=3,
+        environment="mypurecloud.ie",
+        organization_id="o",
+        deployment_id="d",
+    )
+    save_profile("work", work, path)
+    save_profile("home", ChatSettings(display_name="Bob"), path)
+    set_default_profile("work", path)
+    config = load_config(path)
+    assert config.profiles["work"] == work
+    assert config.default_profile == "work"
+    delete_profile("work", path)
+    config = load_config(path)
+    assert set(config.profiles) == {"home"} and config.default_profile is None
+
+
+def test_precedence_flags_over_env_over_file_over_defaults(tmp_path: Path) -> None:
+    """Each source overrides only what it sets."""
+    path = tmp_path / "config.toml"
+    save_profile("p", ChatSettings(display_name="File", queue="Billing", email="f@example.com"), path)
+    env = {"WEBCHAT_TUI_CONFIG": str(path), "WEBCHAT_TUI_QUEUE": "Sales", "WEBCHAT_TUI_SKILLS": "a, b"}
+    settings = resolve_settings({"display_name": "Flag", "priority": None}, profile="p", env=env)
+    assert settings.display_name == "Flag"  # flag beats file
+    assert settings.queue == "Sales"  # env beats file
+    assert settings.email == "f@example.com"  # file beats default
+    assert settings.skills == ("a", "b")
+    assert settings.language == ""  # default
+    assert resolve_settings({}, env={"WEBCHAT_TUI_CONFIG": str(path)}).queue == "Support"  # no profile chosen
+
+
+def test_default_profile_is_used_without_flag(tmp_path: Path) -> None:
+    """`default_profile` applies when no --profile is given."""
+    path = tmp_path / "config.toml"
+    path.write_text('default_profile = "x"\n[profiles.x]\ndisplay_name = "Xena"\n', encoding="utf-8")
+    assert resolve_settings({}, env={"WEBCHAT_TUI_CONFIG": str(path)}).display_name == "Xena"
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("this is = = not toml", "not valid TOML"),
+        ("[profiles.a]\ndisplay_nam = 'x'\n", "unknown key 'display_nam'"),
+        ("[profiles.a]\npriority = 'high'\n", "priority must be a whole number"),
+        ("colour = 'red'\n", "unknown top-level key"),
+    ],
+)
+def test_broken_file_names_the_file_and_is_left_untouched(
+    tmp_path: Path, content: str, fragment: str
+) -> None:
+    """Reading fails with the path and the reason; saving refuses rather than overwrite the file."""
+    path = tmp_path / "config.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value) and fragment in str(info.value)
+    with pytest.raises(ConfigError):
+        save_profile("new", ChatSettings(display_name="A"), path)
+    assert path.read_text(encoding="utf-8") == content
+
+
+def test_unknown_profile_is_an_error(tmp_path: Path) -> None:
+    """Asking for a profile that does not exist lists the ones that do."""
+    path = tmp_path / "config.toml"
+    save_profile("only", ChatSettings(display_name="A"), path)
+    with pytest.raises(ConfigError, match="no profile named 'nope'.*only"):
+        resolve_settings({}, profile="nope", env={"WEBCHAT_TUI_CONFIG": str(path)})
+
+
+def test_form_validation_rules() -> None:
+    """Plain-words problems for each kind of bad field; a complete form has none."""
+    good = ChatSettings(display_name="Ada", organization_id="o-1", deployment_id="d-1")
+    assert validate(good, LOCAL) == {}
+    bad = ChatSettings(
+        display_name=" ",
+        email="x@",
+        phone="call me",
+        avatar_url="ftp://x",
+        queue="",
+        custom_fields=(("", "v"),),
+        organization_id="",
+        deployment_id="has space",
+    )
+    problems = validate(bad, CUSTOM)
+    assert set(problems) == {
+        "display_name",
+        "email",
+        "phone",
+        "avatar_url",
+        "queue",
+        "custom_fields",
+        "api_base",
+        "organization_id",
+        "deployment_id",
+    }
+    assert validate(
+        ChatSettings(
+            display_name="A", organization_id="o", deployment_id="d", custom_fields=(("k", "1"), ("k", "2"))
+        ),
+        LOCAL,
+    ) == {"custom_fields": "Custom field names must be unique."}
+    assert "environment" in validate(good, "example.com")
+
+
+def test_environment_normalisation() -> None:
+    """Region keys, api hosts and URLs map to the region host; api_base wins over environment."""
+    assert normalize_environment("eu-west-1") == "mypurecloud.ie"
+    assert normalize_environment("eu_west_1") == "mypurecloud.ie"
+    assert normalize_environment("https://api.mypurecloud.ie/") == "mypurecloud.ie"
+    assert environment_of(ChatSettings(environment="api.usw2.pure.cloud")) == "usw2.pure.cloud"
+    assert environment_of(ChatSettings(api_base="http://x", environment="mypurecloud.ie")) == CUSTOM
+    assert environment_of(ChatSettings()) == LOCAL

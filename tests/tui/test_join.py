@@ -1,0 +1,88 @@
+"""The join form: prefilled values, the background emulator start, custom fields, and import hygiene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from textual.widgets import Button, Input, Select
+
+from tests.tui.helpers import build_app, wait_until
+from tests.tui.screen_text import screen_text
+from webchat_tui.config import ChatSettings
+from webchat_tui.tui.app import make_app
+from webchat_tui.tui.screens.chat import ChatScreen
+from webchat_tui.tui.screens.join import CustomFieldRow, JoinScreen
+
+
+def test_ui_modules_do_not_import_the_network_or_emulator_stack() -> None:
+    """Importing the app (what the first frame needs) pulls in neither httpx, websockets nor FastAPI."""
+    code = (
+        "import sys, webchat_tui.cli, webchat_tui.tui.app\n"
+        "bad = [m for m in ('httpx', 'websockets', 'fastapi', 'uvicorn') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+async def test_form_shows_before_the_embedded_emulator_is_ready() -> None:
+    """With no backend given, the form is up (name focused, start disabled, "Starting the local emulator…")
+    while the emulator starts in the background; then the seeded ids fill in and Enter starts the chat."""
+    app = make_app(ChatSettings(display_name="Ada"), emulator_time_scale=0.02, emulator_seed=7)
+    async with app.run_test(size=(100, 30)) as pilot:
+        join = app.screen
+        assert isinstance(join, JoinScreen)
+        assert app.focused is not None and app.focused.id == "display_name"
+        await pilot.pause()
+        assert "Join a chat · local emulator (embedded)" in screen_text(app)
+        if not app.local.ready:
+            assert join.query_one("#start", Button).disabled
+            assert "Starting the local emulator" in screen_text(app)
+        await wait_until(pilot, lambda: app.local.ready, timeout=30)
+        await wait_until(pilot, lambda: join.query_one("#organization_id", Input).value)
+        assert join.query_one("#deployment_id", Input).value == app.local.deployment_id
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), timeout=20)
+
+
+async def test_profile_values_and_custom_fields_are_shown_and_sent(emu: Any, control: Any) -> None:
+    """Values from settings (profile + flags) fill the form; a custom field row can be added by keyboard and
+    is read back with the others; the chat starts with them."""
+    settings = ChatSettings(
+        display_name="Ada",
+        email="ada@example.com",
+        custom_fields=(("orderId", "42"),),
+        skills=("English",),
+        priority=2,
+    )
+    app = build_app(emu, settings=settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        join = app.screen
+        assert isinstance(join, JoinScreen)
+        assert join.query_one("#email", Input).value == "ada@example.com"
+        assert join.query_one("#skills", Input).value == "English"
+        assert join.query_one("#priority", Input).value == "2"
+        assert str(join.query_one("#environment", Select).value) == "local"
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: len(join.query(CustomFieldRow)) == 2)
+        await pilot.press(*"tier", "tab", *"gold")
+        read, _ = join.read_settings()
+        assert read.custom_fields == (("orderId", "42"), ("tier", "gold"))
+        join.query_one("#display_name", Input).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        cid = app.chat_handle.session.conversation_id  # type: ignore[union-attr]
+        members = control.conversation(cid)["members"]
+        assert any(m["displayName"] == "Ada" for m in members)
+
+
+async def test_custom_field_without_name_is_reported(emu: Any) -> None:
+    """A custom field value with no name blocks the start with an inline message."""
+    app = build_app(emu, settings=ChatSettings(display_name="Ada", custom_fields=(("", "orphan"),)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Every custom field needs a name." in screen_text(app))
+        assert isinstance(app.screen, JoinScreen)
