@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -19,10 +18,25 @@ HEARTBEAT_FRAME = _dumps({"topicName": "channel.metadata", "eventBody": {"messag
 PONG_FRAME = _dumps({"topicName": "channel.metadata", "eventBody": {"message": "pong"}})
 
 
+_second_cache: list[Any] = [-1, ""]
+
+
 def now_iso() -> str:
-    """Current UTC time as ISO-8601 with milliseconds and `Z` (e.g. `2019-06-18T16:59:22.277Z`)."""
-    dt = datetime.now(UTC)
-    return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
+    """Current UTC time as ISO-8601 with milliseconds and `Z` (e.g. `2019-06-18T16:59:22.277Z`).
+
+    The `YYYY-MM-DDTHH:MM:SS` prefix is cached per second: this runs once per message of a burst.
+    """
+    now = time.time()
+    second = int(now)
+    cache = _second_cache
+    if cache[0] != second:
+        cache[0] = second
+        cache[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return f"{cache[1]}.{int((now - second) * 1000):03d}Z"
+
+
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 class Ids:
@@ -32,8 +46,11 @@ class Ids:
         self._rng = random.Random(None if seed is None else seed * 7919 + 1)
 
     def new(self) -> str:
-        """A fresh UUID4 string."""
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        """A fresh UUID4 string (same value as `str(uuid.UUID(int=bits, version=4))`, without the object)."""
+        bits = self._rng.getrandbits(128)
+        bits = (bits & _UUID_CLEAR) | _UUID_SET
+        h = f"{bits:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def token(self, nbits: int = 64) -> str:
         """A hex token (correlation ids inside frames, security keys)."""
