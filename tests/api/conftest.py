@@ -62,11 +62,15 @@ async def session(client: WebChatClient) -> AsyncIterator[ChatSession]:
 
 
 async def start_connected(session: ChatSession, emu: EmbeddedEmulator, queue: str = "Support") -> None:
-    """Start a chat as "Ada" and wait until an agent is connected."""
+    """Start a chat as "Ada" and wait until an agent is connected and has greeted."""
     await session.start(
         organization_id=emu.seed.organization_id,
         deployment_id=emu.seed.deployment_id,
         queue=queue,
         member_info=GuestMemberInfo(display_name="Ada"),
     )
-    await session.wait_until(lambda s: s.state is SessionState.CONNECTED, timeout=10)
+    await session.wait_until(
+        lambda s: s.state is SessionState.CONNECTED
+        and any(m.body_type == "standard" and m.sender_role == "AGENT" for m in s.messages),
+        timeout=10,
+    )

@@ -500,8 +500,9 @@ class ChatSession:
                 await self._apply(items)
                 if self._state is SessionState.ENDED:
                     break
-                if len(items) >= 64 and self.batch_window > 0:
-                    # A burst is in progress: let it accumulate into fewer, larger MessagesAdded.
+                if self.batch_window > 0 and len(items) > 1:
+                    # Frames are arriving back to back: let the next ones accumulate for a moment so a burst
+                    # becomes a few large MessagesAdded (a lone message is never delayed).
                     await asyncio.sleep(self.batch_window)
         except asyncio.CancelledError:
             raise

@@ -383,9 +383,20 @@ class EventStream:
             await asyncio.sleep(timeout)
             if self._rx == seen:
                 log.info("no frame for %.1f s; dropping the event stream connection", timeout)
-                ws.transport.abort()
+                self.drop_connection()
                 return
             seen = self._rx
+
+    def drop_connection(self) -> bool:
+        """Abort the current socket as a network failure would (the stream then reconnects and backfills).
+
+        Used by the heartbeat watchdog; also handy to exercise recovery. False when no socket is open.
+        """
+        ws = self._ws
+        if ws is None:
+            return False
+        ws.transport.abort()
+        return True
 
     async def close(self) -> None:
         """Stop the reader and close the socket (idempotent). `next_batch()` then drains and returns []."""
