@@ -158,6 +158,7 @@ async def test_idle_timeout_ends_a_connected_chat(emu, http, control) -> None:
 async def test_heartbeat_and_ping_pong(emu, http, control) -> None:
     control.set_config(autoAgent=False, heartbeatInterval=0.05)
     guest = await Guest.create(emu, http)
+    assert guest.ws.response.headers.get("Sec-WebSocket-Extensions") is None  # permessage-deflate is off
     heartbeat = await guest.wait_frame(lambda f: f.get("topicName") == "channel.metadata")
     assert heartbeat == {"topicName": "channel.metadata", "eventBody": {"message": "WebSocket Heartbeat"}}
     await guest.ws.send(json.dumps({"message": "ping"}))

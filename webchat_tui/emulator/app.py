@@ -134,7 +134,7 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
     app.add_exception_handler(Exception, _unexpected)
     for module in (guest, admin, oauth, stream, control):
         app.include_router(module.router)
-    app.add_middleware(CorrelationAndFaults, store=store)  # type: ignore[arg-type]
+    app.add_middleware(CorrelationAndFaults, store=store)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

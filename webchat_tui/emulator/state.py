@@ -337,6 +337,8 @@ class Store:
     def guest_typing(self, conv: Conversation, member_id: str) -> dict[str, Any]:
         """The guest is typing."""
         guest = self._guest_can_act(conv, member_id)
+        if self.director is not None:
+            self.director.touch(conv)  # typing counts as guest activity for the idle timer
         return self.typing(conv, guest)
 
     def guest_leave(self, conv: Conversation, member_id: str) -> None:

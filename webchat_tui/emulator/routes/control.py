@@ -14,7 +14,7 @@ from starlette.responses import Response
 from webchat_tui.emulator.agents import Director
 from webchat_tui.emulator.errors import EmulatorError
 from webchat_tui.emulator.routes._common import base_url, json_body, json_response, store_of
-from webchat_tui.emulator.state import ENDED, QUEUED, Conversation
+from webchat_tui.emulator.state import QUEUED, Conversation
 
 router = APIRouter(prefix="/emulator/v1")
 _CONFIG_KEYS = {
@@ -134,8 +134,6 @@ async def agent_messages(request: Request, conversation_id: str) -> Response:
             await asyncio.sleep(0)  # let the socket senders run during a burst
             if conv.agent is not agent:
                 break
-    if conv.state != ENDED:
-        _director(request).touch(conv)
     return json_response({"ids": ids})
 
 
