@@ -1,4 +1,4 @@
-"""The error catalogue comes from the vendored swagger, and the emulator only raises codes that exist in it."""
+"""The error catalogue comes from the vendored swagger; the emulator only raises codes that exist in it."""
 
 from __future__ import annotations
 
