@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 
 import pytest
 
-from webchat_tui.api import ChatSession, GuestMemberInfo, RetryPolicy, SessionState, StreamOptions, WebChatClient
+from webchat_tui.api import (
+    ChatSession,
+    GuestMemberInfo,
+    RetryPolicy,
+    SessionState,
+    StreamOptions,
+    WebChatClient,
+)
 from webchat_tui.emulator import EmbeddedEmulator
 
 T = TypeVar("T")
@@ -46,7 +53,10 @@ def record_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def client(emu: EmbeddedEmulator) -> AsyncIterator[WebChatClient]:
     """A client on the emulator with admin credentials and fast retries."""
     async with WebChatClient(
-        base_url=emu.base_url, client_id=emu.seed.client_id, client_secret=emu.seed.client_secret, retry=FAST_RETRY
+        base_url=emu.base_url,
+        client_id=emu.seed.client_id,
+        client_secret=emu.seed.client_secret,
+        retry=FAST_RETRY,
     ) as c:
         yield c
 
@@ -70,7 +80,9 @@ async def start_connected(session: ChatSession, emu: EmbeddedEmulator, queue: st
         member_info=GuestMemberInfo(display_name="Ada"),
     )
     await session.wait_until(
-        lambda s: s.state is SessionState.CONNECTED
-        and any(m.body_type == "standard" and m.sender_role == "AGENT" for m in s.messages),
+        lambda s: (
+            s.state is SessionState.CONNECTED
+            and any(m.body_type == "standard" and m.sender_role == "AGENT" for m in s.messages)
+        ),
         timeout=10,
     )

@@ -1,5 +1,5 @@
-"""Every one of the 19 operations through `WebChatClient` against the real emulator, plus typed auth errors and
-client-side validation."""
+"""Every one of the 19 operations through `WebChatClient` against the real emulator, plus typed auth errors
+and client-side validation."""
 
 from __future__ import annotations
 
@@ -19,12 +19,16 @@ from webchat_tui.api.models import (
 from webchat_tui.api.stream import EventStream
 
 
-def _create_request(emu, *, deployment_id: str | None = None, queue: str = "Support", **extra) -> CreateWebChatConversationRequest:  # type: ignore[no-untyped-def]
+def _create_request(
+    emu, *, deployment_id: str | None = None, queue: str = "Support", **extra
+) -> CreateWebChatConversationRequest:  # type: ignore[no-untyped-def]
     return CreateWebChatConversationRequest(
         organization_id=emu.seed.organization_id,
         deployment_id=deployment_id or emu.seed.deployment_id,
         routing_target=WebChatRoutingTarget(target_address=queue),
-        member_info=GuestMemberInfo(display_name="Ada", email="ada@example.com", custom_fields={"orderId": "42"}),
+        member_info=GuestMemberInfo(
+            display_name="Ada", email="ada@example.com", custom_fields={"orderId": "42"}
+        ),
         **extra,
     )
 
@@ -49,11 +53,15 @@ async def test_all_eleven_guest_operations(emu, control, client: WebChatClient) 
         assert detail.display_name and detail.role is MemberRole.AGENT
 
         sent = await client.post_webchat_guest_conversation_member_messages(cid, me, "hello <b>there</b>")
-        assert sent.body == "hello <b>there</b>" and sent.sender.id == me and str(sent.body_type) == "standard"
+        assert (
+            sent.body == "hello <b>there</b>" and sent.sender.id == me and str(sent.body_type) == "standard"
+        )
         typing = await client.post_webchat_guest_conversation_member_typing(cid, me)
         assert typing.sender.id == me
 
-        listing = await client.get_webchat_guest_conversation_messages(cid, sort_order="ascending", max_results=100)
+        listing = await client.get_webchat_guest_conversation_messages(
+            cid, sort_order="ascending", max_results=100
+        )
         assert sent.id in [m.id for m in listing.entities]
         one = await client.get_webchat_guest_conversation_message(cid, sent.id)
         assert one.body == sent.body
@@ -83,8 +91,12 @@ async def test_all_eight_admin_operations(client: WebChatClient) -> None:
     before = listing.total
     assert before == len(listing.entities) >= 1
     created = await client.post_webchat_deployments(
-        WebChatDeployment(name="Test deployment", description="from tests", allowed_domains=["example.com"],
-                          web_chat_config=WebChatConfig(web_chat_skin="basic"))
+        WebChatDeployment(
+            name="Test deployment",
+            description="from tests",
+            allowed_domains=["example.com"],
+            web_chat_config=WebChatConfig(web_chat_skin="basic"),
+        )
     )
     assert created.id and created.name == "Test deployment"
     fetched = await client.get_webchat_deployment(created.id)
@@ -118,21 +130,29 @@ async def test_admin_token_is_fetched_once_and_refreshed_when_near_expiry(client
 
 async def test_create_errors_are_typed(emu, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(errors.BadRequestError) as info:
-        await client.post_webchat_guest_conversations(_create_request(emu, deployment_id=emu.seed.disabled_deployment_id))
+        await client.post_webchat_guest_conversations(
+            _create_request(emu, deployment_id=emu.seed.disabled_deployment_id)
+        )
     assert info.value.code == "chat.deployment.disabled" and info.value.correlation_id
     with pytest.raises(errors.BadRequestError) as info:
         await client.post_webchat_guest_conversations(_create_request(emu, queue="Nowhere"))
     assert info.value.code == "chat.error.invalid.queue"
     with pytest.raises(errors.BadRequestError) as info:
-        await client.post_webchat_guest_conversations(_create_request(emu, deployment_id=emu.seed.auth_deployment_id))
+        await client.post_webchat_guest_conversations(
+            _create_request(emu, deployment_id=emu.seed.auth_deployment_id)
+        )
     assert info.value.code == "chat.deployment.require.auth"
     with pytest.raises(errors.BadRequestError) as info:
         await client.post_webchat_guest_conversations(
-            _create_request(emu, deployment_id=emu.seed.auth_deployment_id, member_auth_token="not-a-valid-token")
+            _create_request(
+                emu, deployment_id=emu.seed.auth_deployment_id, member_auth_token="not-a-valid-token"
+            )
         )
     assert info.value.code == "chat.deployment.bad.auth"
     ok = await client.post_webchat_guest_conversations(
-        _create_request(emu, deployment_id=emu.seed.auth_deployment_id, member_auth_token=emu.seed.member_auth_token)
+        _create_request(
+            emu, deployment_id=emu.seed.auth_deployment_id, member_auth_token=emu.seed.member_auth_token
+        )
     )
     assert ok.member.authenticated_guest is True
 
@@ -147,11 +167,23 @@ async def test_guest_auth_failures_are_typed(emu, client: WebChatClient) -> None
         await client.get_webchat_guest_conversation_members(other.id, jwt=created.jwt)
 
 
-async def test_expired_credentials_raise_session_expired_without_retry(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+async def test_expired_credentials_raise_session_expired_without_retry(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
     created = await client.post_webchat_guest_conversations(_create_request(emu))
-    await off_loop(control.set_faults, {"http": [
-        {"operation": "getWebchatGuestConversationMembers", "status": 401, "code": "credentials.expired", "times": 5}
-    ]})
+    await off_loop(
+        control.set_faults,
+        {
+            "http": [
+                {
+                    "operation": "getWebchatGuestConversationMembers",
+                    "status": 401,
+                    "code": "credentials.expired",
+                    "times": 5,
+                }
+            ]
+        },
+    )
     with pytest.raises(errors.SessionExpired) as info:
         await client.get_webchat_guest_conversation_members(created.id)
     assert info.value.code == "credentials.expired"
@@ -160,14 +192,22 @@ async def test_expired_credentials_raise_session_expired_without_retry(emu, cont
 
 
 async def test_admin_auth_failures_are_typed(emu) -> None:  # type: ignore[no-untyped-def]
-    async with WebChatClient(base_url=emu.base_url, client_id=emu.seed.client_id, client_secret="wrong-secret-123",
-                             retry=FAST_RETRY) as bad:
+    async with WebChatClient(
+        base_url=emu.base_url,
+        client_id=emu.seed.client_id,
+        client_secret="wrong-secret-123",
+        retry=FAST_RETRY,
+    ) as bad:
         with pytest.raises(errors.OAuthError) as info:
             await bad.get_webchat_deployments()
         assert info.value.status in (400, 401)
         assert "wrong-secret-123" not in str(info.value)
-    async with WebChatClient(base_url=emu.base_url, client_id=emu.seed.readonly_client_id,
-                             client_secret=emu.seed.readonly_client_secret, retry=FAST_RETRY) as readonly:
+    async with WebChatClient(
+        base_url=emu.base_url,
+        client_id=emu.seed.readonly_client_id,
+        client_secret=emu.seed.readonly_client_secret,
+        retry=FAST_RETRY,
+    ) as readonly:
         assert (await readonly.get_webchat_deployments()).entities
         with pytest.raises(errors.PermissionDeniedError) as denied:
             await readonly.post_webchat_deployments(WebChatDeployment(name="nope"))
@@ -181,7 +221,9 @@ async def test_admin_auth_failures_are_typed(emu) -> None:  # type: ignore[no-un
 async def test_not_found_is_typed(emu, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     created = await client.post_webchat_guest_conversations(_create_request(emu))
     with pytest.raises(errors.NotFoundError) as info:
-        await client.get_webchat_guest_conversation_message(created.id, "00000000-0000-0000-0000-000000000000")
+        await client.get_webchat_guest_conversation_message(
+            created.id, "00000000-0000-0000-0000-000000000000"
+        )
     assert info.value.status == 404 and info.value.code
 
 
@@ -195,7 +237,9 @@ async def test_validation_happens_before_any_request(emu, control, client: WebCh
     created = await client.post_webchat_guest_conversations(_create_request(emu))
     for body, reason in (("", "empty"), ("x" * 4001, "4000")):
         with pytest.raises(errors.ClientValidationError) as caught:
-            await client.post_webchat_guest_conversation_member_messages(created.id, created.member.id or "", body)
+            await client.post_webchat_guest_conversation_member_messages(
+                created.id, created.member.id or "", body
+            )
         assert caught.value.field == "body" and reason in caught.value.reason
     with pytest.raises(errors.ClientValidationError):
         await client.get_webchat_guest_conversation_messages(created.id, max_results=500)

@@ -19,13 +19,15 @@ OP_SEND = "postWebchatGuestConversationMemberMessages"
 async def _live_chat(emu, control, client: WebChatClient) -> tuple[str, str, EventStream]:  # type: ignore[no-untyped-def]
     created = await client.post_webchat_guest_conversations(
         CreateWebChatConversationRequest(
-            organization_id=emu.seed.organization_id, deployment_id=emu.seed.deployment_id,
+            organization_id=emu.seed.organization_id,
+            deployment_id=emu.seed.deployment_id,
             routing_target=WebChatRoutingTarget(target_address="Support"),
             member_info=GuestMemberInfo(display_name="Ada"),
         )
     )
-    stream = EventStream(client, created.id, created.event_stream_uri, member_id=created.member.id,
-                         options=FAST_STREAM)
+    stream = EventStream(
+        client, created.id, created.event_stream_uri, member_id=created.member.id, options=FAST_STREAM
+    )
     await stream.start()
     await poll(lambda: any(c["state"] == "active" for c in control.conversations()))
     await off_loop(control.set_config, autoAgent=False)  # no replies: the record holds only what we send
@@ -50,8 +52,19 @@ def _own_bodies(events: list[dict], me: str) -> list[str]:  # type: ignore[type-
 async def test_429_with_retry_after_is_honoured_on_a_get(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, _, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": "getWebchatGuestConversationMembers", "status": 429, "retryAfter": 1, "times": 1}]})
+        await off_loop(
+            control.set_faults,
+            {
+                "http": [
+                    {
+                        "operation": "getWebchatGuestConversationMembers",
+                        "status": 429,
+                        "retryAfter": 1,
+                        "times": 1,
+                    }
+                ]
+            },
+        )
         delays = _recording_sleep(client)
         page = await client.get_webchat_guest_conversation_members(cid)
         assert page.entities and delays == [1.0]
@@ -62,8 +75,9 @@ async def test_429_with_retry_after_is_honoured_on_a_get(emu, control, client: W
 async def test_429_on_message_send_is_retried_and_stored_once(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": OP_SEND, "status": 429, "retryAfter": 1, "times": 2}]})
+        await off_loop(
+            control.set_faults, {"http": [{"operation": OP_SEND, "status": 429, "retryAfter": 1, "times": 2}]}
+        )
         delays = _recording_sleep(client)
         sent = await client.post_webchat_guest_conversation_member_messages(cid, me, "rate limited hello")
         assert delays == [1.0, 1.0]
@@ -76,8 +90,10 @@ async def test_429_on_message_send_is_retried_and_stored_once(emu, control, clie
 async def test_rate_limit_beyond_the_cap_raises_with_retry_after(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": OP_SEND, "status": 429, "retryAfter": 3600, "times": 1}]})
+        await off_loop(
+            control.set_faults,
+            {"http": [{"operation": OP_SEND, "status": 429, "retryAfter": 3600, "times": 1}]},
+        )
         with pytest.raises(errors.RateLimitError) as info:
             await client.post_webchat_guest_conversation_member_messages(cid, me, "later")
         assert info.value.retry_after == 3600 and info.value.code == "too.many.requests.retry.after"
@@ -86,11 +102,15 @@ async def test_rate_limit_beyond_the_cap_raises_with_retry_after(emu, control, c
         await stream.close()
 
 
-async def test_ambiguous_503_after_the_message_was_stored_is_not_resent(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+async def test_ambiguous_503_after_the_message_was_stored_is_not_resent(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": OP_SEND, "status": 503, "times": 1, "afterHandler": True}]})
+        await off_loop(
+            control.set_faults,
+            {"http": [{"operation": OP_SEND, "status": 503, "times": 1, "afterHandler": True}]},
+        )
         sent = await client.post_webchat_guest_conversation_member_messages(cid, me, "stored but 503")
         assert _own_bodies(await off_loop(control.record, cid), me) == ["stored but 503"]
         assert sent.body == "stored but 503"
@@ -111,8 +131,10 @@ async def test_503_before_the_handler_is_retried_and_stored_once(emu, control, c
 async def test_500_after_the_handler_is_reconciled(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": OP_SEND, "status": 500, "times": 2, "afterHandler": True}]})
+        await off_loop(
+            control.set_faults,
+            {"http": [{"operation": OP_SEND, "status": 500, "times": 2, "afterHandler": True}]},
+        )
         await client.post_webchat_guest_conversation_member_messages(cid, me, "same text")
         await off_loop(control.clear_faults)
         # The same text again is a new message, not a duplicate of the first.
@@ -129,8 +151,20 @@ async def test_read_timeout_on_a_stored_message_is_reconciled(emu, control) -> N
         cid, me, stream = await _live_chat(emu, control, client)
         try:
             # The handler stores and fans out the message, then the response stalls past our read timeout.
-            await off_loop(control.set_faults, {"http": [
-                {"operation": OP_SEND, "status": 0, "latencyMs": 1500, "times": 1, "afterHandler": True}]})
+            await off_loop(
+                control.set_faults,
+                {
+                    "http": [
+                        {
+                            "operation": OP_SEND,
+                            "status": 0,
+                            "latencyMs": 1500,
+                            "times": 1,
+                            "afterHandler": True,
+                        }
+                    ]
+                },
+            )
             sent = await client.post_webchat_guest_conversation_member_messages(cid, me, "slow response")
             assert sent.body == "slow response"
             assert _own_bodies(await off_loop(control.record, cid), me) == ["slow response"]
@@ -144,12 +178,34 @@ async def test_timeouts_on_safe_operations_are_retried_and_reported_typed(emu, c
     ) as client:
         cid, _, stream = await _live_chat(emu, control, client)
         try:
-            await off_loop(control.set_faults, {"http": [
-                {"operation": "getWebchatGuestConversationMessages", "status": 0, "latencyMs": 1000, "times": 1}]})
+            await off_loop(
+                control.set_faults,
+                {
+                    "http": [
+                        {
+                            "operation": "getWebchatGuestConversationMessages",
+                            "status": 0,
+                            "latencyMs": 1000,
+                            "times": 1,
+                        }
+                    ]
+                },
+            )
             page = await client.get_webchat_guest_conversation_messages(cid)
             assert page.entities is not None
-            await off_loop(control.set_faults, {"http": [
-                {"operation": "getWebchatGuestConversationMessages", "status": 0, "latencyMs": 1000, "times": 3}]})
+            await off_loop(
+                control.set_faults,
+                {
+                    "http": [
+                        {
+                            "operation": "getWebchatGuestConversationMessages",
+                            "status": 0,
+                            "latencyMs": 1000,
+                            "times": 3,
+                        }
+                    ]
+                },
+            )
             with pytest.raises(errors.ApiTimeoutError) as info:
                 await client.get_webchat_guest_conversation_messages(cid)
             assert not isinstance(info.value, errors.ApiError)
@@ -160,8 +216,10 @@ async def test_timeouts_on_safe_operations_are_retried_and_reported_typed(emu, c
 async def test_typing_is_never_retried(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": "postWebchatGuestConversationMemberTyping", "status": 503, "times": 5}]})
+        await off_loop(
+            control.set_faults,
+            {"http": [{"operation": "postWebchatGuestConversationMemberTyping", "status": 503, "times": 5}]},
+        )
         with pytest.raises(errors.ServiceUnavailableError):
             await client.post_webchat_guest_conversation_member_typing(cid, me)
         assert (await off_loop(control.faults))["http"][0]["times"] == 4
@@ -170,13 +228,27 @@ async def test_typing_is_never_retried(emu, control, client: WebChatClient) -> N
 
 
 async def test_create_conversation_is_not_retried_after_an_ambiguous_failure(emu, control) -> None:  # type: ignore[no-untyped-def]
-    async with WebChatClient(base_url=emu.base_url, retry=RetryPolicy(base_delay=0.01, max_delay=0.02)) as client:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": "postWebchatGuestConversations", "status": 500, "times": 3, "afterHandler": True}]})
+    async with WebChatClient(
+        base_url=emu.base_url, retry=RetryPolicy(base_delay=0.01, max_delay=0.02)
+    ) as client:
+        await off_loop(
+            control.set_faults,
+            {
+                "http": [
+                    {
+                        "operation": "postWebchatGuestConversations",
+                        "status": 500,
+                        "times": 3,
+                        "afterHandler": True,
+                    }
+                ]
+            },
+        )
         with pytest.raises(errors.InternalServerError):
             await client.post_webchat_guest_conversations(
                 CreateWebChatConversationRequest(
-                    organization_id=emu.seed.organization_id, deployment_id=emu.seed.deployment_id,
+                    organization_id=emu.seed.organization_id,
+                    deployment_id=emu.seed.deployment_id,
                     routing_target=WebChatRoutingTarget(target_address="Support"),
                     member_info=GuestMemberInfo(display_name="Ada"),
                 )
@@ -187,11 +259,15 @@ async def test_create_conversation_is_not_retried_after_an_ambiguous_failure(emu
 async def test_retry_decisions_are_logged_at_debug(emu, control, client: WebChatClient, caplog) -> None:  # type: ignore[no-untyped-def]
     cid, _, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [
-            {"operation": "getWebchatGuestConversationMembers", "status": 503, "times": 1}]})
+        await off_loop(
+            control.set_faults,
+            {"http": [{"operation": "getWebchatGuestConversationMembers", "status": 503, "times": 1}]},
+        )
         with caplog.at_level(logging.DEBUG, logger="webchat_tui"):
             await client.get_webchat_guest_conversation_members(cid)
-        assert any("retrying getWebchatGuestConversationMembers after HTTP 503" in r.getMessage()
-                   for r in caplog.records)
+        assert any(
+            "retrying getWebchatGuestConversationMembers after HTTP 503" in r.getMessage()
+            for r in caplog.records
+        )
     finally:
         await stream.close()

@@ -49,7 +49,9 @@ async def test_full_lifecycle(emu, control, client: WebChatClient) -> None:  # t
         states = [e.state for e in seen if isinstance(e, StateChanged)]
         assert states[:3] == [SessionState.CONNECTING, SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED]
         agent = session.agent
-        assert agent is not None and agent.role == "AGENT" and agent.display_name in ("Alex Rivera", "Sam Chen")
+        assert (
+            agent is not None and agent.role == "AGENT" and agent.display_name in ("Alex Rivera", "Sam Chen")
+        )
         me = session.me
         assert me is not None and me.is_self and me.display_name == "Ada"
         assert session.members[0] == me  # join order
@@ -57,8 +59,11 @@ async def test_full_lifecycle(emu, control, client: WebChatClient) -> None:  # t
         sent = await session.send("hello there")
         assert sent.is_own and sent.body == "hello there"
         await session.wait_until(
-            lambda s: any(m.sender_id == agent.id and m.body_type == "standard" and "hello there" in m.body
-                          for m in s.messages))
+            lambda s: any(
+                m.sender_id == agent.id and m.body_type == "standard" and "hello there" in m.body
+                for m in s.messages
+            )
+        )
         assert any(m.id == sent.id for m in session.messages)
 
         # Typing: shown, then cleared by that member's message.
@@ -81,10 +86,14 @@ async def test_full_lifecycle(emu, control, client: WebChatClient) -> None:  # t
         second = await off_loop(control.media_request, cid, ["COBROWSE"])
         await session.wait_until(lambda s: any(r.id == second["id"] for r in s.pending_media_requests))
         await off_loop(control.cancel_media_request, cid, second["id"])
-        await session.wait_until(lambda s: any(r.id == second["id"] and r.state == "CANCELLED"
-                                               for r in s.media_requests))
-        changes = [(e.request.id, e.previous_state, e.request.state) for e in seen
-                   if isinstance(e, MediaRequestChanged)]
+        await session.wait_until(
+            lambda s: any(r.id == second["id"] and r.state == "CANCELLED" for r in s.media_requests)
+        )
+        changes = [
+            (e.request.id, e.previous_state, e.request.state)
+            for e in seen
+            if isinstance(e, MediaRequestChanged)
+        ]
         assert (second["id"], "PENDING", "CANCELLED") in changes
         assert (request["id"], "PENDING", "ACCEPTED") in changes
 
@@ -163,13 +172,21 @@ async def test_member_details_fetched_once_per_member(emu, control, client: WebC
 
 async def test_start_errors_are_typed_and_leave_the_session_idle(emu, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(errors.BadRequestError) as info:
-        await session.start(organization_id=emu.seed.organization_id, deployment_id=emu.seed.deployment_id,
-                            queue="Nowhere", member_info=GuestMemberInfo(display_name="Ada"))
+        await session.start(
+            organization_id=emu.seed.organization_id,
+            deployment_id=emu.seed.deployment_id,
+            queue="Nowhere",
+            member_info=GuestMemberInfo(display_name="Ada"),
+        )
     assert info.value.code == "chat.error.invalid.queue"
     assert session.state is SessionState.IDLE
     with pytest.raises(errors.ClientValidationError) as invalid:
-        await session.start(organization_id=emu.seed.organization_id, deployment_id=emu.seed.deployment_id,
-                            queue="Support", member_info=GuestMemberInfo(display_name="Ada", email="x"))
+        await session.start(
+            organization_id=emu.seed.organization_id,
+            deployment_id=emu.seed.deployment_id,
+            queue="Support",
+            member_info=GuestMemberInfo(display_name="Ada", email="x"),
+        )
     assert invalid.value.field == "memberInfo.email"
     with pytest.raises(errors.ClientValidationError) as too_long:
         await session.send("x" * 4001)
@@ -177,8 +194,12 @@ async def test_start_errors_are_typed_and_leave_the_session_idle(emu, session: C
 
 
 async def test_waiting_in_an_unstaffed_queue(emu, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
-    await session.start(organization_id=emu.seed.organization_id, deployment_id=emu.seed.deployment_id,
-                        queue="Night Shift", member_info=GuestMemberInfo(display_name="Ada"))
+    await session.start(
+        organization_id=emu.seed.organization_id,
+        deployment_id=emu.seed.deployment_id,
+        queue="Night Shift",
+        member_info=GuestMemberInfo(display_name="Ada"),
+    )
     await session.wait_until(lambda s: any(m.role == "ACD" for m in s.members))
     assert session.state is SessionState.WAITING_FOR_AGENT and session.agent is None
 
@@ -189,8 +210,9 @@ async def test_media_request_timeout_surfaces(emu, control, client: WebChatClien
         await start_connected(session, emu)
         await off_loop(control.set_config, autoAgent=False, mediaRequestTimeout=10.0)  # x0.02 = 0.2 s
         request = await off_loop(control.media_request, session.conversation_id, ["SCREENSHARE"])
-        await session.wait_until(lambda s: any(r.id == request["id"] and r.state == "TIMEDOUT"
-                                               for r in s.media_requests))
+        await session.wait_until(
+            lambda s: any(r.id == request["id"] and r.state == "TIMEDOUT" for r in s.media_requests)
+        )
         with pytest.raises(errors.BadRequestError):
             await session.decline(request["id"])  # too late: the server refuses
     finally:
@@ -248,8 +270,13 @@ async def test_remote_text_is_sanitised(emu, control, client: WebChatClient) -> 
 async def test_member_events_are_in_join_order(emu, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     session = ChatSession(client, stream_options=FAST_STREAM)
     joined: list[str] = []
-    session.subscribe(lambda e: joined.append(e.member.role)
-                      if isinstance(e, MemberChanged) and e.previous_state is None else None)
+    session.subscribe(
+        lambda e: (
+            joined.append(e.member.role)
+            if isinstance(e, MemberChanged) and e.previous_state is None
+            else None
+        )
+    )
     try:
         await start_connected(session, emu)
         assert joined[0] == "CUSTOMER" and "AGENT" in joined

@@ -30,7 +30,9 @@ def _record_ids(events: list[dict]) -> list[str]:  # type: ignore[type-arg]
 
 
 async def test_500_message_exchange_with_20_plus_drops_loses_and_duplicates_nothing(
-    emu, control, client: WebChatClient  # type: ignore[no-untyped-def]
+    emu,
+    control,
+    client: WebChatClient,  # type: ignore[no-untyped-def]
 ) -> None:
     session = ChatSession(client, stream_options=FAST_STREAM)
     notices: list[Notice] = []
@@ -38,7 +40,9 @@ async def test_500_message_exchange_with_20_plus_drops_loses_and_duplicates_noth
     try:
         # The emulator applies websocket faults to connections opened after the plan is set, so set it first:
         # every connection, including the first, is dropped after 7 frames.
-        await off_loop(control.set_faults, {"websocket": {"dropAfterFrames": 7, "dropTimes": None, "closeCode": 1011}})
+        await off_loop(
+            control.set_faults, {"websocket": {"dropAfterFrames": 7, "dropTimes": None, "closeCode": 1011}}
+        )
         await start_connected(session, emu)
         cid = session.conversation_id
         assert cid is not None and session.stream is not None
@@ -48,7 +52,9 @@ async def test_500_message_exchange_with_20_plus_drops_loses_and_duplicates_noth
         connects_before = session.stream.connects
         exchanged = 0
         for round_number in range(25):
-            await off_loop(control.agent_messages, cid, None, None, [f"agent {round_number}.{i}" for i in range(18)])
+            await off_loop(
+                control.agent_messages, cid, None, None, [f"agent {round_number}.{i}" for i in range(18)]
+            )
             await session.send(f"guest {round_number}.a")
             await session.send(f"guest {round_number}.b")
             exchanged += 20
@@ -65,7 +71,9 @@ async def test_500_message_exchange_with_20_plus_drops_loses_and_duplicates_noth
         await session.close()
 
 
-async def test_refused_handshakes_are_retried_and_nothing_is_lost(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+async def test_refused_handshakes_are_retried_and_nothing_is_lost(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
     session = ChatSession(client, stream_options=FAST_STREAM)
     try:
         await start_connected(session, emu)
@@ -85,7 +93,9 @@ async def test_refused_handshakes_are_retried_and_nothing_is_lost(emu, control, 
 async def test_duplicated_frames_are_delivered_once(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     session = ChatSession(client, stream_options=FAST_STREAM)
     added: list[str] = []
-    session.subscribe(lambda e: added.extend(m.id for m in e.messages) if isinstance(e, MessagesAdded) else None)
+    session.subscribe(
+        lambda e: added.extend(m.id for m in e.messages) if isinstance(e, MessagesAdded) else None
+    )
     try:
         await start_connected(session, emu)
         cid = session.conversation_id
@@ -93,8 +103,12 @@ async def test_duplicated_frames_are_delivered_once(emu, control, client: WebCha
         await off_loop(control.set_faults, {"websocket": {"duplicateEveryFrames": 2}})
         await off_loop(control.agent_messages, cid, "dup", 30)
         await session.send("mine")
-        await session.wait_until(lambda s: sum(m.body.startswith("dup") for m in s.messages) == 30
-                                 and any(m.body == "mine" for m in s.messages))
+        await session.wait_until(
+            lambda s: (
+                sum(m.body.startswith("dup") for m in s.messages) == 30
+                and any(m.body == "mine" for m in s.messages)
+            )
+        )
         record = await off_loop(control.record, cid)
         assert [m.id for m in session.messages] == _record_ids(record)
         assert added == [m.id for m in session.messages]
@@ -103,13 +117,19 @@ async def test_duplicated_frames_are_delivered_once(emu, control, client: WebCha
 
 
 async def test_queue_overflow_resyncs_instead_of_growing(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
-    created = await client.post_webchat_guest_conversations(CreateWebChatConversationRequest(
-        organization_id=emu.seed.organization_id, deployment_id=emu.seed.deployment_id,
-        routing_target=WebChatRoutingTarget(target_address="Support"), member_info=GuestMemberInfo(display_name="A"),
-    ))
+    created = await client.post_webchat_guest_conversations(
+        CreateWebChatConversationRequest(
+            organization_id=emu.seed.organization_id,
+            deployment_id=emu.seed.deployment_id,
+            routing_target=WebChatRoutingTarget(target_address="Support"),
+            member_info=GuestMemberInfo(display_name="A"),
+        )
+    )
     await off_loop(control.set_config, autoAgent=False)
     options = StreamOptions(queue_size=20, reconnect_base=0.01, reconnect_max=0.05, stable_after=1.0)
-    stream = EventStream(client, created.id, created.event_stream_uri, member_id=created.member.id, options=options)
+    stream = EventStream(
+        client, created.id, created.event_stream_uri, member_id=created.member.id, options=options
+    )
     await stream.start()
     try:
         first = await stream.next_batch()  # the initial backfill
@@ -138,10 +158,14 @@ async def test_queue_overflow_resyncs_instead_of_growing(emu, control, client: W
 
 
 async def test_stream_auth_refusal_is_a_typed_error(emu, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
-    created = await client.post_webchat_guest_conversations(CreateWebChatConversationRequest(
-        organization_id=emu.seed.organization_id, deployment_id=emu.seed.deployment_id,
-        routing_target=WebChatRoutingTarget(target_address="Support"), member_info=GuestMemberInfo(display_name="A"),
-    ))
+    created = await client.post_webchat_guest_conversations(
+        CreateWebChatConversationRequest(
+            organization_id=emu.seed.organization_id,
+            deployment_id=emu.seed.deployment_id,
+            routing_target=WebChatRoutingTarget(target_address="Support"),
+            member_info=GuestMemberInfo(display_name="A"),
+        )
+    )
     forged = created.event_stream_uri.rsplit("/", 1)[0] + "/not-a-valid-token"
     stream = EventStream(client, created.id, forged, member_id=created.member.id, options=FAST_STREAM)
     with pytest.raises(errors.StreamAuthError) as info:
@@ -167,7 +191,9 @@ async def test_auth_refusal_on_reconnect_ends_the_session(emu, control, client: 
         await session.close()
 
 
-async def test_ten_thousand_message_burst_arrives_once_in_few_batches(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+async def test_ten_thousand_message_burst_arrives_once_in_few_batches(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
     session = ChatSession(client, stream_options=FAST_STREAM)
     batches: list[int] = []
     session.subscribe(lambda e: batches.append(len(e.messages)) if isinstance(e, MessagesAdded) else None)

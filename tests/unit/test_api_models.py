@@ -1,4 +1,4 @@
-"""Pure unit tests of the api layer's models, events, errors, validation, regions, retry maths and redaction."""
+"""Pure unit tests of the api layer: models, events, errors, validation, regions, retry maths, redaction."""
 
 from __future__ import annotations
 
@@ -40,8 +40,7 @@ from webchat_tui.api.regions import REGIONS, resolve_environment
 from webchat_tui.api.stream import ReconnectPolicy
 from webchat_tui.api.validation import validate_member_info, validate_message_body
 
-
-# --- models -------------------------------------------------------------------------------------------------
+# --- models ----------
 
 
 def test_request_serialises_camel_case_without_nones() -> None:
@@ -72,18 +71,40 @@ def test_unknown_enum_values_are_kept_as_strings_and_known_ones_any_case() -> No
     assert info.role == "SUPERVISOR" and not isinstance(info.role, MemberRole)
     assert info.state == "CONNECTED"
     message = WebChatMessage.model_validate(
-        {"id": "1", "sender": {"id": "s"}, "body": "x", "bodyType": "rich-card", "timestamp": "2019-06-18T16:59:22.277Z"}
+        {
+            "id": "1",
+            "sender": {"id": "s"},
+            "body": "x",
+            "bodyType": "rich-card",
+            "timestamp": "2019-06-18T16:59:22.277Z",
+        }
     )
     assert message.body_type == "rich-card"
-    assert WebChatMessage.model_validate(
-        {"id": "1", "sender": {"id": "s"}, "body": "x", "bodyType": "notice", "timestamp": "2019-06-18T16:59:22Z"}
-    ).body_type is BodyType.NOTICE
-    assert WebChatGuestMediaRequest.model_validate({"types": ["HOLOGRAM"], "state": "PENDING"}).types == ["HOLOGRAM"]
+    assert (
+        WebChatMessage.model_validate(
+            {
+                "id": "1",
+                "sender": {"id": "s"},
+                "body": "x",
+                "bodyType": "notice",
+                "timestamp": "2019-06-18T16:59:22Z",
+            }
+        ).body_type
+        is BodyType.NOTICE
+    )
+    assert WebChatGuestMediaRequest.model_validate({"types": ["HOLOGRAM"], "state": "PENDING"}).types == [
+        "HOLOGRAM"
+    ]
 
 
 def test_remote_text_is_sanitised_when_parsed() -> None:
     message = WebChatMessage.model_validate(
-        {"id": "1", "sender": {"id": "s"}, "body": "hi\x1b[2J\u202ethere\nnext", "timestamp": "2019-06-18T16:59:22Z"}
+        {
+            "id": "1",
+            "sender": {"id": "s"},
+            "body": "hi\x1b[2J\u202ethere\nnext",
+            "timestamp": "2019-06-18T16:59:22Z",
+        }
     )
     assert message.body == "hi[2Jthere\nnext"
     assert WebChatMemberInfo.model_validate({"displayName": "Ev\x07il\nName"}).display_name == "Evil Name"
@@ -91,31 +112,51 @@ def test_remote_text_is_sanitised_when_parsed() -> None:
 
 def test_secrets_are_not_in_reprs() -> None:
     created = CreateWebChatConversationResponse.model_validate(
-        {"id": "c", "jwt": "SENTINEL-JWT-123", "eventStreamUri": "wss://x/v1/token/SENTINEL-JWT-123", "member": {}}
+        {
+            "id": "c",
+            "jwt": "SENTINEL-JWT-123",
+            "eventStreamUri": "wss://x/v1/token/SENTINEL-JWT-123",
+            "member": {},
+        }
     )
     assert "SENTINEL" not in repr(created) and "SENTINEL" not in str(created)
     request = CreateWebChatConversationRequest(
-        organization_id="o", deployment_id="d", routing_target=WebChatRoutingTarget(target_address="Q"),
-        member_info=GuestMemberInfo(display_name="A"), member_auth_token="SENTINEL-AUTH-456",
+        organization_id="o",
+        deployment_id="d",
+        routing_target=WebChatRoutingTarget(target_address="Q"),
+        member_info=GuestMemberInfo(display_name="A"),
+        member_auth_token="SENTINEL-AUTH-456",
     )
     assert "SENTINEL" not in repr(request)
     assert "SENTINEL" not in repr(Secret("SENTINEL-SECRET-789"))
 
 
 def test_admin_models_round_trip() -> None:
-    data = {"name": "d", "webChatConfig": {"webChatSkin": "basic"}, "allowedDomains": ["example.com"],
-            "flow": {"id": "f"}, "authenticationRequired": False}
+    data = {
+        "name": "d",
+        "webChatConfig": {"webChatSkin": "basic"},
+        "allowedDomains": ["example.com"],
+        "flow": {"id": "f"},
+        "authenticationRequired": False,
+    }
     assert WebChatDeployment.model_validate(data).to_wire() == data
 
 
 def test_error_body_nested() -> None:
-    body = ErrorBody.model_validate({"status": 400, "code": "bad.request", "errors": [{"code": "inner"}],
-                                     "details": [{"fieldName": "body"}], "limit": {"namespace": "webchat"}})
+    body = ErrorBody.model_validate(
+        {
+            "status": 400,
+            "code": "bad.request",
+            "errors": [{"code": "inner"}],
+            "details": [{"fieldName": "body"}],
+            "limit": {"namespace": "webchat"},
+        }
+    )
     assert body.errors and body.errors[0].code == "inner"
     assert body.details and body.details[0].field_name == "body"
 
 
-# --- stream events -------------------------------------------------------------------------------------------
+# --- stream events ----------
 
 _MESSAGE = (
     '{"topicName":"v2.conversations.chats.C.messages","version":"2","eventBody":{"id":"M1","conversation":{"id":"C"},'
@@ -127,42 +168,78 @@ _MESSAGE = (
 def test_parse_frames_into_the_union() -> None:
     message = parse_frame(_MESSAGE)
     assert message == MessageEvent("M1", "A", "Hi[31m", "standard", "2019-06-18T16:59:22.277Z", "C")
-    typing = parse_frame(json.dumps({
-        "topicName": "v2.conversations.chats.C.messages", "version": "2",
-        "eventBody": {"id": "T", "conversation": {"id": "C"}, "sender": {"id": "A"}, "timestamp": "t"},
-        "metadata": {"type": "typing-indicator"}}))
+    typing = parse_frame(
+        json.dumps(
+            {
+                "topicName": "v2.conversations.chats.C.messages",
+                "version": "2",
+                "eventBody": {
+                    "id": "T",
+                    "conversation": {"id": "C"},
+                    "sender": {"id": "A"},
+                    "timestamp": "t",
+                },
+                "metadata": {"type": "typing-indicator"},
+            }
+        )
+    )
     assert typing == TypingEvent("T", "A", "t", "C")
-    member = parse_frame(json.dumps({
-        "topicName": "v2.conversations.chats.C.members", "version": "2",
-        "eventBody": {"conversation": {"id": "C"}, "member": {"id": "G", "state": "CONNECTED"}, "timestamp": "t"},
-        "metadata": {"type": "member-change"}}))
+    member = parse_frame(
+        json.dumps(
+            {
+                "topicName": "v2.conversations.chats.C.members",
+                "version": "2",
+                "eventBody": {
+                    "conversation": {"id": "C"},
+                    "member": {"id": "G", "state": "CONNECTED"},
+                    "timestamp": "t",
+                },
+                "metadata": {"type": "member-change"},
+            }
+        )
+    )
     assert member == MemberChangeEvent("G", "CONNECTED", "t", "C")
     heartbeat = '{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}'
     assert isinstance(parse_frame(heartbeat), HeartbeatEvent)
-    assert isinstance(parse_frame('{"topicName":"channel.metadata","eventBody":{"message":"pong"}}'), PongEvent)
-    assert isinstance(parse_frame('{"topicName":"v2.system.socket_closing","eventBody":{}}'), SocketClosingEvent)
+    assert isinstance(
+        parse_frame('{"topicName":"channel.metadata","eventBody":{"message":"pong"}}'), PongEvent
+    )
+    assert isinstance(
+        parse_frame('{"topicName":"v2.system.socket_closing","eventBody":{}}'), SocketClosingEvent
+    )
 
 
 def test_unknown_and_malformed_frames_are_kept_not_raised() -> None:
     unknown = parse_frame('{"topicName":"v2.other","eventBody":{"x":1},"metadata":{"type":"presence"}}')
-    assert isinstance(unknown, UnknownEvent) and unknown.type == "presence" and unknown.data["eventBody"] == {"x": 1}
+    assert (
+        isinstance(unknown, UnknownEvent)
+        and unknown.type == "presence"
+        and unknown.data["eventBody"] == {"x": 1}
+    )
     assert isinstance(parse_frame("not json"), UnknownEvent)
     assert isinstance(parse_frame('{"metadata":{"type":"message"},"eventBody":{"id":"x"}}'), UnknownEvent)
     assert isinstance(parse_frame("[1,2]"), UnknownEvent)
 
 
 def test_message_from_rest() -> None:
-    event = message_from_rest({"id": "M", "sender": {"id": "S"}, "body": "b", "bodyType": "notice", "timestamp": "t"})
+    event = message_from_rest(
+        {"id": "M", "sender": {"id": "S"}, "body": "b", "bodyType": "notice", "timestamp": "t"}
+    )
     assert event == MessageEvent("M", "S", "b", "notice", "t", "")
     assert message_from_rest({"body": "no id"}) is None
 
 
-# --- errors --------------------------------------------------------------------------------------------------
+# --- errors ----------
 
 
 def test_error_classes_by_status_and_code() -> None:
-    body = {"message": "Conversation State", "code": "chat.error.conversation.state", "status": 400,
-            "messageParams": {"message": "The conversation is not active"}, "contextId": "ctx"}
+    body = {
+        "message": "Conversation State",
+        "code": "chat.error.conversation.state",
+        "status": 400,
+        "messageParams": {"message": "The conversation is not active"},
+        "contextId": "ctx",
+    }
     error = errors.error_from_response(400, body, correlation_id="corr")
     assert isinstance(error, errors.BadRequestError)
     assert (error.status, error.code, error.correlation_id) == (400, "chat.error.conversation.state", "corr")
@@ -172,9 +249,15 @@ def test_error_classes_by_status_and_code() -> None:
     assert isinstance(expired, errors.SessionExpired) and isinstance(expired, errors.AuthenticationError)
     limited = errors.error_from_response(429, {"code": "too.many.requests.retry.after"}, retry_after=3.0)
     assert isinstance(limited, errors.RateLimitError) and limited.retry_after == 3.0
-    for status, cls in [(403, errors.PermissionDeniedError), (404, errors.NotFoundError), (409, errors.ConflictError),
-                        (500, errors.InternalServerError), (502, errors.ServerError),
-                        (503, errors.ServiceUnavailableError), (504, errors.GatewayTimeoutError)]:
+    for status, cls in [
+        (403, errors.PermissionDeniedError),
+        (404, errors.NotFoundError),
+        (409, errors.ConflictError),
+        (500, errors.InternalServerError),
+        (502, errors.ServerError),
+        (503, errors.ServiceUnavailableError),
+        (504, errors.GatewayTimeoutError),
+    ]:
         assert type(errors.error_from_response(status, None)) is cls
     assert errors.error_from_response(400, None).correlation_id is None
     assert errors.error_from_response(400, {"contextId": "c2"}).correlation_id == "c2"
@@ -194,11 +277,12 @@ def test_error_text_never_contains_registered_secrets() -> None:
     assert "SENTINEL" not in str(error) and "SENTINEL" not in repr(error)
 
 
-# --- validation ----------------------------------------------------------------------------------------------
+# --- validation ----------
 
 
 @pytest.mark.parametrize(
-    ("body", "reason"), [("", "must not be empty"), ("   \n", "must not be empty"), ("x" * 4001, "maximum is 4000")]
+    ("body", "reason"),
+    [("", "must not be empty"), ("   \n", "must not be empty"), ("x" * 4001, "maximum is 4000")],
 )
 def test_message_body_validation(body: str, reason: str) -> None:
     with pytest.raises(errors.ClientValidationError) as info:
@@ -216,7 +300,10 @@ def test_message_body_limits_accept_4000() -> None:
         (GuestMemberInfo(display_name=" "), "memberInfo.displayName"),
         (GuestMemberInfo(display_name="A", email="not-an-email"), "memberInfo.email"),
         (GuestMemberInfo(display_name="A", phone_number="call me"), "memberInfo.phoneNumber"),
-        (GuestMemberInfo(display_name="A", avatar_image_url="javascript:alert(1)"), "memberInfo.avatarImageUrl"),
+        (
+            GuestMemberInfo(display_name="A", avatar_image_url="javascript:alert(1)"),
+            "memberInfo.avatarImageUrl",
+        ),
     ],
 )
 def test_member_info_validation(info: GuestMemberInfo, field: str) -> None:
@@ -226,11 +313,17 @@ def test_member_info_validation(info: GuestMemberInfo, field: str) -> None:
 
 
 def test_member_info_valid() -> None:
-    validate_member_info(GuestMemberInfo(display_name="Ada", email="ada@example.com", phone_number="+1 555 0100",
-                                         avatar_image_url="https://example.com/a.png"))
+    validate_member_info(
+        GuestMemberInfo(
+            display_name="Ada",
+            email="ada@example.com",
+            phone_number="+1 555 0100",
+            avatar_image_url="https://example.com/a.png",
+        )
+    )
 
 
-# --- regions -------------------------------------------------------------------------------------------------
+# --- regions ----------
 
 
 def test_all_17_regions_resolve() -> None:
@@ -252,7 +345,7 @@ def test_unknown_region_is_a_validation_error() -> None:
     assert info.value.field == "environment"
 
 
-# --- retry maths ---------------------------------------------------------------------------------------------
+# --- retry maths ----------
 
 
 def test_full_jitter_backoff_is_bounded_and_grows() -> None:
@@ -279,7 +372,9 @@ def test_retry_classes() -> None:
     assert status_is_retryable(OpClass.SAFE, 503) and status_is_retryable(OpClass.SAFE, 408)
     assert not status_is_retryable(OpClass.SAFE, 409) and not status_is_retryable(OpClass.SAFE, 400)
     assert status_is_retryable(OpClass.IDEMPOTENT, 500)
-    assert status_is_retryable(OpClass.NON_IDEMPOTENT, 429) and status_is_retryable(OpClass.NON_IDEMPOTENT, 503)
+    assert status_is_retryable(OpClass.NON_IDEMPOTENT, 429) and status_is_retryable(
+        OpClass.NON_IDEMPOTENT, 503
+    )
     assert not status_is_retryable(OpClass.NON_IDEMPOTENT, 500)
     assert not status_is_retryable(OpClass.EPHEMERAL, 429)
 
@@ -297,16 +392,19 @@ def test_reconnect_backoff_does_not_reset_for_short_lived_connections() -> None:
     assert policy.attempt == 0
 
 
-# --- redaction -----------------------------------------------------------------------------------------------
+# --- redaction ----------
 
 
 def test_redact_patterns_and_registry() -> None:
     register_secret("REGISTERED-SECRET-42")
     text = redact(
-        "Authorization: Bearer abc.def.ghijklmnop GET wss://h/v1/token/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig "
+        "Authorization: Bearer abc.def.ghijklmnop "
+        "GET wss://h/v1/token/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig "
         "access_token=zzz123456 and REGISTERED-SECRET-42"
     )
-    assert "abc.def" not in text and "eyJ" not in text and "zzz123456" not in text and "REGISTERED" not in text
+    assert (
+        "abc.def" not in text and "eyJ" not in text and "zzz123456" not in text and "REGISTERED" not in text
+    )
     assert REDACTED in text
 
 

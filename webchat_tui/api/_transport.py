@@ -7,12 +7,26 @@ Everything above this module sees `HttpResponse` and `TransportFailure`, so movi
 from __future__ import annotations
 
 import json as _json
+import sys
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+    # httpx's package __init__ imports its command-line module, which imports rich (and pygments, click) when
+    # they are installed. The api layer must not pull in rich, and the CLI costs ~50 ms of startup, so give
+    # httpx a stand-in for that one module. Nothing else in httpx uses it.
+    _cli = types.ModuleType("httpx._main")
+
+    def _no_cli(*args: object, **kwargs: object) -> None:
+        raise SystemExit("the httpx command line is not available inside webchat_tui")
+
+    _cli.main = _no_cli  # type: ignore[attr-defined]
+    sys.modules["httpx._main"] = _cli
+
+import httpx  # noqa: E402
 
 from webchat_tui.api._redact import redact
 

@@ -626,7 +626,8 @@ class WebChatClient:
             except WebChatError as exc:
                 # Never resend blind: that could duplicate the message.
                 raise AmbiguousOutcomeError(
-                    f"{operation}: the send failed ({type(last_error).__name__}) and it could not be verified "
+                    f"{operation}: the send failed ({type(last_error).__name__}) and it could not be "
+                    f"verified "
                     f"whether the message was stored ({type(exc).__name__})",
                     operation=operation,
                 ) from exc
