@@ -87,8 +87,11 @@ async def connect_agent(base_url: str, cid: str) -> None:
     await asyncio.to_thread(control.connect_agent, cid)
 
 
-def _reply(n: int, t0: float, first: float, last: float, trigger: Trigger, **extra: Any) -> dict[str, Any]:
+def _reply(
+    n: int, t0: float, first: float, last: float, trigger: Trigger, cpu_s: float, **extra: Any
+) -> dict[str, Any]:
     return {
+        "cpu_s": cpu_s,
         "n": n,
         "total_s": last - t0,
         "first_to_last_s": last - first,
@@ -116,6 +119,7 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
         trigger = Trigger(info["base_url"], conv["id"], marker, n)
         count = 0
         first = 0.0
+        cpu0 = h.cpu_seconds()
         t0 = trigger.start()
         async for raw in ws:
             frame = json.loads(raw)
@@ -127,8 +131,9 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
                 if count == n:
                     break
         last = time.perf_counter()
+        cpu = h.cpu_seconds() - cpu0
         trigger.join()
-    return _reply(n, t0, first, last, trigger)
+    return _reply(n, t0, first, last, trigger, cpu)
 
 
 def worker_bare(params: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +150,7 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
     from webchat_tui.api.session_types import MessagesAdded, SessionEvent, SessionState
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
-    state = {"count": 0, "first": 0.0, "last": 0.0, "batches": 0}
+    state = {"count": 0, "first": 0.0, "last": 0.0, "batches": 0, "cpu": 0.0}
     done = asyncio.Event()
 
     def on_event(event: SessionEvent) -> None:
@@ -158,6 +163,7 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
                         state["first"] = time.perf_counter()
                     if state["count"] == n:
                         state["last"] = time.perf_counter()
+                        state["cpu"] = h.cpu_seconds()
                         done.set()
 
     async with WebChatClient(base_url=info["base_url"]) as client:
@@ -177,12 +183,22 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
         )
         state["batches"] = 0
         trigger = Trigger(info["base_url"], session.conversation_id, marker, n)
+        cpu0 = h.cpu_seconds()
         t0 = trigger.start()
         await asyncio.wait_for(done.wait(), 120)
         trigger.join()
         held = len(session.messages)
         await session.close()
-    return _reply(n, t0, state["first"], state["last"], trigger, batches=state["batches"], held=held)
+    return _reply(
+        n,
+        t0,
+        state["first"],
+        state["last"],
+        trigger,
+        state["cpu"] - cpu0,
+        batches=state["batches"],
+        held=held,
+    )
 
 
 def worker_session(params: dict[str, Any]) -> dict[str, Any]:
@@ -200,17 +216,21 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
     info, n, marker = params["info"], int(params["n"]), params["marker"]
     async with _app.joined_app(info) as chat:
         trigger = Trigger(info["base_url"], chat.conversation_id, marker, n)
-        last_pattern = _app.last_message_pattern(marker, n)
+        pattern = _app.last_message_pattern(marker, n)
+        frames0, encode0 = chat.probe.frames, chat.probe.encode_seconds
+        cpu0 = h.cpu_seconds()
         t0 = trigger.start()
         first = await chat.probe.frame_where(lambda: chat.pane_has(marker), timeout=120)
         # The first frame at which the session holds the whole burst AND the pane shows its last message.
         last = await chat.probe.frame_where(
-            lambda: chat.session_count(marker) >= n and chat.on_screen(last_pattern), timeout=120
+            lambda: chat.pane_has_last(n) and chat.on_screen(pattern) and chat.session_count(marker) >= n,
+            timeout=120,
         )
+        cpu = h.cpu_seconds() - cpu0
         trigger.join()
-        frames = chat.probe.frames
-        encode = chat.probe.encode_seconds
-    return _reply(n, t0, first, last, trigger, frames=frames, encode_s=encode)
+        frames = chat.probe.frames - frames0
+        encode = chat.probe.encode_seconds - encode0
+    return _reply(n, t0, first, last, trigger, cpu, frames=frames, encode_s=encode)
 
 
 def worker_app(params: dict[str, Any]) -> dict[str, Any]:
@@ -255,6 +275,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         result.figures.append(h.Figure(f"{label}: burst -> last", "s", [r["total_s"] for r in runs]))
         result.figures.append(h.Figure(f"{label}: msgs/s", "msg/s", [r["rate"] for r in runs], "higher"))
         result.figures.append(h.Figure(f"{label}: first -> last", "s", [r["first_to_last_s"] for r in runs]))
+        result.figures.append(h.Figure(f"{label}: client CPU for the burst", "s", [r["cpu_s"] for r in runs]))
     if per["bare"]:
         result.figures.append(
             h.Figure(

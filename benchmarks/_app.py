@@ -1,0 +1,129 @@
+"""The full app, headless, joined to a chat on an emulator process (for ingest, responsiveness, memory).
+
+`joined_app(info)` builds the app the way the CLI does (`make_app` with the emulator as its "Local emulator"),
+runs it with `run_test(size=(120, 40))`, fills in the join form (display name typed, Enter pressed, as a user
+would), waits for the chat screen, routes the chat to an agent through the control API and waits until the
+agent's join line is on screen. Every frame is observed by a `FrameProbe` (ANSI encoding included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks import _harness as h
+from benchmarks._tui_probe import FrameProbe, text_on_screen
+
+SIZE = (120, 40)
+
+
+@dataclass
+class Chat:
+    """Handles to the running app and its chat."""
+
+    app: Any
+    pilot: Any
+    probe: FrameProbe
+    session: Any
+    conversation_id: str
+    log: Any
+    """The chat screen's `MessageLog`."""
+    composer_input: Any
+    """The composer's text area (what the user types into)."""
+
+    def last_body(self) -> str:
+        """Body of the newest entry written to the pane (flushed, not pending)."""
+        entries = self.log.entries
+        return str(entries[-1].body) if entries else ""
+
+    def pane_has(self, marker: str) -> bool:
+        """Whether the newest pane entry is one of the burst's messages."""
+        return self.last_body().startswith(marker)
+
+    def pane_has_last(self, n: int) -> bool:
+        """Whether the newest pane entry is the burst's message #n."""
+        return self.last_body().endswith(f" #{n}")
+
+    def session_count(self, marker: str) -> int:
+        """How many burst messages the session holds (counting from the end; cheap once the burst is in)."""
+        count = 0
+        for message in reversed(self.session.messages):
+            if not message.body.startswith(marker):
+                break
+            count += 1
+        return count
+
+    def on_screen(self, pattern: str) -> bool:
+        """Whether `pattern` (regex) is on the rendered screen right now."""
+        return text_on_screen(self.app, pattern)
+
+
+def last_message_pattern(marker: str, n: int) -> str:
+    """Regex for the burst's last message as it appears on screen (the body ends with ` #<n>`)."""
+    del marker  # the body may wrap; its unique tail is enough once the pane's newest entry is checked too
+    return rf"#{n}(?!\d)"
+
+
+async def _until(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise h.BenchError(f"app: timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest") -> AsyncIterator[Chat]:
+    """Run the app headless, join a chat through the form, connect an agent; yield `Chat`."""
+    from webchat_tui.config import ChatSettings
+    from webchat_tui.tui.app import make_app
+    from webchat_tui.tui.screens.chat import ChatScreen
+    from webchat_tui.tui.screens.join import JoinScreen
+    from webchat_tui.tui.widgets.composer import Composer
+    from webchat_tui.tui.widgets.message_log import MessageLog
+
+    app = make_app(
+        ChatSettings(queue="Support"),
+        base_url=info["base_url"],
+        organization_id=info["organization_id"],
+        deployment_id=info["deployment_id"],
+    )
+    probe = FrameProbe(app)
+    control = h.Control(info["base_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: isinstance(app.screen, JoinScreen), 15, "the join form")
+        await _until(lambda: app.local.ready, 15, "the local backend")
+        await pilot.pause()
+        await pilot.press(*display_name)
+        await pilot.press("enter")
+        await _until(lambda: isinstance(app.screen, ChatScreen), 30, "the chat screen")
+        handle = app.chat_handle
+        session = handle.session
+        cid = session.conversation_id
+        await _until(
+            lambda: (control.conversation(cid) or {}).get("state") not in (None, "pending_socket"),
+            15,
+            "the socket to attach",
+        )
+        await asyncio.to_thread(control.connect_agent, cid)
+        screen = app.screen
+        log = screen.query_one(MessageLog)
+        composer = screen.query_one(Composer)
+        chat = Chat(
+            app=app,
+            pilot=pilot,
+            probe=probe,
+            session=session,
+            conversation_id=cid,
+            log=log,
+            composer_input=composer.input,
+        )
+        await _until(lambda: session.agent is not None, 15, "the agent")
+        await _until(lambda: len(log.entries) > 0 and session.messages, 15, "the agent's join line")
+        await pilot.pause()
+        await probe.next_frame()
+        yield chat

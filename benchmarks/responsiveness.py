@@ -1,0 +1,267 @@
+"""Benchmark 2: responsiveness: key press -> next rendered frame, while the agent streams and after a burst.
+
+Method
+- The full app runs headless in a fresh process (client core), joined to a chat on the emulator process
+  (server core) through its join form (see `_app.py`). Every frame is observed and ANSI-encoded
+  (`_tui_probe.py`).
+- A key is posted through the app's driver (as a terminal's input thread does) into the focused message input;
+  its latency is post -> the first frame in which the input's text has changed.
+- Idle: 10 keys before anything streams (reference).
+- Stream: a separate agent process (pinned with the server) posts one agent message every 10 ms (100 msg/s)
+  through the control API for 20 s, on a fixed schedule. Meanwhile a key is pressed every 50-150 ms (random
+  gaps, ~130 samples per run).
+- After a burst: once the stream has been rendered, the emulator pushes a 10,000-message burst; one key is
+  pressed 50 ms into the burst (informational), and as soon as the burst's last message reaches the session
+  (the socket side is over, the UI is still catching up) keys are pressed back to back for 1 s.
+- p99 per run; the target is judged on the median of the per-run p99s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks import _harness as h
+
+MODULE = "benchmarks.responsiveness"
+STREAM_BODY = "Streaming from the agent at one hundred messages per second, to see typing stay responsive"
+BURST_BODY = "Burst after the stream: ten thousand agent messages pushed as fast as the emulator can go"
+KEYS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def worker_stream(params: dict[str, Any]) -> dict[str, Any]:
+    """Agent side: one control-API message every 1/rate s for `duration` s (keep-alive HTTP, on schedule)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(params["base_url"])
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=30)
+    path = f"/emulator/v1/conversations/{params['cid']}/agent/messages"
+    rate, duration = float(params["rate"]), float(params["duration"])
+    total = int(rate * duration)
+    start = time.perf_counter()
+    late = 0
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        elif delay < -0.005:
+            late += 1
+        body = json.dumps({"body": f"{STREAM_BODY} {i + 1}/{total}"})
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise h.BenchError(f"agent message -> {resp.status}")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return {"sent": total, "elapsed_s": elapsed, "rate": total / elapsed, "late": late}
+
+
+async def _key_latency(chat: Any, rng: random.Random, timeout: float = 30.0) -> float:
+    from benchmarks._tui_probe import press_key
+
+    box = chat.composer_input
+    before = box.text
+    posted = press_key(chat.app, rng.choice(KEYS))
+    frame = await chat.probe.frame_where(lambda: box.text != before, timeout=timeout)
+    return frame - posted
+
+
+async def _clear_input(chat: Any) -> None:
+    chat.composer_input.text = ""
+    await chat.probe.next_frame()
+
+
+async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    from benchmarks import _app
+    from benchmarks.ingest import Trigger
+    from webchat_tui.api.session_types import MessagesAdded, SessionEvent
+
+    info = params["info"]
+    rate, duration, burst = float(params["rate"]), float(params["duration"]), int(params["burst"])
+    rng = random.Random(1234)
+    async with _app.joined_app(info) as chat:
+        chat.composer_input.focus()
+        await chat.probe.next_frame()
+        if chat.app.focused is not chat.composer_input:
+            raise h.BenchError(f"message input not focused ({chat.app.focused!r})")
+        idle = []
+        for _ in range(10):
+            idle.append(await _key_latency(chat, rng))
+            await asyncio.sleep(0.05)
+        await _clear_input(chat)
+
+        # --- the stream: an agent process posting 100 msg/s; keys at random 50-150 ms gaps
+        cmd = [
+            sys.executable,
+            "-m",
+            MODULE,
+            "--worker",
+            "stream",
+            "--params",
+            json.dumps(
+                {
+                    "base_url": info["base_url"],
+                    "cid": chat.conversation_id,
+                    "rate": rate,
+                    "duration": duration,
+                }
+            ),
+        ]
+        streamer = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=h.python_env(),
+            cwd=h.REPO_ROOT,
+        )
+        h.pin(streamer.pid, h.SERVER_CPU)
+        total = int(rate * duration)
+        last_stream = f" {total}/{total}"
+        stream_keys: list[float] = []
+        typed = 0
+        while streamer.poll() is None:
+            stream_keys.append(await _key_latency(chat, rng))
+            typed += 1
+            if typed % 200 == 0:
+                await _clear_input(chat)
+            await asyncio.sleep(rng.uniform(0.05, 0.15))
+        out, err = streamer.communicate()
+        stream_reply = next(
+            (
+                json.loads(line[len(h.RESULT_PREFIX) :])
+                for line in out.splitlines()
+                if line.startswith(h.RESULT_PREFIX)
+            ),
+            None,
+        )
+        if streamer.returncode != 0 or stream_reply is None:
+            raise h.BenchError(f"stream process failed: {err[-2000:]}")
+        await chat.probe.frame_where(lambda: chat.last_body().endswith(last_stream), timeout=60)
+        stream_rendered = sum(1 for m in chat.session.messages if m.body.startswith(STREAM_BODY))
+        await _clear_input(chat)
+
+        # --- the burst: one key 50 ms in, then keys back to back from when the session has it all
+        arrived = asyncio.Event()
+        marker = f"{BURST_BODY} #{burst}"
+
+        def on_event(event: SessionEvent) -> None:
+            if isinstance(event, MessagesAdded) and event.messages[-1].body == marker:
+                arrived.set()
+
+        unsubscribe = chat.session.subscribe(on_event)
+        trigger = Trigger(info["base_url"], chat.conversation_id, BURST_BODY, burst)
+        t0 = trigger.start()
+        rendered_task = asyncio.ensure_future(
+            chat.probe.frame_where(lambda: chat.pane_has_last(burst), timeout=120)
+        )
+        await asyncio.sleep(0.05)
+        during = await _key_latency(chat, rng)
+        await asyncio.wait_for(arrived.wait(), 120)
+        t_arrived = time.perf_counter()
+        after: list[float] = []
+        while time.perf_counter() - t_arrived < 1.0:
+            after.append(await _key_latency(chat, rng))
+        rendered = await rendered_task
+        trigger.join()
+        unsubscribe()
+    ms = 1000.0
+    return {
+        "idle_p50_ms": h.percentile(idle, 50) * ms,
+        "stream_p50_ms": h.percentile(stream_keys, 50) * ms,
+        "stream_p99_ms": h.percentile(stream_keys, 99) * ms,
+        "stream_max_ms": max(stream_keys) * ms,
+        "stream_samples": len(stream_keys),
+        "stream_sent": stream_reply["sent"],
+        "stream_rate": stream_reply["rate"],
+        "stream_late": stream_reply["late"],
+        "stream_rendered": stream_rendered,
+        "during_burst_ms": during * ms,
+        "after_p50_ms": h.percentile(after, 50) * ms,
+        "after_p99_ms": h.percentile(after, 99) * ms,
+        "after_samples": len(after),
+        "burst_arrived_s": t_arrived - t0,
+        "burst_rendered_s": rendered - t0,
+    }
+
+
+def worker_app(params: dict[str, Any]) -> dict[str, Any]:
+    """The app under a stream and a burst."""
+    return asyncio.run(_app(params))
+
+
+def run(args: argparse.Namespace, result: h.BenchResult) -> None:
+    """One emulator; per run a fresh app process (which starts its own agent-stream process)."""
+    rate, duration, burst = (100.0, 2.0, 500) if args.quick else (100.0, 20.0, 10_000)
+    runs = []
+    with h.EmulatorProcess(time_scale=0.01) as emu:
+        for _ in range(result.runs):
+            emu.control.reset()
+            emu.control.set_config(autoAgent=False, timeScale=0.01)
+            runs.append(
+                h.run_worker(
+                    MODULE,
+                    "app",
+                    {"info": emu.params(), "rate": rate, "duration": duration, "burst": burst},
+                    timeout=duration + 240,
+                )
+            )
+
+    def col(key: str) -> list[float]:
+        return [float(r[key]) for r in runs]
+
+    result.notes.append(
+        f"stream {rate:.0f} msg/s for {duration:.0f} s, then a {burst:,}-message burst; app at "
+        "120x40 headless, every frame ANSI-encoded; key -> first frame showing the new character"
+    )
+    result.notes.append(
+        "stream achieved: "
+        + ", ".join(
+            f"{r['stream_rate']:.1f} msg/s ({r['stream_late']} late sends, {r['stream_rendered']} rendered)"
+            for r in runs
+        )
+    )
+    result.figures += [
+        h.Figure("idle key -> frame p50", "ms", col("idle_p50_ms")),
+        h.Figure("during 100 msg/s stream: key -> frame p50", "ms", col("stream_p50_ms")),
+        h.Figure("during 100 msg/s stream: key -> frame p99", "ms", col("stream_p99_ms")),
+        h.Figure("during 100 msg/s stream: key -> frame max", "ms", col("stream_max_ms")),
+        h.Figure("during stream: key samples", "keys", col("stream_samples"), "higher"),
+        h.Figure("key 50 ms into the burst -> frame", "ms", col("during_burst_ms")),
+        h.Figure("right after the burst: key -> frame p50", "ms", col("after_p50_ms")),
+        h.Figure("right after the burst: key -> frame p99", "ms", col("after_p99_ms")),
+        h.Figure("after burst: key samples (1 s back to back)", "keys", col("after_samples"), "higher"),
+        h.Figure("burst: all messages in the session", "s", col("burst_arrived_s")),
+        h.Figure("burst: last message rendered", "s", col("burst_rendered_s")),
+    ]
+    result.targets += [
+        h.make_target("responsiveness_stream_key_p99_ms", h.median(col("stream_p99_ms")), "ms", "<=", 100),
+        h.make_target(
+            "responsiveness_after_burst_key_p99_ms", h.median(col("after_p99_ms")), "ms", "<=", 150
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: `python -m benchmarks.responsiveness [--quick] [--runs N] [--json-out F]`."""
+    args = h.bench_parser(__doc__ or "").parse_args(argv)
+    return h.bench_main(
+        args,
+        run,
+        {"app": worker_app, "stream": worker_stream},
+        "responsiveness",
+        "2. Responsiveness (key -> frame)",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
