@@ -215,3 +215,42 @@ async def test_ten_thousand_message_burst_arrives_once_in_few_batches(
         print(f"10k burst: {elapsed:.2f} s end to end, {len(batches)} MessagesAdded batches")
     finally:
         await session.close()
+
+
+async def test_heartbeat_watchdog_replaces_a_silent_connection(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+    # No heartbeats for an hour and nothing else to say: the watchdog must give up on the silent socket,
+    # reconnect, and catch up from REST without losing what was sent meanwhile.
+    await off_loop(control.set_config, heartbeatInterval=3600.0)
+    options = StreamOptions(heartbeat_timeout=0.3, reconnect_base=0.01, reconnect_max=0.05, stable_after=0.1)
+    session = ChatSession(client, stream_options=options)
+    try:
+        await start_connected(session, emu)
+        assert session.stream is not None
+        connects = session.stream.connects
+        await off_loop(control.set_config, autoAgent=False)
+        await session.wait_until(
+            lambda s: s.stream is not None and s.stream.connects >= connects + 2, timeout=10
+        )
+        await off_loop(control.agent_messages, session.conversation_id, "still here", 3)
+        await session.wait_until(lambda s: sum(m.body.startswith("still here") for m in s.messages) == 3)
+        record = await off_loop(control.record, session.conversation_id)
+        assert [m.id for m in session.messages] == _record_ids(record)
+    finally:
+        await session.close()
+
+
+async def test_heartbeats_keep_a_quiet_connection_open(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+    await off_loop(control.set_config, heartbeatInterval=0.05)
+    options = StreamOptions(heartbeat_timeout=0.5, reconnect_base=0.01, reconnect_max=0.05)
+    session = ChatSession(client, stream_options=options)
+    try:
+        await start_connected(session, emu)
+        assert session.stream is not None
+        connects = session.stream.connects
+        await off_loop(control.set_config, autoAgent=False)
+        seen = session.stream._rx
+        while session.stream._rx < seen + 20:  # a second or so of heartbeats only
+            await asyncio.sleep(0.05)
+        assert session.stream.connects == connects
+    finally:
+        await session.close()

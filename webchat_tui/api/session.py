@@ -766,11 +766,14 @@ class ChatSession:
                 text = "The chat's credentials were refused"
             else:
                 text = f"The connection to the chat failed: {status.detail}"
+            if self._leaving:
+                self._finish("You left the chat")
+                return
             self._emit(Notice(text, level="error", kind="stream-failed"))
             self._finish(text)
         elif status.status == "closed":
             if self._state is not SessionState.ENDED:
-                self._finish("The connection to the chat closed")
+                self._finish("You left the chat" if self._leaving else "The connection to the chat closed")
 
     # Media requests --------------------------------------------------------------------------------------
 
@@ -855,13 +858,18 @@ class ChatSession:
         lines.append("")
         for message in self._messages:
             when = message.timestamp.astimezone(UTC).strftime("%H:%M:%S")
+            name = _md(message.sender_name)
             if message.body_type == "standard":
-                body = _md(message.body).replace("\n", "  \n")
-                lines.append(f"**{_md(message.sender_name)}** ({when}): {body}")
+                body = "  \n".join(_md(line) for line in message.body.split("\n"))
+                lines.append(f"**{name}** ({when}): {body}")
+            elif message.body_type == "member-join":
+                lines.append(f"_{name} joined the chat ({when})_")
+            elif message.body_type == "member-leave":
+                lines.append(f"_{name} left the chat ({when})_")
+            elif message.body_type == "media-request":
+                lines.append(f"_{name} sent a media request ({when})_")
             else:
-                lines.append(
-                    f"_{_md(message.sender_name)} · {message.body_type} ({when}): {_md(message.body)}_"
-                )
+                lines.append(f"_{name} ({message.body_type}, {when}): {_md(message.body)}_")
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
@@ -903,8 +911,13 @@ class ChatSession:
         return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_BLOCK = re.compile(r"^(\s*)([#>+-])")
+_MD_LIST = re.compile(r"^(\s*\d+)([.)])")
 
 
 def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Escape what would turn plain chat text into Markdown formatting, links or HTML."""
+    text = _MD_INLINE.sub(r"\\\1", text)
+    text = _MD_BLOCK.sub(r"\1\\\2", text)
+    return _MD_LIST.sub(r"\1\\\2", text)
