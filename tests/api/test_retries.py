@@ -271,3 +271,30 @@ async def test_retry_decisions_are_logged_at_debug(emu, control, client: WebChat
         )
     finally:
         await stream.close()
+
+
+async def test_leave_applied_despite_a_503_counts_as_success_on_retry(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
+    cid, me, stream = await _live_chat(emu, control, client)
+    try:
+        await off_loop(
+            control.set_faults,
+            {
+                "http": [
+                    {
+                        "operation": "deleteWebchatGuestConversationMember",
+                        "status": 503,
+                        "times": 1,
+                        "afterHandler": True,
+                    }
+                ]
+            },
+        )
+        await client.delete_webchat_guest_conversation_member(
+            cid, me
+        )  # the retry sees "already gone": success
+        members = await client.list_all_members(cid)
+        assert next(m for m in members if m.id == me).state == "DISCONNECTED"
+    finally:
+        await stream.close()

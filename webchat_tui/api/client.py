@@ -376,6 +376,8 @@ class WebChatClient:
                 raise error
             if attempt + 1 >= attempts:
                 raise error
+            if response.status >= 500 or response.status == 408:
+                ambiguous_before = True  # the server may have applied it before failing
             retry_after = getattr(error, "retry_after", None)
             if retry_after is not None:
                 if retry_after > policy.max_retry_after:
