@@ -54,6 +54,10 @@ async def test_fault_only_hits_its_operation_and_wildcard_probability(emu, http,
     control.set_faults({"http": [{"operation": SEND, "status": 503}]})
     assert (await guest.typing()).status_code == 200
     assert_error(await guest.send("x"), 503, "service.unavailable")
+    control.set_faults(
+        {"http": [{"operation": SEND, "status": 401, "code": "credentials.expired", "times": 1}]}
+    )
+    assert_error(await guest.send("x"), 401, "credentials.expired")
     control.set_faults({"http": [{"operation": "*", "status": 500, "probability": 0.0}]})
     assert (await guest.send("x")).status_code == 200
     control.set_faults({"http": [{"operation": "*", "status": 500, "code": "caht.error"}]})
@@ -160,3 +164,25 @@ async def test_fault_plan_validation_get_delete_and_reset(emu, control) -> None:
     control.set_faults({"http": [{"operation": SEND, "status": 429}]})
     control.reset()
     assert control.faults()["http"] == []
+
+
+async def test_slow_consumer_is_disconnected_not_buffered_forever(emu, http, control, monkeypatch) -> None:
+    """A socket that stops reading fills its bounded send queue; the server closes it with 1008 (the client must
+    then backfill via REST) instead of buffering without limit."""
+    from webchat_tui.emulator import sockets
+
+    monkeypatch.setattr(sockets, "MAX_QUEUED_FRAMES", 500)  # the bound, lowered so the test stays small
+    control.set_config(autoAgent=False)
+    guest = await Guest.create(emu, http, connect=False)
+    ws = await websockets.connect(guest.created["eventStreamUri"], max_queue=1)  # reads ~nothing
+    control.wait_for(lambda: control.conversation(guest.cid)["state"] == "queued")
+    control.connect(guest.cid)
+    ids = control.agent_messages(guest.cid, body="x" * 200, count=12_000)
+    received = 0
+    with pytest.raises(websockets.ConnectionClosed):
+        async for _ in ws:
+            received += 1
+    assert ws.close_code == 1008
+    assert 0 < received < len(ids)
+    stored = (await guest.get("/messages", sortOrder="descending", maxResults=1)).json()["entities"]
+    assert stored[0]["id"] == ids[-1]  # nothing lost on the REST side

@@ -13,6 +13,7 @@ async def test_create_attach_and_greeting(emu, control) -> None:
         greeting = await guest.wait_frame(lambda f: is_msg(f, "standard"))
         assert guest.created["eventStreamUri"].startswith("ws://127.0.0.1:")
         assert greeting["eventBody"]["sender"]["id"] != guest.mid
+        control.wait_for(lambda: control.conversation(guest.cid)["state"] == "active")
         [conv] = control.conversations()
         assert conv["id"] == guest.cid and conv["state"] == "active"
         await guest.close()
