@@ -167,8 +167,8 @@ async def test_fault_plan_validation_get_delete_and_reset(emu, control) -> None:
 
 
 async def test_slow_consumer_is_disconnected_not_buffered_forever(emu, http, control, monkeypatch) -> None:
-    """A socket that stops reading fills its bounded send queue; the server closes it with 1008 (the client must
-    then backfill via REST) instead of buffering without limit."""
+    """A socket that stops reading fills its bounded send queue; the server closes it with 1008 (the client
+    must then backfill via REST) instead of buffering without limit."""
     from webchat_tui.emulator import sockets
 
     monkeypatch.setattr(sockets, "MAX_QUEUED_FRAMES", 500)  # the bound, lowered so the test stays small
