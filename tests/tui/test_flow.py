@@ -55,11 +55,11 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         await pilot.press("tab", "tab", "tab")
         assert app.focused is not None and app.focused.id == "email"
         await pilot.press(*"ada@nowhere")
-        await wait_for_text(pilot, "does not look like an email address")
+        await wait_for_text(pilot, "Not an email address")
         assert start.disabled
         await pilot.press(*".example")
         await wait_until(pilot, lambda: not start.disabled)
-        assert "does not look like an email" not in screen_text(app)
+        assert "Not an email address" not in screen_text(app)
 
         # Enter starts; the message input has focus; the agent joins and greets.
         await pilot.press("enter")

@@ -110,7 +110,7 @@ def validate(settings: ChatSettings, environment: str) -> dict[str, str]:
         if len(getattr(settings, name)) > MAX_FIELD:
             problems[name] = f"At most {MAX_FIELD} characters."
     if settings.email and not _EMAIL.match(settings.email.strip()):
-        problems["email"] = "That does not look like an email address (name@example.com)."
+        problems["email"] = "Not an email address (use name@example.com)."
     if settings.phone and not _PHONE.match(settings.phone.strip()):
         problems["phone"] = "Use digits, spaces and + ( ) - only."
     if settings.avatar_url and not _URL.match(settings.avatar_url.strip()):

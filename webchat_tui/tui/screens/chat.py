@@ -93,7 +93,9 @@ class ChatScreen(Screen[None]):
             "ctrl+o", "save('json')", "Save .json", id="chat.save-json", tooltip="Save the transcript as JSON"
         ),
         Binding("ctrl+n", "new_chat", "New chat", id="chat.new", tooltip="Back to the join form"),
-        Binding("ctrl+g", "newest", "Newest", id="chat.newest", tooltip="Jump to the newest message"),
+        Binding(
+            "ctrl+g", "newest", "Newest", show=False, id="chat.newest", tooltip="Jump to the newest message"
+        ),
     ]
 
     def __init__(self, handle: ChatHandle) -> None:

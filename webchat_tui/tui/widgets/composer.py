@@ -38,6 +38,7 @@ class MessageInput(TextArea):
             "newline",
             "New line",
             priority=True,
+            show=False,
             id="composer.newline",
             tooltip="Insert a line break",
         ),

@@ -1,0 +1,67 @@
+"""SVG snapshots of every screen (pytest-textual-snapshot). Review changes in snapshot_report.html and
+accept them with `pytest tests/snapshots --snapshot-update`. Scenarios live in `scenarios.py` and also drive
+`make screenshots`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.snapshots.scenarios import SCENARIOS
+
+
+def _compare(name: str, snap_compare: Any, emu: Any, control: Any) -> bool:
+    scenario = SCENARIOS[name]
+    return bool(
+        snap_compare(scenario.app(emu), terminal_size=scenario.size, run_before=scenario.run_before(control))
+    )
+
+
+def test_join_empty(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The join form as it opens: header "Join a chat · local emulator", every section (You, Custom fields,
+    Routing, Deployment), queue "Support", the seeded organization and deployment ids, the display name
+    focused and the Start button disabled; no error text."""
+    assert _compare("join_empty", snap_compare, emu, control)
+
+
+def test_join_invalid(snap_compare: Any, emu: Any, control: Any) -> None:
+    """Red errors under Display name ("Enter the name the agent will see."), Email ("Not an email address
+    (use name@example.com).") and Phone ("Use digits…"), the status "3 field(s) need attention", and Start
+    disabled."""
+    assert _compare("join_invalid", snap_compare, emu, control)
+
+
+def test_join_valid(snap_compare: Any, emu: Any, control: Any) -> None:
+    """Name Ada Lovelace, email ada@example.com, no errors, and an enabled Start chat button."""
+    assert _compare("join_valid", snap_compare, emu, control)
+
+
+def test_chat_waiting(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The chat screen while queued: status "⠋ Waiting for an agent in Support 0:00" in yellow, members Ada
+    (you) and the Support queue, an empty transcript and the message input focused with "0/4000"."""
+    assert _compare("chat_waiting", snap_compare, emu, control)
+
+
+def test_chat_connected(snap_compare: Any, emu: Any, control: Any) -> None:
+    """Connected to Alex Rivera (green status), a join line, the greeting, Ada's own message (green name),
+    a long agent message wrapped under its text, and a line with literal [bold] markup; members Ada, the
+    dimmed disconnected queue, and Alex Rivera (agent)."""
+    assert _compare("chat_connected", snap_compare, emu, control)
+
+
+def test_chat_typing(snap_compare: Any, emu: Any, control: Any) -> None:
+    """As the connected chat, plus "Alex Rivera is typing…" under the transcript and a draft in the input
+    with its counter."""
+    assert _compare("chat_typing", snap_compare, emu, control)
+
+
+def test_media_request_dialog(snap_compare: Any, emu: Any, control: Any) -> None:
+    """A modal "Media request: screen share" saying "Alex Rivera would like to see your screen." with
+    Accept (a) focused and Decline (d), over the dimmed chat."""
+    assert _compare("media_request", snap_compare, emu, control)
+
+
+def test_chat_ended(snap_compare: Any, emu: Any, control: Any) -> None:
+    """Status "Chat ended — The agent ended the chat" in red, the transcript still there ending with
+    "Alex Rivera left the chat" and "Chat ended", Alex shown disconnected, and the input saying
+    "Sending disabled: the chat has ended"."""
+    assert _compare("chat_ended", snap_compare, emu, control)
