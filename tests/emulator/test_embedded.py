@@ -11,6 +11,7 @@ from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
 async def test_async_context_manager() -> None:
     async with EmbeddedEmulator(EmulatorConfig(seed=42, time_scale=0.01)) as emu:
         assert emu.base_url.startswith("http://127.0.0.1:") and not emu.base_url.endswith("/")
+        assert emu.ws_url == emu.base_url.replace("http://", "ws://")
         async with httpx.AsyncClient(base_url=emu.base_url) as http:
             info = (await http.get("/emulator/v1/info")).json()
         assert info["organization_id"] == emu.seed.organization_id

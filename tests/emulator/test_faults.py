@@ -98,12 +98,12 @@ async def test_latency_lets_the_client_time_out(emu, http, control) -> None:
 async def test_websocket_drop_after_frames(emu, http, control) -> None:
     guest = await connected_guest(emu, http, control)
     await guest.close()
-    control.set_faults({"websocket": {"dropAfterFrames": 3, "dropTimes": 1, "closeCode": 1011}})
+    control.set_faults({"websocket": {"dropAfterFrames": 3, "dropTimes": 1, "closeCode": 1012}})
     guest.frames.clear()
     await guest.connect()
     ids = control.agent_messages(guest.cid, body="m", count=10)
     await guest.closed.wait()
-    assert guest.close_code == 1011
+    assert guest.close_code == 1012
     assert [f["eventBody"]["id"] for f in guest.frames] == ids[:3]
     # dropTimes 1: the next connection is healthy and sees new frames; history comes from REST
     guest.frames.clear()

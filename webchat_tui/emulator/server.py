@@ -76,6 +76,11 @@ class EmbeddedEmulator:
         """`http://host:port` (no trailing slash)."""
         return f"http://{_url_host(self.host)}:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        """`ws://host:port` (event stream URIs come from create-conversation; this is for tools)."""
+        return f"ws://{_url_host(self.host)}:{self.port}"
+
     def start(self) -> None:
         """Bind the port and start serving in a daemon thread (returns at once)."""
         if self._thread is not None:
