@@ -41,27 +41,31 @@ class GuestTokens:
 
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
-        self._cache: dict[str, GuestClaims] = {}
+        self._cache: dict[str, tuple[GuestClaims, int]] = {}
 
     def issue(self, *, conversation_id: str, member_id: str, deployment_id: str, organization_id: str) -> str:
         """A JWT shaped like the real one: `data.{conv,did,sub}`, `iss`, `org`, `iat`, `exp`."""
         now = int(time.time())
+        expires = now + GUEST_JWT_LIFETIME
         payload = {
             "data": {"conv": conversation_id, "did": deployment_id, "sub": member_id},
             "iat": now,
-            "exp": now + GUEST_JWT_LIFETIME,
+            "exp": expires,
             "iss": ISSUER,
             "org": organization_id,
         }
         token = jwt.encode(payload, self._key, algorithm="HS256", headers={"kid": secrets.token_hex(8)})
-        self._cache[token] = GuestClaims(conversation_id, member_id, deployment_id, organization_id)
+        claims = GuestClaims(conversation_id, member_id, deployment_id, organization_id)
+        self._cache[token] = (claims, expires)
         return token
 
     def verify(self, token: str) -> GuestClaims:
         """Claims of a valid token; 401 `credentials.expired` / `bad.credentials` otherwise."""
         cached = self._cache.get(token)
         if cached is not None:
-            return cached
+            if time.time() >= cached[1]:
+                raise EmulatorError("credentials.expired")
+            return cached[0]
         try:
             payload = jwt.decode(token, self._key, algorithms=["HS256"], issuer=ISSUER)
             data = payload["data"]

@@ -257,7 +257,7 @@ class Store:
                     "member": {"id": member.id, "state": state},
                     "timestamp": now,
                 },
-                self.ids.token(),
+                self.ids.new(),
             )
         )
 
@@ -289,7 +289,7 @@ class Store:
                     body,
                     body_type,
                     msg.timestamp,
-                    ids.token(),
+                    ids.new(),
                 ),
                 True,
             )
@@ -306,7 +306,7 @@ class Store:
             "sender": {"id": sender.id},
             "timestamp": now,
         }
-        conv.publish(wire.envelope(conv.topic_messages, "typing-indicator", body, self.ids.token()))
+        conv.publish(wire.envelope(conv.topic_messages, "typing-indicator", body, self.ids.new()))
         return body
 
     # --- guest ops ---
