@@ -187,3 +187,27 @@ async def test_deployment_changes_apply_to_new_chats(emu, http, admin) -> None:
     )
     await http.put(f"{DEPLOYMENTS}/{dep['id']}", json={"name": "shop", "disabled": True}, headers=admin)
     assert_error(await http.post(GUEST, json=body), 400, "chat.deployment.disabled")
+
+
+async def test_deployment_flow_runs_a_workflow_member_before_the_queue(emu, http, admin, control) -> None:
+    from tests.emulator.helpers import Guest, is_member
+
+    control.set_config(autoAgent=False)
+    dep = (
+        await http.post(
+            DEPLOYMENTS, json={"name": "with flow", "flow": {"id": "f-1", "name": "Triage"}}, headers=admin
+        )
+    ).json()
+    guest = await Guest.create(emu, http, deploymentId=dep["id"])
+    await guest.wait_for(lambda frames: len(guest.member_changes()) == 4)
+    members = {m["role"]: m for m in control.conversation(guest.cid)["members"]}
+    workflow, acd = members["WORKFLOW"], members["ACD"]
+    assert workflow["displayName"] == "Triage" and workflow["state"] == "DISCONNECTED"
+    assert guest.member_changes() == [
+        (guest.mid, "CONNECTED"),
+        (workflow["id"], "CONNECTED"),
+        (workflow["id"], "DISCONNECTED"),
+        (acd["id"], "CONNECTED"),
+    ]
+    assert is_member(guest.frames[0], guest.mid, "CONNECTED")
+    await guest.close()

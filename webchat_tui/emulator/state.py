@@ -218,6 +218,19 @@ class Store:
             return
         conv.state = QUEUED
         self.member_change(conv, conv.guest, CONNECTED)
+        flow = (self.deployments.get(conv.deployment_id) or {}).get("flow")
+        if flow:
+            # The deployment's inbound chat flow runs first, then hands the chat to the ACD (protocol.md §7).
+            workflow = Member(
+                id=self.ids.new(),
+                role="WORKFLOW",
+                display_name=flow.get("name") or "Inbound chat flow",
+                state=CONNECTED,
+                join_date=wire.now_iso(),
+            )
+            conv.members[workflow.id] = workflow
+            self.member_change(conv, workflow, CONNECTED)
+            self.member_change(conv, workflow, DISCONNECTED)
         acd = Member(
             id=self.ids.new(), role="ACD", display_name=conv.queue, state=CONNECTED, join_date=wire.now_iso()
         )
