@@ -166,3 +166,89 @@ async def test_ended_by_agent_blocks_sending_and_keeps_transcript(emu: Any, cont
         await wait_for_text(pilot, "Chat ended — The agent ended the chat")
         await wait_for_text(pilot, "Sending disabled: the chat has ended")
         assert "Alex Rivera: Hi" in _log_text(app)
+
+
+async def test_dropped_connection_shows_reconnecting_and_loses_nothing(emu: Any, control: Any) -> None:
+    """The emulator drops the websocket mid-stream: the transcript says so, then reconnects, and every
+    message sent meanwhile appears exactly once."""
+    app = build_app(emu)
+    async with app.run_test(size=(100, 30)) as pilot:
+        # Applies to the next connection: the greeting takes ~8 frames, so the drop hits the burst below.
+        control.set_faults({"websocket": {"dropAfterFrames": 14, "dropTimes": 1}})
+        cid = await _start_chat(pilot, app)
+        control.agent_messages(cid, body="during drop", count=20)
+        await wait_until(pilot, lambda: "Reconnected" in _log_text(app) or "Caught up" in _log_text(app))
+        await wait_until(
+            pilot, lambda: sum(e.body.startswith("during drop #") for e in _log(app).entries) >= 20
+        )
+        bodies = [e.body for e in _log(app).entries if e.body.startswith("during drop #")]
+        assert sorted(bodies, key=lambda b: int(b.split("#")[1])) == [
+            f"during drop #{i}" for i in range(1, 21)
+        ]
+        assert "Connection lost" in _log_text(app)
+        control.clear_faults()
+
+
+async def test_mouse_accept_theme_toggle_palette_and_small_terminal(emu: Any, control: Any) -> None:
+    """Accept a media request with the mouse; ctrl+t switches to the light theme (and the transcript redraws
+    with the new colours); the palette offers the chat commands; at 80x24 the transcript re-wraps and the
+    input, status line and footer stay visible."""
+    app = build_app(emu)
+    async with app.run_test(size=(120, 30)) as pilot:
+        cid = await _start_chat(pilot, app)
+        control.set_config(mediaRequestTimeout=10_000.0)
+        control.media_request(cid, ["COBROWSE"])
+        await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
+        await pilot.pause(0.1)
+        assert await pilot.click("#accept")
+        await wait_until(pilot, lambda: "You accepted the co-browse request" in _log_text(app))
+        patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
+        assert [p["state"] for p in patches] == ["ACCEPTED"]
+
+        log = _log(app)
+        dark_style = log._style("body")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == "textual-light"
+        assert log._style("body") != dark_style
+
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for title in (
+            "Leave chat",
+            "Save transcript (Markdown)",
+            "Save transcript (JSON)",
+            "New chat",
+            "Theme",
+        ):
+            assert title in titles, title
+
+        long_text = "word " * 40
+        control.agent_messages(cid, bodies=[long_text.strip()])
+        await wait_until(pilot, lambda: any(e.body == long_text.strip() for e in log.entries))
+        wide_lines = log.line_count
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: log.line_count > wide_lines)
+        assert all(len(line) <= log.scrollable_content_region.width for line in log.plain_lines())
+        shown = screen_text(app)
+        assert "Connected to Alex Rivera" in shown and "/4000" in shown and "Leave" in shown
+
+
+async def test_composer_limit_and_multiline(emu: Any, control: Any) -> None:
+    """Over 4,000 characters the counter turns into a warning and Enter sends nothing; ctrl+j adds a line
+    break and the two-line message arrives as one message."""
+    app = build_app(emu)
+    async with app.run_test(size=(100, 30)) as pilot:
+        cid = await _start_chat(pilot, app)
+        composer = app.screen.query_one(Composer)
+        composer.input.insert("x" * 4001)
+        await pilot.pause()
+        await wait_for_text(pilot, "4001/4000 — 1 characters over the limit")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert composer.text == "x" * 4001
+        assert not [e for e in control.record(cid) if e["kind"] == "message" and e["body"].startswith("xxxx")]
+
+        composer.input.clear()
+        await pilot.press(*"line one", "ctrl+j", *"line two", "enter")
+        await wait_until(pilot, lambda: any(e.body == "line one\nline two" for e in _log(app).entries))
+        assert composer.text == ""
