@@ -180,7 +180,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         for _ in range(result.runs):
             for name, _label in VARIANTS:
                 emu.control.reset()
-                emu.control.set_config(autoAgent=False, timeScale=0.01)
+                emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
                 holder = Holder(emu)
                 try:
                     per[name].append(

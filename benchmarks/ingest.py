@@ -262,7 +262,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
                 if name in errors:
                     continue
                 emu.control.reset()
-                emu.control.set_config(autoAgent=False, timeScale=0.01)
+                emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
                 params = {"info": emu.params(), "n": n, "marker": f"{BODY} r{run_idx}"}
                 try:
                     per[name].append(h.run_worker(MODULE, name, params, timeout=240))

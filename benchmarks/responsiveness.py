@@ -206,7 +206,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     with h.EmulatorProcess(time_scale=0.01) as emu:
         for _ in range(result.runs):
             emu.control.reset()
-            emu.control.set_config(autoAgent=False, timeScale=0.01)
+            emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
             runs.append(
                 h.run_worker(
                     MODULE,
