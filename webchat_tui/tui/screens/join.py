@@ -290,8 +290,8 @@ class JoinScreen(Screen[None]):
         self.action_start()
 
     @on(Button.Pressed, "#add-field")
-    def _add_pressed(self) -> None:
-        self.action_add_custom_field()
+    async def _add_pressed(self) -> None:
+        await self.action_add_custom_field()
 
     @on(Button.Pressed, ".remove-field")
     async def _remove_pressed(self, event: Button.Pressed) -> None:

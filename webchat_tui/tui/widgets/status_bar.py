@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Static
 
 from webchat_tui.sanitize import sanitize_line
@@ -42,7 +43,7 @@ class StatusBar(Static):
         self._kind = "connecting"
         self._text = "Connecting…"
         self._since = clock()
-        self._ticker = None
+        self._ticker: Timer | None = None
 
     def on_mount(self) -> None:
         self._ticker = self.set_interval(0.1, self._tick, pause=True)
