@@ -254,3 +254,55 @@ async def test_heartbeats_keep_a_quiet_connection_open(emu, control, client: Web
         assert session.stream.connects == connects
     finally:
         await session.close()
+
+
+async def test_session_under_mixed_http_and_websocket_faults(emu, control) -> None:  # type: ignore[no-untyped-def]
+    """429 with Retry-After, 503 before and after the handler, a response stalled past the read timeout, failing
+    backfill reads and a websocket dropped every few frames, all at once: every message exactly once, in order."""
+    from webchat_tui.api import RetryPolicy, Timeouts
+
+    retry = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, deadline=30.0)
+    async with WebChatClient(
+        base_url=emu.base_url, retry=retry, timeout=Timeouts(connect=2.0, read=0.5, write=2.0, pool=2.0)
+    ) as client:
+        session = ChatSession(client, stream_options=FAST_STREAM)
+        try:
+            await off_loop(control.set_faults, {"websocket": {"dropAfterFrames": 9, "dropTimes": None}})
+            await start_connected(session, emu)
+            cid = session.conversation_id
+            await off_loop(control.set_config, autoAgent=False)
+            send = "postWebchatGuestConversationMemberMessages"
+            await off_loop(
+                control.set_faults,
+                {
+                    "http": [
+                        {"operation": send, "status": 429, "retryAfter": 0, "times": 3},
+                        {"operation": send, "status": 503, "times": 3, "afterHandler": True},
+                        {"operation": send, "status": 503, "times": 2},
+                        {"operation": send, "status": 0, "latencyMs": 1200, "times": 1, "afterHandler": True},
+                        {"operation": "getWebchatGuestConversationMessages", "status": 503, "times": 3},
+                    ],
+                    "websocket": {"dropAfterFrames": 9, "dropTimes": None},
+                },
+            )
+            bodies = [f"guest line {i}" for i in range(15)]
+            for i, body in enumerate(bodies):
+                await session.send(body)
+                if i % 5 == 0:
+                    await off_loop(
+                        control.agent_messages, cid, None, None, [f"agent line {i}.{j}" for j in range(6)]
+                    )
+            await session.wait_until(
+                lambda s: (
+                    sum(m.is_own and m.body.startswith("guest line") for m in s.messages) == 15
+                    and sum(m.body.startswith("agent line") for m in s.messages) == 18
+                ),
+                timeout=20,
+            )
+            record = await off_loop(control.record, cid)
+            assert [m.id for m in session.messages] == _record_ids(record)
+            own = [e["body"] for e in record_messages(record) if e["body"].startswith("guest line")]
+            assert own == bodies  # each stored exactly once, in the order sent
+            assert session.state in (SessionState.CONNECTED, SessionState.RECONNECTING)
+        finally:
+            await session.close()

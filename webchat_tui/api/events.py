@@ -149,7 +149,7 @@ def parse_envelope(data: Any) -> StreamEvent:
                     body["id"],
                     body["sender"]["id"],
                     text,
-                    body_type if isinstance(body_type, str) else "standard",
+                    sanitize_line(body_type) if isinstance(body_type, str) else "standard",
                     body.get("timestamp") or "",
                     _id_of(body.get("conversation")),
                 )
@@ -204,7 +204,7 @@ def message_from_rest(entity: dict[str, Any]) -> MessageEvent | None:
             entity["id"],
             entity["sender"]["id"],
             text,
-            body_type if isinstance(body_type, str) else "standard",
+            sanitize_line(body_type) if isinstance(body_type, str) else "standard",
             entity.get("timestamp") or "",
             _id_of(entity.get("conversation")),
         )

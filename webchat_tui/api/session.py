@@ -641,14 +641,16 @@ class ChatSession:
         changed."""
         member_id = info.id or ""
         previous = self._members.get(member_id)
-        new_state = state or (str(info.state) if info.state is not None else None)
+        new_state = state or (sanitize_line(str(info.state)) if info.state is not None else None)
         if previous is not None and new_state is not None:
             if _STATE_RANK.get(new_state, 1) < _STATE_RANK.get(previous.state, 1):
                 new_state = previous.state  # stale: member states only move forward
         member = Member(
             id=member_id,
             display_name=info.display_name or (previous.display_name if previous else "") or "Unknown",
-            role=str(info.role) if info.role is not None else (previous.role if previous else ""),
+            role=sanitize_line(str(info.role))
+            if info.role is not None
+            else (previous.role if previous else ""),
             state=new_state or (previous.state if previous else "CONNECTED"),
             is_self=member_id == self._me_id,
             avatar_image_url=info.avatar_image_url or (previous.avatar_image_url if previous else None),
@@ -805,8 +807,10 @@ class ChatSession:
         previous = self._media.get(request_id)
         updated = MediaRequest(
             id=request_id,
-            types=tuple(str(t) for t in (request.types or (previous.types if previous else ()))),
-            state=str(request.state)
+            types=tuple(
+                sanitize_line(str(t)) for t in (request.types or (previous.types if previous else ()))
+            ),
+            state=sanitize_line(str(request.state))
             if request.state is not None
             else (previous.state if previous else "PENDING"),
             requested_by=(previous.requested_by if previous and previous.requested_by else requested_by),
