@@ -256,13 +256,13 @@ def worker_guests(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """Orchestrate: one emulator process; per run reset it and start a fresh guests process."""
-    guests, duration, interval = (10, 2.0, 0.3) if args.quick else (200, 30.0, 0.3)
+    guests, duration, interval = (10, 1.5, 0.3) if args.quick else (200, 30.0, 0.3)
     result.notes.append(
         f"{guests} guests x {duration:.0f} s, one send per guest every {interval} s after the "
         f"previous reply (offered ~{2 * guests / interval:,.0f} chat messages/s incl. echoes); "
         "emulator time scale 0.01 (agent reply after ~10-20 ms)."
     )
-    sat_duration = 2.0 if args.quick else 10.0
+    sat_duration = 1.0 if args.quick else 10.0
     runs: list[dict[str, Any]] = []
     saturated: list[dict[str, Any]] = []
     with h.EmulatorProcess(time_scale=0.01) as emu:

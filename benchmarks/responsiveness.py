@@ -201,7 +201,7 @@ def worker_app(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; per run a fresh app process (which starts its own agent-stream process)."""
-    rate, duration, burst = (100.0, 2.0, 500) if args.quick else (100.0, 20.0, 10_000)
+    rate, duration, burst = (100.0, 1.5, 300) if args.quick else (100.0, 20.0, 10_000)
     runs = []
     with h.EmulatorProcess(time_scale=0.01) as emu:
         for _ in range(result.runs):
