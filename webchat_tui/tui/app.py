@@ -106,6 +106,8 @@ class WebchatApp(App[None]):
                 )
             )
             return
+        if self._local_starting:
+            return  # the user already picked "Local emulator" and it is starting
         remote = bool(self.settings.api_base or self.settings.environment)
         self._local_starting = not remote
         self._run_local_backend(start_emulator=not remote)

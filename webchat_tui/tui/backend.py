@@ -6,6 +6,7 @@ FastAPI/uvicorn are imported off the UI's critical path.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ class LocalEmulator:
         self._time_scale = time_scale
         self._seed = seed
         self._emulator: Any = None
+        self._lock = threading.Lock()
 
     @property
     def ready(self) -> bool:
@@ -52,22 +54,24 @@ class LocalEmulator:
         Raises:
             Exception: whatever the emulator raised while starting.
         """
-        if not self.embedded or self._emulator is not None:
-            return
-        from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
+        with self._lock:  # a second caller waits for the first start instead of starting another emulator
+            if not self.embedded or self._emulator is not None:
+                return
+            from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
 
-        emulator = EmbeddedEmulator(EmulatorConfig(time_scale=self._time_scale, seed=self._seed, port=0))
-        self._emulator = emulator
-        emulator.start()
-        emulator.wait_ready(timeout)
-        self.organization_id = emulator.seed.organization_id
-        self.deployment_id = emulator.seed.deployment_id
-        self.base_url = emulator.base_url
+            emulator = EmbeddedEmulator(EmulatorConfig(time_scale=self._time_scale, seed=self._seed, port=0))
+            emulator.start()
+            emulator.wait_ready(timeout)
+            self._emulator = emulator
+            self.organization_id = emulator.seed.organization_id
+            self.deployment_id = emulator.seed.deployment_id
+            self.base_url = emulator.base_url
 
     def stop(self) -> None:
         """Stop the embedded emulator if this process started it."""
-        if self._emulator is not None:
+        with self._lock:
             emulator, self._emulator = self._emulator, None
+        if emulator is not None:
             emulator.stop()
 
 

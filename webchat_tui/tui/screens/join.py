@@ -89,6 +89,7 @@ class JoinScreen(Screen[None]):
         self._show_all = False
         self._starting = False
         self._pending_start = False
+        self._environment = environment_of(settings)
 
     @property
     def webchat(self) -> WebchatApp:
@@ -248,7 +249,10 @@ class JoinScreen(Screen[None]):
         self.refresh_form()
 
     @on(Select.Changed, "#environment")
-    def _environment_changed(self) -> None:
+    def _environment_changed(self, event: Select.Changed) -> None:
+        if str(event.value) == self._environment:
+            return  # the initial value being set, not a choice by the user
+        self._environment = str(event.value)
         self._sync_environment(start_local=True)
         self.refresh_form()
 
