@@ -13,15 +13,20 @@ from tests.api.conftest import FAST_RETRY, FAST_STREAM
 from webchat_tui.api import ChatSession, GuestMemberInfo, SessionState, WebChatClient, errors
 
 CLIENT_LOGGERS = ("webchat_tui.api", "httpx", "httpcore", "websockets")
+# The embedded emulator shares the process: its uvicorn logs websocket paths, which hold the JWT.
+LOGGERS = (*CLIENT_LOGGERS, "uvicorn.error")
 
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
-    previous = {name: logging.getLogger(name).level for name in CLIENT_LOGGERS}
-    for name in CLIENT_LOGGERS:
+    previous = {name: logging.getLogger(name).level for name in LOGGERS}
+    for name in LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG)
     caplog.set_level(logging.DEBUG)
+    # uvicorn's loggers do not propagate to the root, so listen to them directly as well.
+    logging.getLogger("uvicorn").addHandler(caplog.handler)
     yield caplog
+    logging.getLogger("uvicorn").removeHandler(caplog.handler)
     for name, level in previous.items():
         logging.getLogger(name).setLevel(level)
 
@@ -79,7 +84,7 @@ async def test_no_secret_in_any_log_line_repr_or_error(emu, control, debug_logs)
         texts += [
             r.getMessage()
             for r in debug_logs.records
-            if not r.name.startswith(("webchat_tui.emulator", "uvicorn"))
+            if not r.name.startswith("webchat_tui.emulator")  # the emulator's own logs are not the client's
         ]
         texts += [r.exc_text or "" for r in debug_logs.records]
         await session.leave()
@@ -92,4 +97,8 @@ async def test_no_secret_in_any_log_line_repr_or_error(emu, control, debug_logs)
     for secret in secrets:
         leaks = [t for t in texts if secret in t]
         assert not leaks, f"a secret leaked: {leaks[:3]}"
-    assert any("<redacted>" in t for t in texts)  # the filter really ran on something secret-bearing
+    assert any("<redacted>" in t for t in texts)
+    uvicorn_lines = [r.getMessage() for r in debug_logs.records if r.name.startswith("uvicorn")]
+    assert any(
+        "/v1/token/<redacted>" in line for line in uvicorn_lines
+    )  # the filter really ran on something secret-bearing

@@ -257,8 +257,9 @@ async def test_heartbeats_keep_a_quiet_connection_open(emu, control, client: Web
 
 
 async def test_session_under_mixed_http_and_websocket_faults(emu, control) -> None:  # type: ignore[no-untyped-def]
-    """429 with Retry-After, 503 before and after the handler, a response stalled past the read timeout, failing
-    backfill reads and a websocket dropped every few frames, all at once: every message exactly once, in order."""
+    """All at once: 429 with Retry-After, 503 before and after the handler, a response stalled past the read
+    timeout, failing backfill reads, and a websocket dropped every few frames. Every message arrives exactly
+    once, in order."""
     from webchat_tui.api import RetryPolicy, Timeouts
 
     retry = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, deadline=30.0)

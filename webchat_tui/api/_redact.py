@@ -133,6 +133,10 @@ _LIBRARY_LOGGERS = (
     "websockets.client",
     "websockets.server",
     "websockets.protocol",
+    # The embedded emulator runs in the same process; uvicorn logs websocket paths (which hold the JWT).
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
 )
 _installed = False
 
