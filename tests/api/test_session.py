@@ -124,8 +124,12 @@ async def test_full_lifecycle(emu, control, client: WebChatClient) -> None:  # t
 
 async def test_leave_ends_the_session(emu, control, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
     await start_connected(session, emu)
+    await session.send("thanks, that is all")
     await session.leave()
     assert session.state is SessionState.ENDED and session.end_reason == "You left the chat"
+    cid = session.conversation_id
+    assert cid is not None
+    _assert_matches_record(session, await off_loop(control.record, cid))  # the transcript is complete
     conversation = (await off_loop(control.conversations))[0]
     assert conversation["state"] == "ended"
     guest = next(m for m in conversation["members"] if m["role"] == "CUSTOMER")

@@ -406,6 +406,9 @@ class ChatSession:
                 await asyncio.wait_for(self._ended_event.wait(), timeout=5.0)
             except TimeoutError:
                 self._finish("You left the chat")
+        consumer = self._consumer
+        if consumer is not None and not consumer.done():
+            await asyncio.wait({consumer}, timeout=5.0)  # let it finish the transcript
         await self.close()
 
     # ----------------------------------------------------------------------------------------------------
@@ -514,6 +517,13 @@ class ChatSession:
             self._finish("The connection to the chat closed")
         stream.mark_ended()
         await stream.close()
+        try:
+            # Lines stored after the last frame we saw (e.g. the member-leave line) complete the transcript.
+            final = await stream.backfill()
+            if final:
+                await self._apply(list(final))
+        except WebChatError as exc:
+            log.debug("final backfill failed: %s", exc)
         self._end_iterators()
 
     async def _apply(self, items: list[StreamItem]) -> None:
@@ -579,6 +589,8 @@ class ChatSession:
                     await self._on_snapshot(item.members)
                 elif kind == "status":
                     assert isinstance(item, StreamStatus)
+                    if item.status in ("failed", "closed") and not isinstance(item.error, StreamAuthError):
+                        await self._check_members()  # did the chat simply end while we were away?
                     self._on_status(item)
         self._flush(pending)
         if typing_dirty:
@@ -687,6 +699,17 @@ class ChatSession:
                 self._typing.pop(member_id).cancel()
                 self._emit_typing()
         self._recompute_state()
+
+    async def _check_members(self) -> None:
+        """One REST read of the member list (REST keeps working after the stream gave up)."""
+        if self._conversation_id is None or self._state is SessionState.ENDED:
+            return
+        try:
+            members = await self._client.list_all_members(self._conversation_id)
+        except WebChatError as exc:
+            log.debug("member list unavailable: %s", exc)
+            return
+        await self._on_snapshot(tuple(members))
 
     async def _on_snapshot(self, infos: tuple[WebChatMemberInfo, ...]) -> None:
         for info in infos:

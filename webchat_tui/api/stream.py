@@ -466,6 +466,14 @@ class EventStream:
             if out:
                 return out
 
+    async def backfill(self) -> list[MessageEvent]:
+        """Read (REST) the messages after the last delivered one, mark them delivered and return them.
+
+        Used once more after the chat ended, so that lines stored after the last frame are not missed."""
+        out: list[StreamItem] = []
+        await self._backfill_messages(out)
+        return [item for item in out if isinstance(item, MessageEvent)]
+
     async def _resync(self, reason: str) -> list[StreamItem]:
         """Backfill messages after the last delivered id and read all members; retried until it works."""
         out: list[StreamItem] = []
