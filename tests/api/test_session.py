@@ -287,3 +287,42 @@ async def test_member_events_are_in_join_order(emu, client: WebChatClient) -> No
         assert [m.role for m in session.members][: len(joined)] == joined
     finally:
         await session.close()
+
+
+async def test_typing_never_raises(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+    session = ChatSession(client, stream_options=FAST_STREAM, typing_throttle=0.0)
+    try:
+        await start_connected(session, emu)
+        await off_loop(
+            control.set_faults,
+            {"http": [{"operation": "postWebchatGuestConversationMemberTyping", "status": 503, "times": 1}]},
+        )
+        assert await session.typing() is False  # failed, swallowed
+        assert await session.typing() is True
+    finally:
+        await session.close()
+
+
+async def test_a_slow_iterator_stays_bounded(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
+    session = ChatSession(client, stream_options=FAST_STREAM, event_queue_size=5)
+    events = session.events()  # never read during the burst
+    try:
+        await start_connected(session, emu)
+        await off_loop(control.set_config, autoAgent=False)
+        for i in range(4):
+            await off_loop(control.agent_messages, session.conversation_id, f"wave {i}", 50)
+            await session.wait_until(
+                lambda s, n=i: sum(m.body.startswith(f"wave {n}") for m in s.messages) == 50
+            )
+        queue = events._queue
+        # Bounded: past the limit, message batches merge instead of piling up.
+        assert sum(isinstance(e, MessagesAdded) for e in queue.items) <= 3
+        assert len(queue.items) <= 20
+        received: list[str] = []
+        await session.close()
+        async for event in events:
+            if isinstance(event, MessagesAdded):
+                received.extend(m.id for m in event.messages)
+        assert received[-200:] == [m.id for m in session.messages if m.body.startswith("wave")]
+    finally:
+        await session.close()
