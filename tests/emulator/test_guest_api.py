@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -161,6 +162,34 @@ async def test_malformed_bodies_are_vendor_400_never_422(emu, http) -> None:
     )
     assert_error(await http.post(GUEST, json=[1, 2]), 400, "chat.error.bad.request")
     assert_error(await http.post(GUEST), 400, "bad.request")
+
+
+async def test_hostile_bodies_get_vendor_errors_and_keep_the_connection(emu, http) -> None:
+    """Deeply nested JSON, NaN, a non-JSON content type and an oversized body are clear 4xx errors (never a
+    500 that also drops the keep-alive connection)."""
+    json_type = {"Content-Type": "application/json"}
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert_error(await http.post(GUEST, content=deep, headers=json_type), 400, "bad.request")
+    nan = b'{"organizationId": NaN}'
+    assert_error(await http.post(GUEST, content=nan, headers=json_type), 400, "bad.request")
+    as_text = json.dumps(create_body(emu)).encode()
+    assert_error(
+        await http.post(GUEST, content=as_text, headers={"Content-Type": "text/plain"}),
+        415,
+        "unsupported.media.type",
+    )
+    assert_error(
+        await http.post(GUEST, data={"organizationId": emu.seed.organization_id}),
+        415,
+        "unsupported.media.type",
+    )
+    charset = {"Content-Type": "application/json; charset=utf-8"}
+    assert (await http.post(GUEST, content=as_text, headers=charset)).status_code == 200
+    assert (await http.post(GUEST, content=as_text, headers={"Content-Type": ""})).status_code == 415
+    huge = create_body(emu, memberInfo={"displayName": "x" * 1_100_000})
+    body = assert_error(await http.post(GUEST, json=huge), 413, "request.entity.too.large")
+    assert body["message"].endswith("Maximum bytes: 1000000")
+    assert (await http.post(GUEST, json=create_body(emu))).status_code == 200
 
 
 async def test_unknown_paths_and_methods_use_vendor_shape(http) -> None:

@@ -137,6 +137,8 @@ async def exercise(emu, http: httpx.AsyncClient, control) -> None:
     # guest
     await http.post(GUEST, json=create_body(emu, queue="Nowhere"))
     await http.post(GUEST, content=b"{", headers={"Content-Type": "application/json"})
+    await http.post(GUEST, content=b"{}", headers={"Content-Type": "text/plain"})
+    await http.post(GUEST, json=create_body(emu, memberInfo={"displayName": "x" * 1_100_000}))
     early = await Guest.create(
         emu,
         http,

@@ -27,16 +27,39 @@ def base_url(request: Request, *, websocket: bool = False) -> str:
     return f"{'https' if secure else 'http'}://{host}"
 
 
-async def json_body(request: Request, *, allow_empty: bool = False) -> Any:
-    """The parsed JSON body; 400 `bad.request` when it is not JSON. Empty body -> None if allowed."""
+MAX_REQUEST_BYTES = 1_000_000  # vendor operations: larger bodies get 413 (the real limit is unknown)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def json_body(request: Request, *, allow_empty: bool = False, vendor: bool = True) -> Any:
+    """The parsed JSON body; 400 `bad.request` when it is not JSON. Empty body -> None if allowed.
+
+    For the vendor operations (`vendor=True`) a body sent with a non-JSON `Content-Type` gets 415
+    `unsupported.media.type` and one over `MAX_REQUEST_BYTES` gets 413 `request.entity.too.large`;
+    a body without any `Content-Type` is read as JSON. The control API is not held to these rules.
+    """
     raw = await request.body()
     if not raw.strip():
         if allow_empty:
             return None
         raise EmulatorError("bad.request", message="A request body is required.")
+    if vendor:
+        content_type = request.headers.get("content-type")
+        if content_type is not None and not _is_json_media_type(content_type):
+            raise EmulatorError("unsupported.media.type", params={"contentType": content_type})
+        if len(raw) > MAX_REQUEST_BYTES:
+            raise EmulatorError("request.entity.too.large", MAX_REQUEST_BYTES)
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise EmulatorError("bad.request", message="The request body is not valid JSON.") from exc
 
 

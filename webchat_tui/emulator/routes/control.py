@@ -64,7 +64,7 @@ async def get_config(request: Request) -> Response:
 @router.put("/config")
 async def put_config(request: Request) -> Response:
     """Change runtime config (camelCase keys); returns the current config."""
-    data = await json_body(request)
+    data = await json_body(request, vendor=False)
     if not isinstance(data, dict):
         raise EmulatorError("bad.request", message="config must be a JSON object")
     cfg = store_of(request).config
@@ -107,7 +107,7 @@ async def agent_messages(request: Request, conversation_id: str) -> Response:
     """The agent sends one message, `count` numbered copies, or a list of `bodies` (a burst, no delays)."""
     store = store_of(request)
     conv = _conv(request, conversation_id)
-    data = await json_body(request)
+    data = await json_body(request, vendor=False)
     if not isinstance(data, dict):
         raise EmulatorError("bad.request", message="body must be a JSON object")
     body_type = data.get("bodyType", "standard")
@@ -151,7 +151,7 @@ async def agent_media_request(request: Request, conversation_id: str) -> Respons
     """The agent sends a media request `{"types": ["SCREENSHARE"]}`."""
     store = store_of(request)
     conv = _conv(request, conversation_id)
-    data = await json_body(request)
+    data = await json_body(request, vendor=False)
     types = data.get("types") if isinstance(data, dict) else None
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise EmulatorError("bad.request", message="types must be a list of strings")
@@ -173,7 +173,7 @@ async def agent_cancel_media_request(request: Request, conversation_id: str, mr_
 async def agent_transfer(request: Request, conversation_id: str) -> Response:
     """The current agent leaves; another joins (`{"toAgent": name}` optional)."""
     conv = _conv(request, conversation_id)
-    data = await json_body(request, allow_empty=True)
+    data = await json_body(request, allow_empty=True, vendor=False)
     to_agent = data.get("toAgent") if isinstance(data, dict) else None
     if to_agent is not None and not isinstance(to_agent, str):
         raise EmulatorError("bad.request", message="toAgent must be a string")
@@ -199,7 +199,7 @@ async def agent_connect(request: Request, conversation_id: str) -> Response:
             message=f"Conversation is {conv.state}; only a queued chat without an agent can be "
             "connected (attach the socket first).",
         )
-    data = await json_body(request, allow_empty=True)
+    data = await json_body(request, allow_empty=True, vendor=False)
     name = data.get("agentName") if isinstance(data, dict) else None
     _director(request).connect_now(conv, name if isinstance(name, str) else None)
     return Response(status_code=204)
@@ -215,7 +215,7 @@ async def get_faults(request: Request) -> Response:
 async def put_faults(request: Request) -> Response:
     """Replace the fault plan."""
     store = store_of(request)
-    store.faults.replace(await json_body(request))
+    store.faults.replace(await json_body(request, vendor=False))
     return json_response(store.faults.to_json())
 
 
