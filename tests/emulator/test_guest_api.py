@@ -115,6 +115,36 @@ async def test_uris_follow_the_request_host(emu, http) -> None:
             "chat.error.notnull.createconversationrequest.journeycontext.customer",
         ),
         (lambda b: b["memberInfo"].update(email=5), 400, "invalid.value"),
+        (lambda b: b.update(organizationId=5), 400, "invalid.value"),
+        (lambda b: b["routingTarget"].update(skills="English"), 400, "invalid.value"),
+        (lambda b: b["routingTarget"].update(priority="high"), 400, "invalid.value"),
+        (lambda b: b["routingTarget"].update(priority=True), 400, "invalid.value"),
+        (lambda b: b["routingTarget"].update(language=["en"]), 400, "invalid.value"),
+        (
+            lambda b: b.update(journeyContext={"customer": {"id": 5, "idType": "cookie"}}),
+            400,
+            "invalid.value",
+        ),
+        (
+            lambda b: b.update(
+                journeyContext={
+                    "customer": {"id": "c", "idType": "cookie"},
+                    "triggeringAction": {"id": "a", "actionMap": {"id": "m", "version": "3"}},
+                }
+            ),
+            400,
+            "invalid.value",
+        ),
+        (
+            lambda b: b.update(
+                journeyContext={
+                    "customer": {"id": "c", "idType": "cookie"},
+                    "triggeringAction": {"id": "a", "actionMap": {"id": "m"}},
+                }
+            ),
+            400,
+            "chat.error.notnull.createconversationrequest.journeycontext.triggeringaction.actionmapversion",
+        ),
     ],
 )
 async def test_create_validation_errors(emu, http, mutate, status, code) -> None:
@@ -286,6 +316,12 @@ async def test_jwt_scoping_and_auth_errors(emu, http, control) -> None:
         401,
         "bad.credentials",
     )
+    for empty in ("Bearer", "bearer"):
+        assert_error(
+            await http.get(f"{GUEST}/{first.cid}/members", headers={"Authorization": empty}),
+            401,
+            "authentication.required",
+        )
     bare = await http.get(f"{GUEST}/{first.cid}/members", headers={"Authorization": first.jwt})
     assert bare.status_code == 200
     control.set_config(requireBearer=True)
@@ -349,7 +385,8 @@ async def test_members_pagination(emu, http, control) -> None:
     gone = [m for m in page1["entities"] + page2["entities"] if m["state"] == "DISCONNECTED"]
     assert gone and all(ISO_MS_Z.match(m["leaveDate"]) for m in gone)
     assert_error(await guest.get("/members", pageSize=0), 400, "invalid.query.param.value")
-    assert_error(await guest.get("/members", pageSize="abc"), 400, "invalid.query.param.value")
+    for bad in ("abc", "1_0", " 5", "2.0", "\u0665"):  # int() would take three of these
+        assert_error(await guest.get("/members", pageSize=bad), 400, "invalid.query.param.value")
     assert_error(
         await guest.get("/members", excludeDisconnectedMembers="maybe"), 400, "invalid.query.param.value"
     )

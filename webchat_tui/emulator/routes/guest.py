@@ -4,7 +4,6 @@ conversation's JWT."""
 from __future__ import annotations
 
 import math
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ from webchat_tui.emulator.routes._common import (
     json_response,
     store_of,
 )
+from webchat_tui.emulator.routes.create_request import parse_create_request
 from webchat_tui.emulator.state import DISCONNECTED, Conversation, Message
 
 router = APIRouter()
@@ -43,102 +43,17 @@ def message_wire(base: str, conv: Conversation, msg: Message) -> dict[str, Any]:
     }
 
 
-def _obj(data: Any, code: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise EmulatorError(code)
-    return data
-
-
-def _str(data: dict[str, Any], key: str, code: str) -> str:
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise EmulatorError(code)
-    if not isinstance(value, str):
-        raise EmulatorError("invalid.value", value, key, "string", params={"field": key})
-    return value
-
-
-def _optional_strs(data: dict[str, Any], keys: tuple[str, ...]) -> None:
-    for key in keys:
-        value = data.get(key)
-        if value is not None and not isinstance(value, str):
-            raise EmulatorError("invalid.value", value, key, "string", params={"field": key})
-
-
-def _validate_journey(journey: Any) -> None:
-    base = "chat.error.notnull.createconversationrequest.journeycontext."
-    if not isinstance(journey, dict):
-        raise EmulatorError("invalid.value", journey, "journeyContext", "object")
-    customer = journey.get("customer")
-    if not isinstance(customer, dict):
-        raise EmulatorError(base + "customer")
-    if not customer.get("id"):
-        raise EmulatorError(base + "customer.customerid")
-    if not customer.get("idType"):
-        raise EmulatorError(base + "customer.customeridtype")
-    session = journey.get("customerSession")
-    if session is not None:
-        if not isinstance(session, dict) or not session.get("id"):
-            raise EmulatorError(base + "customersession.sessionid")
-        if not session.get("type"):
-            raise EmulatorError(base + "customersession.sessionidtype")
-    action = journey.get("triggeringAction")
-    if action is not None:
-        if not isinstance(action, dict) or not action.get("id"):
-            raise EmulatorError(base + "triggeringaction.actionid")
-        action_map = action.get("actionMap")
-        if not isinstance(action_map, dict) or not action_map.get("id"):
-            raise EmulatorError(base + "triggeringaction.actionmapid")
-        if not isinstance(action_map.get("version"), int):
-            raise EmulatorError(base + "triggeringaction.actionmapversion")
-
-
 @router.post(PREFIX, operation_id="postWebchatGuestConversations")
 async def create_conversation(request: Request) -> Response:
     """Create a chat (no auth); routing waits until a socket attaches to `eventStreamUri`."""
     store = store_of(request)
-    data = _obj(await json_body(request), "chat.error.bad.request")
-    organization_id = data.get("organizationId")
-    if not isinstance(organization_id, str) or not organization_id:
-        raise EmulatorError("chat.error.bad.request", message="organizationId is required.")
-    deployment_id = data.get("deploymentId")
-    if not isinstance(deployment_id, str) or not _is_uuid(deployment_id):
-        raise EmulatorError(
-            "chat.error.pattern.createconversationrequest.deploymentid",
-            message="deploymentId must be a UUID.",
-        )
-    target = data.get("routingTarget")
-    if target is None:
-        raise EmulatorError("chat.error.notnull.createconversationrequest.routingtarget")
-    if (
-        not isinstance(target, dict)
-        or not isinstance(target.get("targetType"), str)
-        or target["targetType"].upper() != "QUEUE"
-        or not isinstance(target.get("targetAddress"), str)
-        or not target["targetAddress"]
-    ):
-        raise EmulatorError("chat.error.createconversationrequest.routingtarget")
-    member_info = data.get("memberInfo")
-    if not isinstance(member_info, dict):
-        raise EmulatorError("chat.error.notnull.createconversationrequest.memberinfo.displayname")
-    _str(member_info, "displayName", "chat.error.notnull.createconversationrequest.memberinfo.displayname")
-    _optional_strs(member_info, ("firstName", "lastName", "email", "phoneNumber", "avatarImageUrl"))
-    custom = member_info.get("customFields")
-    if custom is not None and (
-        not isinstance(custom, dict) or not all(isinstance(v, str) for v in custom.values())
-    ):
-        raise EmulatorError("invalid.value", custom, "customFields", "map of strings")
-    if data.get("journeyContext") is not None:
-        _validate_journey(data["journeyContext"])
-    token = data.get("memberAuthToken")
-    if token is not None and not isinstance(token, str):
-        raise EmulatorError("chat.deployment.bad.auth")
+    parsed = parse_create_request(await json_body(request))
     conv = store.create_conversation(
-        organization_id=organization_id,
-        deployment_id=deployment_id,
-        queue=target["targetAddress"],
-        member_info=member_info,
-        member_auth_token=token,
+        organization_id=parsed.organization_id,
+        deployment_id=parsed.deployment_id,
+        queue=parsed.queue,
+        member_info=parsed.member_info,
+        member_auth_token=parsed.member_auth_token,
         origin=request.headers.get("origin"),
     )
     jwt = store.issue_jwt(conv)
@@ -150,14 +65,6 @@ async def create_conversation(request: Request) -> Response:
             "member": conv.guest.wire(),
         }
     )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _auth(request: Request, conversation_id: str) -> Conversation:
