@@ -89,7 +89,7 @@ def parse_authorization(header: str | None, *, require_bearer: bool) -> str:
     scheme, _, rest = value.partition(" ")
     if scheme.lower() == "bearer" and rest.strip():
         return rest.strip()
-    if require_bearer or " " in value:
+    if require_bearer or " " in value or scheme.lower() == "bearer":
         raise EmulatorError("authentication.required")
     return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +28,7 @@ def base_url(request: Request, *, websocket: bool = False) -> str:
     return f"{'https' if secure else 'http'}://{host}"
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
 MAX_REQUEST_BYTES = 1_000_000  # vendor operations: larger bodies get 413 (the real limit is unknown)
 
 
@@ -77,10 +79,8 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
+    # Only plain ASCII digits: Python's int() would also take " 5", "1_0" and non-ASCII digits.
+    value = int(raw) if _INTEGER.fullmatch(raw) else low - 1
     if not low <= value <= high:
         raise EmulatorError(
             "invalid.query.param.value",
