@@ -126,3 +126,15 @@ async def test_demo_agent_sends_request_on_keyword(emu, http, control, text, kin
     got = (await guest.get(f"/mediarequests/{note['eventBody']['body']}")).json()
     assert got["types"] == [kind] and got["state"] == "PENDING"
     await guest.close()
+
+
+async def test_nothing_changes_a_media_request_after_the_chat_ended(emu, http, control) -> None:
+    guest = await connected_guest(emu, http, control)
+    mr = control.media_request(guest.cid, ["COBROWSE"])
+    control.end(guest.cid)
+    before = control.record(guest.cid)
+    cancel = control.http.post(f"/conversations/{guest.cid}/agent/mediarequests/{mr['id']}/cancel")
+    assert cancel.status_code == 400 and cancel.json()["code"] == "chat.error.conversation.state"
+    assert control.record(guest.cid) == before  # no media-request message after the end
+    assert (await guest.get(f"/mediarequests/{mr['id']}")).json()["state"] == "PENDING"
+    await guest.close()

@@ -469,6 +469,10 @@ class Store:
 
     def agent_media_change(self, conv: Conversation, mr: MediaRequest, state: str) -> None:
         """Agent-side transition of a PENDING request (TIMEDOUT / CANCELLED), announced like a new request."""
+        if conv.state == ENDED:
+            raise EmulatorError(
+                "chat.error.conversation.state", params={"message": "The conversation has ended"}
+            )
         if mr.state != "PENDING":
             raise EmulatorError("bad.request", message=f"Media request is {mr.state}, not PENDING.")
         from_state = mr.state
