@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+import websockets
+
 from tests.emulator.helpers import GUEST, Guest, create_body, is_member, is_msg
 
 
@@ -90,3 +95,16 @@ async def test_burst_of_ten_thousand_arrives_complete_and_in_order(emu, http, co
 async def test_create_is_not_recorded_as_http(emu, http, control) -> None:
     created = (await http.post(GUEST, json=create_body(emu))).json()
     assert control.record(created["id"]) == []
+
+
+async def test_reset_closes_open_sockets(emu, http, control) -> None:
+    """After a reset the conversation is gone, so its socket is closed (1001) instead of heartbeating forever,
+    and reconnecting is refused with 404."""
+    guest = await Guest.create(emu, http)
+    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
+    control.reset()
+    await asyncio.wait_for(guest.closed.wait(), 10)
+    assert guest.close_code == 1001
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(guest.created["eventStreamUri"])
+    assert refused.value.response.status_code == 404

@@ -21,6 +21,7 @@ GUEST_TRANSITIONS: dict[str, frozenset[str]] = {
     "ACCEPTED": frozenset({"ERRORED"}),
 }
 MAX_DEPLOYMENTS = 10
+RESET_CLOSE_CODE = 1001  # "going away": an emulator reset removed the socket's conversation
 
 
 class Subscriber(Protocol):
@@ -28,6 +29,9 @@ class Subscriber(Protocol):
 
     def send(self, text: str, is_message: bool = False) -> None:
         """Queue one frame (never blocks)."""
+
+    def close(self, code: int) -> None:
+        """Close the socket from the server side."""
 
 
 @dataclass

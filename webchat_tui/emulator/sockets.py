@@ -47,6 +47,14 @@ class Connection:
         if not self._wake.is_set():
             self._wake.set()
 
+    def close(self, code: int) -> None:
+        """Close the socket from the server side with `code` (frames still queued are dropped)."""
+        if self.closed.is_set():
+            return
+        self._close_code = code
+        self._queue.clear()
+        self._wake.set()
+
     def stop(self) -> None:
         """Mark closed and wake the sender so it exits."""
         self.closed.set()

@@ -25,6 +25,7 @@ from webchat_tui.emulator.domain import (
     MEDIA_TYPES,
     PENDING_SOCKET,
     QUEUED,
+    RESET_CLOSE_CODE,
     Conversation,
     MediaRequest,
     Member,
@@ -89,9 +90,12 @@ class Store:
 
     # --- lifecycle ---
     def reset(self) -> None:
-        """Forget conversations, faults and records; re-seed deployments and settings."""
+        """Forget conversations, faults and records; re-seed deployments and settings. Open sockets are
+        closed (1001): their conversations no longer exist."""
         for conv in self.conversations.values():
             conv.cancel_tasks()
+            for sub in list(conv.subscribers):
+                sub.close(RESET_CLOSE_CODE)
         self.conversations.clear()
         self.faults.clear()
         self.guest_tokens.forget()
