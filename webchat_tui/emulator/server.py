@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 import sys
 import threading
@@ -33,6 +34,27 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+_FALSE_HANDSHAKE_ERROR = "ASGI callable returned without completing handshake."
+
+
+class _DeniedHandshakeFilter(logging.Filter):
+    """Drops one false error of uvicorn's websockets-sansio implementation (0.54): after the app *denied* a
+    handshake with an HTTP response (401 for a bad token, an injected refusal) it still logs that the
+    handshake was never completed. The emulator's socket handler always accepts or denies, so the line is
+    never a real problem; left in, a standalone user sees an ERROR for every refused reconnect.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the false error, True for everything else."""
+        return record.getMessage() != _FALSE_HANDSHAKE_ERROR
+
+
+def _quiet_denied_handshakes() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DeniedHandshakeFilter) for f in logger.filters):
+        logger.addFilter(_DeniedHandshakeFilter())
+
+
 def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
     import uvicorn
 
@@ -47,6 +69,7 @@ def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
         ws="websockets-sansio",
         http="h11",
     )
+    _quiet_denied_handshakes()  # after uvicorn.Config, which (re)configures its loggers
     return uvicorn.Server(uv_config)
 
 
