@@ -168,3 +168,25 @@ def is_member(frame: dict[str, Any], member_id: str | None = None, state: str | 
         return False
     member = frame["eventBody"]["member"]
     return (member_id is None or member["id"] == member_id) and (state is None or member["state"] == state)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is a vendor ErrorBody with this status and code, and the correlation header matches."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == code and body["status"] == status
+    assert body["details"] == [] and body["errors"] == []
+    assert body["contextId"] == response.headers["inin-correlation-id"]
+    assert "detail" not in body
+    return body
+
+
+async def connected_guest(emu: EmbeddedEmulator, http: httpx.AsyncClient, control: Any) -> Guest:
+    """A guest whose socket is attached and whose chat an agent has joined (auto agent off: nothing else
+    happens unless the test drives it through `control`)."""
+    control.set_config(autoAgent=False)
+    guest = await Guest.create(emu, http)
+    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
+    control.connect(guest.cid)
+    await guest.wait_frame(lambda f: is_msg(f, "member-join"))
+    return guest

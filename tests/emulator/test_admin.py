@@ -7,8 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.emulator.helpers import GUEST, create_body
-from tests.emulator.test_guest_api import assert_error
+from tests.emulator.helpers import GUEST, assert_error, create_body
 
 DEPLOYMENTS = "/api/v2/webchat/deployments"
 SETTINGS = "/api/v2/webchat/settings"

@@ -8,19 +8,9 @@ import httpx
 import pytest
 import websockets
 
-from tests.emulator.helpers import GUEST, Guest, create_body, is_member, is_msg
-from tests.emulator.test_guest_api import assert_error
+from tests.emulator.helpers import GUEST, Guest, assert_error, connected_guest, create_body, is_member, is_msg
 
 SEND = "postWebchatGuestConversationMemberMessages"
-
-
-async def connected_guest(emu, http, control) -> Guest:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
-    control.connect(guest.cid)
-    await guest.wait_frame(lambda f: is_msg(f, "member-join"))
-    return guest
 
 
 async def test_429_with_retry_after_for_n_calls(emu, http, control) -> None:

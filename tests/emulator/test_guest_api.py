@@ -6,23 +6,11 @@ import json
 import re
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.emulator.helpers import GUEST, Guest, create_body, is_member, is_msg
+from tests.emulator.helpers import GUEST, Guest, assert_error, create_body, is_member, is_msg
 
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The response is a vendor ErrorBody with this status and code, and the correlation header matches."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code and body["status"] == status
-    assert body["details"] == [] and body["errors"] == []
-    assert body["contextId"] == response.headers["inin-correlation-id"]
-    assert "detail" not in body
-    return body
 
 
 def no_nulls(value: Any) -> bool:

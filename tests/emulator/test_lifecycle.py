@@ -131,7 +131,9 @@ async def test_control_transfer_end_and_manual_connect(emu, http, control) -> No
 
 
 async def test_night_shift_stays_queued(emu, http, control) -> None:
-    control.set_config(timeScale=0.001)
+    """Never staffed: the chat stays with the ACD member, and the idle timer (1 ms here) does not run while
+    no agent is connected."""
+    control.set_config(timeScale=0.001, idleTimeout=1.0)
     guest = await Guest.create(emu, http, queue="Night Shift")
     await guest.wait_frame(
         lambda f: is_member(f, state="CONNECTED") and f["eventBody"]["member"]["id"] != guest.mid
@@ -214,4 +216,27 @@ async def test_reconnect_keeps_the_conversation(emu, http, control) -> None:
     frame = await guest.wait_frame(lambda f: is_msg(f, "standard"))
     assert frame["eventBody"]["id"] == message_id
     assert not guest.member_changes()  # routing is not restarted by a second attach
+    await guest.close()
+
+
+async def test_reconnects_and_a_second_socket_never_restart_routing(emu, http, control) -> None:
+    """With the auto agent on: dropping and reopening the socket while routing runs, plus a second socket on
+    the same chat, still give one ACD member, one agent and one greeting, delivered to both sockets."""
+    guest = await Guest.create(emu, http)
+    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
+    await guest.close()
+    await guest.connect()
+    second = Guest(emu, http, guest.created)
+    await second.connect()
+    for socket in (guest, second):
+        await socket.wait_frame(lambda f: is_msg(f, "standard"))
+    roles = [m["role"] for m in control.conversation(guest.cid)["members"]]
+    assert sorted(roles) == ["ACD", "AGENT", "CUSTOMER"]
+    record = control.record(guest.cid)
+    assert [e["state"] for e in record if e["kind"] == "member-change" and e["memberId"] == guest.mid] == [
+        "CONNECTED"
+    ]
+    assert len([e for e in record if e["kind"] == "message" and e["bodyType"] == "standard"]) == 1
+    assert control.conversation(guest.cid)["state"] == "active"
+    await second.close()
     await guest.close()

@@ -6,17 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.helpers import Guest, is_member, is_msg
-from tests.emulator.test_guest_api import assert_error
-
-
-async def connected_guest(emu, http, control) -> Guest:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
-    control.connect(guest.cid)
-    await guest.wait_frame(lambda f: is_msg(f, "member-join"))
-    return guest
+from tests.emulator.helpers import Guest, assert_error, connected_guest, is_msg
 
 
 @pytest.mark.parametrize("answer", ["ACCEPTED", "DECLINED", "ERRORED"])
