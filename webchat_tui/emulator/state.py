@@ -479,68 +479,54 @@ class Store:
             )
         if mr.state != "PENDING":
             raise EmulatorError("bad.request", message=f"Media request is {mr.state}, not PENDING.")
-        from_state = mr.state
+        self._record_media_patch(conv, mr, state, ok=True, by="agent")
         mr.state = state
         if mr.timeout_task is not None and mr.timeout_task is not asyncio.current_task():
             mr.timeout_task.cancel()
         mr.timeout_task = None
-        conv.record.append(
-            {
-                "kind": "media-request-patch",
-                "id": mr.id,
-                "state": state,
-                "fromState": from_state,
-                "ok": True,
-                "by": "agent",
-            }
-        )
         sender = conv.members.get(conv.agent_id) if conv.agent_id else None
         if sender is None:
             sender = next((m for m in reversed(conv.members.values()) if m.role == "AGENT"), conv.guest)
         self.add_message(conv, sender, mr.id, "media-request")
 
+    @staticmethod
+    def _record_media_patch(
+        conv: Conversation, mr: MediaRequest, state: str, *, ok: bool, by: str | None = None
+    ) -> None:
+        """Record an attempted transition of `mr` (from its current state) to `state`."""
+        event: dict[str, Any] = {
+            "kind": "media-request-patch",
+            "id": mr.id,
+            "state": state,
+            "fromState": mr.state,
+            "ok": ok,
+        }
+        if by is not None:
+            event["by"] = by
+        conv.record.append(event)
+
     def guest_patch_media(self, conv: Conversation, mr_id: str, state: str) -> MediaRequest:
         """Guest PATCH: PENDING -> ACCEPTED|DECLINED|ERRORED, ACCEPTED -> ERRORED; anything else 400."""
         mr = self.get_media_request(conv, mr_id)
         if conv.state == ENDED:
-            conv.record.append(
-                {
-                    "kind": "media-request-patch",
-                    "id": mr.id,
-                    "state": state,
-                    "fromState": mr.state,
-                    "ok": False,
-                }
-            )
+            self._record_media_patch(conv, mr, state, ok=False)
             raise EmulatorError(
                 "chat.error.conversation.state", params={"message": "The conversation has ended"}
             )
-        allowed = GUEST_TRANSITIONS.get(mr.state, frozenset())
-        if state not in allowed:
-            conv.record.append(
-                {
-                    "kind": "media-request-patch",
-                    "id": mr.id,
-                    "state": state,
-                    "fromState": mr.state,
-                    "ok": False,
-                }
-            )
+        if state not in GUEST_TRANSITIONS.get(mr.state, frozenset()):
+            self._record_media_patch(conv, mr, state, ok=False)
             raise EmulatorError(
                 "bad.request",
                 message=f"Cannot change a {mr.state} media request to {state}.",
                 params={"fromState": mr.state, "toState": state},
             )
-        from_state = mr.state
+        self._record_media_patch(conv, mr, state, ok=True)
         mr.state = state
         if mr.timeout_task is not None:
             mr.timeout_task.cancel()
             mr.timeout_task = None
         if state == "ACCEPTED":
             mr.communication_id = self.ids.new()
-        conv.record.append(
-            {"kind": "media-request-patch", "id": mr.id, "state": state, "fromState": from_state, "ok": True}
-        )
         if self.director is not None:
             self.director.on_media_patch(conv, mr)
         return mr
