@@ -240,3 +240,32 @@ async def test_reconnects_and_a_second_socket_never_restart_routing(emu, http, c
     assert control.conversation(guest.cid)["state"] == "active"
     await second.close()
     await guest.close()
+
+
+async def test_guest_typing_and_messages_restart_the_idle_timer(emu, http, control) -> None:
+    """Guest activity (typing counts) replaces the pending idle timer; agent activity does not. Checked on the
+    timer object itself (read on the server loop), so no timing is involved."""
+    from tests.emulator.helpers import connected_guest
+
+    guest = await connected_guest(emu, http, control)
+    store = emu.app.state.store
+
+    def timer():  # the conversation's pending idle task
+        return emu.call(lambda: store.conversations[guest.cid].idle_task)
+
+    def stopped(task) -> bool:  # cancelled, or its cancellation requested
+        return emu.call(lambda: task.cancelled() or task.cancelling() > 0)
+
+    first = timer()
+    assert first is not None and not first.done()
+    control.agent_messages(guest.cid, body="agent talking does not count")
+    assert timer() is first
+    assert (await guest.typing()).status_code == 200
+    second = timer()
+    assert second is not first and stopped(first) and not stopped(second)
+    assert (await guest.send("still here")).status_code == 200
+    third = timer()
+    assert third is not second and stopped(second)
+    control.end(guest.cid)
+    assert timer() is None and stopped(third)
+    await guest.close()
