@@ -137,10 +137,19 @@ async def test_fault_plan_validation_get_delete_and_reset(emu, control) -> None:
         {"http": [{"status": "500"}]},
         {"http": [{"probability": 2}]},
         {"websocket": {"dropAfterFrames": "x"}},
+        {"http": [{"status": 200}]},
+        {"http": [{"status": 999}]},
+        {"http": [{"status": 503, "times": -1}]},
+        {"http": [{"latencyMs": -5}]},
+        {"websocket": {"refuseHandshakes": 1, "refuseStatus": 200}},
+        {"websocket": {"dropAfterFrames": 1, "closeCode": 1005}},
+        {"websocket": {"dropAfterFrames": 1, "closeCode": 99999}},
+        {"websocket": {"dropAfterFrames": -1}},
         {"bogus": []},
         [1, 2],
     ):
-        assert control.http.put("/faults", json=bad).status_code == 400
+        assert control.http.put("/faults", json=bad).status_code == 400, bad
+    assert control.faults()["http"] == []  # a rejected plan changes nothing
     plan = control.set_faults(
         {
             "http": [{"operation": SEND, "status": 429, "retryAfter": 1}],

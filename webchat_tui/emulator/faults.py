@@ -87,7 +87,19 @@ class FaultPlan:
                 raise EmulatorError("bad.request", message=f"Unknown operation {rule.operation!r}.")
             if not 0.0 <= rule.probability <= 1.0:
                 raise EmulatorError("bad.request", message="probability must be within 0..1")
+            if rule.status and not 400 <= rule.status <= 599:
+                raise EmulatorError("bad.request", message="http rule status must be 400..599 (or 0/null)")
+            _non_negative(rule, ("retryAfter", "latencyMs", "times"), "http rule")
         ws = _build(WebsocketFaults, data.get("websocket") or {}, "websocket")
+        if not 400 <= ws.refuseStatus <= 599:
+            raise EmulatorError("bad.request", message="websocket.refuseStatus must be 400..599")
+        if not _sendable_close_code(ws.closeCode):
+            raise EmulatorError(
+                "bad.request", message="websocket.closeCode must be 1000-1003, 1007-1014 or 3000-4999"
+            )
+        _non_negative(
+            ws, ("dropAfterFrames", "dropTimes", "refuseHandshakes", "duplicateEveryFrames"), "websocket"
+        )
         self.http = rules
         self.websocket = ws
 
@@ -159,6 +171,18 @@ def _build(cls: Any, data: Any, what: str) -> Any:
         if not ok:
             raise EmulatorError("bad.request", message=f"{what}.{key}: wrong type {type(value).__name__}")
     return cls(**clean)
+
+
+def _non_negative(obj: object, names: tuple[str, ...], what: str) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        if value is not None and value < 0:
+            raise EmulatorError("bad.request", message=f"{what}.{name} must not be negative")
+
+
+def _sendable_close_code(code: int) -> bool:
+    """A close code a server may send (RFC 6455 §7.4: not 1004-1006 or 1015; 3000-4999 for applications)."""
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
 
 
 def _default_code(status: int) -> str:
