@@ -285,12 +285,22 @@ def bench_main(
         return 0
     result = BenchResult(benchmark=benchmark, title=title, quick=bool(args.quick), runs=resolve_runs(args))
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    ran_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    busy0, total0 = machine_cpu()
     try:
         run(args, result)
     except Exception as exc:  # reported in the result, so run_all can carry on with the other benchmarks
         traceback.print_exc()
         result.error = f"{type(exc).__name__}: {exc}"
     result.elapsed_s = time.perf_counter() - started
+    busy1, total1 = machine_cpu()
+    cores = os.cpu_count() or 1
+    busy_pct = 100 * (busy1 - busy0) / max(total1 - total0, 1e-9)
+    result.notes.append(
+        f"ran at {ran_at}; machine while this ran: {busy_pct:.0f}% of {cores} cores busy "
+        f"(all processes), load average {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end"
+    )
     print(figures_table(result), flush=True)
     if args.json_out is not None:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -325,6 +335,16 @@ def cpu_seconds(pid: int | str = "self") -> float:
         fields = fh.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, summed over cores (from /proc/stat)."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    total = sum(values[:8])
+    return (total - idle) / ticks, total / ticks
 
 
 def python_env() -> dict[str, str]:
@@ -627,6 +647,7 @@ def machine_info() -> dict[str, Any]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "packages": packages,
         "git_commit": commit,
+        "load_average": " / ".join(f"{v:.2f}" for v in os.getloadavg()),
         "pinning": (
             f"server on core {SERVER_CPU}, client workers on core {CLIENT_CPU}"
             if PIN

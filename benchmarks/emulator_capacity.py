@@ -187,6 +187,7 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
     interval = float(params["interval"])
     server_pid = int(params["server_pid"])
     cpu_server0, cpu_client0 = h.cpu_seconds(server_pid), h.cpu_seconds()
+    busy0, _total0 = h.machine_cpu()
     t_start = time.perf_counter() + 0.05
     deadline = t_start + duration
     await asyncio.gather(
@@ -195,6 +196,7 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
     t_done = time.perf_counter()
     cpu_server = h.cpu_seconds(server_pid) - cpu_server0
     cpu_client = h.cpu_seconds() - cpu_client0
+    busy = h.machine_cpu()[0] - busy0
     # Quiet period: wait until no frame has arrived for 0.5 s (at most 10 s) before comparing with the record.
     quiet_deadline = time.perf_counter() + 10.0
     while time.perf_counter() < quiet_deadline:
@@ -246,6 +248,7 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
         "send_error_sample": errors[:3],
         "server_cpu_pct": 100 * cpu_server / (t_done - t_start),
         "client_cpu_pct": 100 * cpu_client / (t_done - t_start),
+        "other_cpu_pct": 100 * (busy - cpu_server - cpu_client) / (t_done - t_start),
     }
 
 
@@ -303,6 +306,11 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         h.Figure("replies not received within 10 s", "count", col("missing_replies")),
         h.Figure("server CPU during run", "% of 1 core", col("server_cpu_pct")),
         h.Figure("client CPU during run", "% of 1 core", col("client_cpu_pct")),
+        h.Figure(
+            "other processes' CPU during run (machine busy - server - client)",
+            "% of 1 core",
+            col("other_cpu_pct"),
+        ),
         h.Figure("setup (create + attach + greeting, all guests)", "s", col("setup_s")),
         h.Figure(
             "saturation: delivered chat messages/s", "msg/s", [float(r["rate"]) for r in saturated], "higher"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,7 @@ def render_markdown(
     *,
     quick: bool,
     elapsed: float,
+    partial: list[str] | None = None,
 ) -> str:
     """RESULTS.md: machine, targets, then each benchmark's figures (best / median / all runs) and notes."""
     out: list[str] = []
@@ -147,6 +149,13 @@ def render_markdown(
     if quick:
         out.append("")
         out.append("**Quick mode: tiny sizes, 1 run. Not representative.**")
+    if partial:
+        out.append("")
+        out.append(
+            f"This report re-ran only {', '.join(partial)} (`--only`); the other sections are from their "
+            "last "
+            'run, see the "ran at" note in each section.'
+        )
     out.append("")
     out.append("## Machine")
     out.append("")
@@ -160,6 +169,10 @@ def render_markdown(
     out.append(f"| packages | {', '.join(f'{k} {v}' for k, v in machine['packages'].items())} |")
     out.append(f"| git commit | {machine['git_commit']} |")
     out.append(f"| process placement | {machine['pinning']} |")
+    out.append(
+        f"| load average (1/5/15 min) | at start {machine['load_average']}, at end "
+        f"{machine.get('load_average_end', 'n/a')} (other work on the machine adds noise) |"
+    )
     out.append("")
     out.append("## Targets (issue 5)")
     out.append("")
@@ -235,19 +248,29 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
     elapsed = time.perf_counter() - started
-    ran = {r.benchmark for r in results}
-    targets = [
-        t
-        for t in complete_targets(results)
-        if not wanted
-        or any(t.name == e[1] and e[0] in ran for e in EXPECTED_TARGETS)
-        or all(t.name != e[1] for e in EXPECTED_TARGETS)
-    ]
-    print("\n" + render_table(results, targets), flush=True)
+    machine["load_average_end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     out_dir.mkdir(parents=True, exist_ok=True)
+    raw_dir = out_dir / "raw"
+    raw_dir.mkdir(exist_ok=True)
+    for result in results:
+        (raw_dir / f"{result.benchmark}.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    if wanted:
+        # A partial run (--only) re-renders the whole report: the other benchmarks come from their last full
+        # results in <out-dir>/raw/ (each keeps its own "ran at" note, so mixed runs stay visible).
+        ran = {r.benchmark for r in results}
+        for module, _budget in BENCHMARKS:
+            path = raw_dir / f"{module}.json"
+            if module not in ran and path.exists():
+                results.append(h.BenchResult.from_dict(json.loads(path.read_text())))
+        order = [m for m, _ in BENCHMARKS]
+        results.sort(key=lambda r: order.index(r.benchmark) if r.benchmark in order else len(order))
+    targets = complete_targets(results)
+    print("\n" + render_table(results, targets), flush=True)
     (out_dir / "results.json").write_text(json.dumps([t.to_dict() for t in targets], indent=2) + "\n")
     (out_dir / "RESULTS.md").write_text(
-        render_markdown(results, targets, machine, quick=args.quick, elapsed=elapsed)
+        render_markdown(
+            results, targets, machine, quick=args.quick, elapsed=elapsed, partial=sorted(wanted) or None
+        )
     )
     print(f"\nwrote {out_dir / 'RESULTS.md'} and {out_dir / 'results.json'} ({elapsed:.0f} s)", flush=True)
     return 1 if any(r.error for r in results) else 0
