@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
-from webchat_tui.emulator.errors import EmulatorError
+from webchat_tui.emulator import spec
+from webchat_tui.emulator.errors import EmulatorError, catalogue
 
 
 @dataclass
@@ -32,8 +33,6 @@ class HttpRule:
         headers = {"Retry-After": str(self.retryAfter)} if self.retryAfter is not None else None
         code = self.code or _default_code(self.status)
         args: tuple[object, ...] = (self.retryAfter,) if self.retryAfter is not None else ()
-        from webchat_tui.emulator.errors import catalogue
-
         known = catalogue().get(code)
         if known is not None and known[0] == self.status:
             return EmulatorError(code, *args, headers=headers)
@@ -204,15 +203,11 @@ def _default_code(status: int) -> str:
 
 @cache
 def _operation_ids() -> frozenset[str]:
-    from webchat_tui.emulator import spec
-
     return frozenset(spec.operations())
 
 
 @cache
 def _route_table() -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    from webchat_tui.emulator import spec
-
     rows = []
     for op_id, (method, path, _op) in spec.operations().items():
         rows.append((method, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), op_id))

@@ -9,9 +9,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from webchat_tui.emulator import wire
-from webchat_tui.emulator.auth import ALL_PERMISSIONS, GuestTokens, OAuthClient, OAuthTokens
+from webchat_tui.emulator.auth import (
+    ALL_PERMISSIONS,
+    GuestTokens,
+    OAuthClient,
+    OAuthTokens,
+    parse_authorization,
+    verify_member_auth_token,
+)
 from webchat_tui.emulator.config import QUEUES, EmulatorConfig, SeedInfo
 from webchat_tui.emulator.domain import (
     ACTIVE,
@@ -146,8 +154,6 @@ class Store:
             if deployment.get("disabled"):
                 raise EmulatorError("chat.deployment.disabled")
             if deployment.get("authenticationRequired"):
-                from webchat_tui.emulator.auth import verify_member_auth_token
-
                 if not member_auth_token:
                     raise EmulatorError("chat.deployment.require.auth")
                 if (
@@ -206,8 +212,6 @@ class Store:
 
     def authorize(self, authorization: str | None, conversation_id: str) -> Conversation:
         """Verify a guest JWT for `conversation_id` (a JWT for another conversation gets 403)."""
-        from webchat_tui.emulator.auth import parse_authorization
-
         token = parse_authorization(authorization, require_bearer=self.config.require_bearer)
         claims = self.guest_tokens.verify(token)
         if claims.conversation_id != conversation_id:
@@ -533,8 +537,6 @@ class Store:
 
 
 def _origin_allowed(origin: str, allowed: list[str]) -> bool:
-    from urllib.parse import urlsplit
-
     host = urlsplit(origin).hostname or origin
     for entry in allowed:
         entry_host = urlsplit(entry).hostname if "://" in entry else entry
