@@ -74,5 +74,19 @@ def run_app() -> None:
         os._exit(0)  # don't wait for the embedded emulator's daemon thread to wind down (not part of startup)
 
 
+def run_app_injected() -> None:
+    """Informational: the same app and join form, but with an already running emulator injected (as tests do),
+    so no embedded emulator is imported or started in the background while the form appears."""
+    _install_probe(_join_form_ready)
+    from webchat_tui.config import ChatSettings
+    from webchat_tui.tui.app import make_app
+
+    app = make_app(ChatSettings(), base_url="http://127.0.0.1:9", organization_id="org", deployment_id="dep")
+    try:
+        app.run()
+    finally:
+        os._exit(0)
+
+
 if __name__ == "__main__":
-    {"trivial": run_trivial, "app": run_app}[sys.argv[1]]()
+    {"trivial": run_trivial, "app": run_app, "app_injected": run_app_injected}[sys.argv[1]]()

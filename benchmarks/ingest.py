@@ -287,6 +287,13 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         pairs = list(zip(per["bare"], per[name], strict=False))
         ratios[name] = [v["total_s"] / b["total_s"] for b, v in pairs]
         result.figures.append(h.Figure(f"ratio {name} / bare (same run)", "x", ratios[name]))
+    for name in ("session", "app"):
+        pairs = list(zip(per["bare"], per[name], strict=False))
+        result.figures.append(
+            h.Figure(
+                f"client CPU ratio {name} / bare (same run)", "x", [v["cpu_s"] / b["cpu_s"] for b, v in pairs]
+            )
+        )
     if per["session"]:
         result.figures.append(
             h.Figure("(b) MessagesAdded batches per burst", "events", [r["batches"] for r in per["session"]])

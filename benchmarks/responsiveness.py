@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import random
 import subprocess
@@ -116,6 +117,16 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
                 }
             ),
         ]
+        gc_pauses: list[tuple[int, float]] = []
+        gc_started = [0.0]
+
+        def on_gc(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            else:
+                gc_pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+        gc.callbacks.append(on_gc)
         streamer = subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
@@ -136,6 +147,8 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
                 await _clear_input(chat)
             await asyncio.sleep(rng.uniform(0.05, 0.15))
         out, err = streamer.communicate()
+        gc.callbacks.remove(on_gc)
+        full_gcs = [dt for gen, dt in gc_pauses if gen == 2]
         stream_reply = next(
             (
                 json.loads(line[len(h.RESULT_PREFIX) :])
@@ -185,6 +198,9 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         "stream_rate": stream_reply["rate"],
         "stream_late": stream_reply["late"],
         "stream_rendered": stream_rendered,
+        "stream_gen2_count": len(full_gcs),
+        "stream_gen2_max_ms": max(full_gcs, default=0.0) * ms,
+        "stream_gen2_total_ms": sum(full_gcs) * ms,
         "during_burst_ms": during * ms,
         "after_p50_ms": h.percentile(after, 50) * ms,
         "after_p99_ms": h.percentile(after, 99) * ms,
@@ -236,6 +252,9 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         h.Figure("during 100 msg/s stream: key -> frame p99", "ms", col("stream_p99_ms")),
         h.Figure("during 100 msg/s stream: key -> frame max", "ms", col("stream_max_ms")),
         h.Figure("during stream: key samples", "keys", col("stream_samples"), "higher"),
+        h.Figure("during stream: full (gen 2) GC collections", "count", col("stream_gen2_count")),
+        h.Figure("during stream: longest full GC pause", "ms", col("stream_gen2_max_ms")),
+        h.Figure("during stream: time in full GC pauses", "ms", col("stream_gen2_total_ms")),
         h.Figure("key 50 ms into the burst -> frame", "ms", col("during_burst_ms")),
         h.Figure("right after the burst: key -> frame p50", "ms", col("after_p50_ms")),
         h.Figure("right after the burst: key -> frame p99", "ms", col("after_p99_ms")),
