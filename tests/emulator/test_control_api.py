@@ -108,3 +108,23 @@ async def test_reset_closes_open_sockets(emu, http, control) -> None:
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(guest.created["eventStreamUri"])
     assert refused.value.response.status_code == 404
+
+
+async def test_reset_leaves_no_agent_timer_or_socket_task_behind(emu, http, control) -> None:
+    """Routing, idle and media-request timers and every socket's sender/heartbeat/receiver tasks end on
+    reset (polled on the server loop, generous timeout)."""
+    guest = await Guest.create(emu, http)  # auto agent: routing, greeting, idle timer
+    queued = await Guest.create(emu, http, queue="Night Shift")
+    await guest.wait_frame(lambda f: is_msg(f, "standard"))
+    await guest.send("could you screen share?")  # a reply task, then a media request timer
+    await guest.wait_frame(lambda f: is_msg(f, "media-request"))
+
+    def emulator_tasks() -> list[str]:
+        names = emu.call(lambda: [t.get_coro().__qualname__ for t in asyncio.all_tasks() if not t.done()])
+        return [n for n in names if n.startswith(("Director.", "Connection.", "_receive"))]
+
+    assert any(n.startswith("Director.") for n in emulator_tasks())
+    control.reset()
+    control.wait_for(lambda: not emulator_tasks())
+    await asyncio.wait_for(queued.closed.wait(), 10)
+    await guest.close()
