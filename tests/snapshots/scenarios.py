@@ -21,6 +21,7 @@ from webchat_tui.tui.app import WebchatApp
 from webchat_tui.tui.screens.chat import ChatScreen
 from webchat_tui.tui.screens.media_request import MediaRequestScreen
 from webchat_tui.tui.widgets.composer import MessageInput
+from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import MessageLog
 
 SIZE = (100, 30)
@@ -52,6 +53,14 @@ async def _type(pilot: Pilot[Any], text: str) -> None:
     await pilot.pause()
 
 
+def _members(app: Any) -> dict[str, str]:
+    """Member display name -> state as the member list shows them."""
+    for screen in app.screen_stack:
+        if isinstance(screen, ChatScreen):
+            return {m.display_name: m.state for m in screen.query_one(MemberList).members.values()}
+    return {}
+
+
 def _log_text(app: WebchatApp) -> str:
     for screen in app.screen_stack:
         if isinstance(screen, ChatScreen):
@@ -66,6 +75,7 @@ async def _start(pilot: Pilot[Any], control: Any) -> str:
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
     await wait_until(pilot, lambda: "Waiting for an agent in Support" in screen_text(app))
+    await wait_until(pilot, lambda: _members(app) == {"Ada": "CONNECTED", "Support": "CONNECTED"})
     return conversation_id(app)  # type: ignore[arg-type]
 
 
@@ -75,6 +85,8 @@ async def _connected_with_messages(pilot: Pilot[Any], control: Any) -> str:
     control.connect(cid)
     await wait_until(pilot, lambda: "Connected to Alex Rivera" in screen_text(app))
     await wait_until(pilot, lambda: "Alex Rivera joined the chat" in _log_text(app))  # type: ignore[arg-type]
+    connected = {"Ada": "CONNECTED", "Support": "DISCONNECTED", "Alex Rivera": "CONNECTED"}
+    await wait_until(pilot, lambda: _members(app) == connected)
     control.agent_messages(cid, bodies=AGENT_LINES[:1])
     await wait_until(pilot, lambda: "How can I help" in _log_text(app))  # type: ignore[arg-type]
     await _type(pilot, "My order #42 hasn't arrived yet.")
@@ -163,6 +175,7 @@ async def _chat_ended(pilot: Pilot[Any], control: Any) -> None:
     cid = await _connected_with_messages(pilot, control)
     control.end(cid)
     await wait_until(pilot, lambda: "Chat ended — The agent ended the chat" in screen_text(pilot.app))
+    await wait_until(pilot, lambda: set(_members(pilot.app).values()) == {"DISCONNECTED"})
 
 
 SCENARIOS: dict[str, Scenario] = {

@@ -9,7 +9,7 @@ from textual.widgets.option_list import Option
 from webchat_tui.api.session_types import Member
 from webchat_tui.sanitize import sanitize_line
 
-__all__ = ["MemberList", "member_prompt", "STATE_MARKERS", "ROLE_NAMES"]
+__all__ = ["MemberList", "member_prompt", "member_sort_key", "STATE_MARKERS", "ROLE_NAMES"]
 
 STATE_MARKERS: dict[str, tuple[str, str]] = {
     "CONNECTED": ("●", "$success"),
@@ -36,6 +36,15 @@ def member_prompt(member: Member) -> Content:
     return Content.assemble(*parts)
 
 
+_ROLE_RANK = {"AGENT": 1, "CUSTOMER": 2, "WORKFLOW": 3, "ACD": 4}
+
+
+def member_sort_key(member: Member) -> tuple[bool, int, str, str]:
+    """Stable display order: present members first, then you, agents, guests, bots, queues; then by name."""
+    rank = 0 if member.is_self else _ROLE_RANK.get(member.role, 5)
+    return (member.state == "DISCONNECTED", rank, member.display_name.casefold(), member.id)
+
+
 class MemberList(OptionList):
     """Members in join order; the option id is the member id. Updated with `update_members()`."""
 
@@ -49,10 +58,15 @@ class MemberList(OptionList):
         """Current state of every member seen, in join order."""
 
     def update_members(self, members: list[Member]) -> None:
-        """Show `members` (each member's latest state), keeping the highlighted one if it is still there."""
+        """Show `members` (each member's latest state), keeping the highlighted one if it is still there.
+
+        The order does not depend on the order events arrived in: connected before disconnected, then you,
+        agents, others, then by name.
+        """
         self.members = {m.id: m for m in members}
         highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
-        self.set_options([Option(member_prompt(m), id=m.id) for m in members])
+        ordered = sorted(members, key=member_sort_key)
+        self.set_options([Option(member_prompt(m), id=m.id) for m in ordered])
         if highlighted is not None and highlighted in self.members:
             self.highlighted = self.get_option_index(highlighted)
 
