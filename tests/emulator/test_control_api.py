@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import websockets
 
-from tests.emulator.helpers import GUEST, Guest, create_body, is_member, is_msg
+from tests.emulator.helpers import GUEST, Guest, connected_guest, create_body, is_member, is_msg
 
 
 async def test_info_matches_seed_and_reset_clears(emu, http, control) -> None:
@@ -55,10 +55,7 @@ async def test_agent_commands_need_a_connected_agent(emu, http, control) -> None
 
 
 async def test_bodies_list_and_record_kinds(emu, http, control) -> None:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
-    control.connect(guest.cid)
+    guest = await connected_guest(emu, http, control)
     ids = control.agent_messages(guest.cid, bodies=["one", "two"])
     control.agent_typing(guest.cid)
     await guest.send("three")
@@ -77,11 +74,7 @@ async def test_bodies_list_and_record_kinds(emu, http, control) -> None:
 
 
 async def test_burst_of_ten_thousand_arrives_complete_and_in_order(emu, http, control) -> None:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
-    control.connect(guest.cid)
-    await guest.wait_frame(lambda f: is_msg(f, "member-join"))
+    guest = await connected_guest(emu, http, control)
     ids = control.agent_messages(guest.cid, body="burst", count=10_000)
     assert len(ids) == len(set(ids)) == 10_000
     await guest.wait_for(lambda frames: len(guest.messages("standard")) == 10_000, timeout=30)

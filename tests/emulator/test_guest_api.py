@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.helpers import GUEST, Guest, assert_error, create_body, is_member, is_msg
+from tests.emulator.helpers import GUEST, Guest, assert_error, connected_guest, create_body, is_member, is_msg
 
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -322,10 +322,7 @@ async def test_jwt_scoping_and_auth_errors(emu, http, control) -> None:
 
 
 async def test_guest_may_only_act_as_itself(emu, http, control) -> None:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, state="CONNECTED"))
-    control.connect(guest.cid)
+    guest = await connected_guest(emu, http, control)
     agent = next(m for m in control.conversation(guest.cid)["members"] if m["role"] == "AGENT")
     as_agent = await http.post(
         f"{GUEST}/{guest.cid}/members/{agent['id']}/messages", json={"body": "x"}, headers=guest.auth
@@ -344,10 +341,7 @@ async def test_guest_may_only_act_as_itself(emu, http, control) -> None:
 
 
 async def test_members_pagination(emu, http, control) -> None:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, state="CONNECTED"))
-    control.connect(guest.cid)
+    guest = await connected_guest(emu, http, control)
     control.transfer(guest.cid)  # members: guest, ACD (gone), agent 1 (gone), agent 2
     page1 = (await guest.get("/members", pageSize=3)).json()
     assert (
@@ -382,10 +376,7 @@ async def test_members_pagination(emu, http, control) -> None:
 
 
 async def test_messages_pagination(emu, http, control) -> None:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, state="CONNECTED"))
-    control.connect(guest.cid)
+    guest = await connected_guest(emu, http, control)
     ids = control.agent_messages(guest.cid, body="m", count=250)
     everything = [e["id"] for e in control.record(guest.cid) if e["kind"] == "message"]
     assert len(everything) == 251  # member-join + 250
@@ -415,10 +406,7 @@ async def test_messages_pagination(emu, http, control) -> None:
 
 
 async def test_delete_member_and_states_after_end(emu, http, control) -> None:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, state="CONNECTED"))
-    control.connect(guest.cid)
+    guest = await connected_guest(emu, http, control)
     response = await guest.leave()
     assert response.status_code == 204 and response.content == b""
     await guest.wait_frame(lambda f: is_member(f, guest.mid, "DISCONNECTED"))

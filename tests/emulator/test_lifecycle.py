@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.emulator.helpers import Guest, is_member, is_msg
+from tests.emulator.helpers import Guest, connected_guest, is_member, is_msg
 
 
 def kind(frame: dict) -> str:
@@ -204,11 +204,7 @@ async def test_socket_with_bad_token_is_refused_without_a_server_error(emu, http
 
 
 async def test_reconnect_keeps_the_conversation(emu, http, control) -> None:
-    control.set_config(autoAgent=False)
-    guest = await Guest.create(emu, http)
-    await guest.wait_frame(lambda f: is_member(f, guest.mid, "CONNECTED"))
-    control.connect(guest.cid)
-    await guest.wait_frame(lambda f: is_msg(f, "member-join"))
+    guest = await connected_guest(emu, http, control)
     await guest.close()
     guest.frames.clear()
     await guest.connect()
@@ -245,8 +241,6 @@ async def test_reconnects_and_a_second_socket_never_restart_routing(emu, http, c
 async def test_guest_typing_and_messages_restart_the_idle_timer(emu, http, control) -> None:
     """Guest activity (typing counts) replaces the pending idle timer; agent activity does not. Checked on the
     timer object itself (read on the server loop), so no timing is involved."""
-    from tests.emulator.helpers import connected_guest
-
     guest = await connected_guest(emu, http, control)
     store = emu.app.state.store
 
