@@ -330,7 +330,10 @@ def rss_bytes(pid: int | str = "self") -> int:
 
 
 def cpu_seconds(pid: int | str = "self") -> float:
-    """User + system CPU seconds consumed by a process so far (from /proc/<pid>/stat)."""
+    """User + system CPU seconds consumed by a process so far (own process: `time.process_time()`, ns
+    resolution; another process: /proc/<pid>/stat, clock-tick resolution)."""
+    if pid == "self":
+        return time.process_time()
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")

@@ -291,7 +291,9 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         pairs = list(zip(per["bare"], per[name], strict=False))
         result.figures.append(
             h.Figure(
-                f"client CPU ratio {name} / bare (same run)", "x", [v["cpu_s"] / b["cpu_s"] for b, v in pairs]
+                f"client CPU ratio {name} / bare (same run)",
+                "x",
+                [v["cpu_s"] / b["cpu_s"] for b, v in pairs if b["cpu_s"] > 0],
             )
         )
     if per["session"]:
