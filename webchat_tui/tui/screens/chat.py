@@ -28,6 +28,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from webchat_tui.api.session_types import (
     ChatMessage,
@@ -183,6 +184,16 @@ class ChatScreen(Screen[None]):
                 if event.kind == "transfer":
                     self.notify(event.text, title="Transfer", markup=False)
         log.extend(entries)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """One place for unexpected worker failures: say so in the transcript instead of dying silently."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = f"Something went wrong ({event.worker.name}): {type(error).__name__}: {error}"
+        self.query_one(MessageLog).write_system(text, self._time(), role="error")
+        self.notify(text, severity="error", markup=False)
 
     # ------------------------------------------------------------------ state
 
@@ -355,7 +366,7 @@ class ChatScreen(Screen[None]):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
+            if yes and self._state != SessionState.ENDED:
                 self._leave()
 
         self.app.push_screen(
