@@ -45,3 +45,31 @@ def test_start_wait_ready_stop_and_seed_before_start() -> None:
         pass
     else:
         raise AssertionError("emulator still serving after stop()")
+
+
+def test_wait_ready_raises_when_the_server_never_starts(monkeypatch) -> None:
+    """A server that gives up before serving (here: uvicorn's serve() returning at once) is an error from
+    wait_ready(), never a silent "ready" for an emulator that is not there."""
+    import pytest
+
+    from webchat_tui.emulator import server
+
+    real = server._uvicorn_server
+
+    def never_serving(app, config):  # type: ignore[no-untyped-def]
+        uv = real(app, config)
+
+        async def serve(sockets=None) -> None:  # type: ignore[no-untyped-def]
+            return None
+
+        uv.serve = serve  # type: ignore[method-assign]
+        return uv
+
+    monkeypatch.setattr(server, "_uvicorn_server", never_serving)
+    emu = EmbeddedEmulator(EmulatorConfig())
+    emu.start()
+    try:
+        with pytest.raises(RuntimeError, match="failed to start"):
+            emu.wait_ready(timeout=10)
+    finally:
+        emu.stop()

@@ -130,6 +130,9 @@ class EmbeddedEmulator:
         task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started and not task.done():
             await asyncio.sleep(0.002)
+        if not self._server.started:
+            await task  # re-raises the server's error, if it had one
+            raise RuntimeError("uvicorn stopped before it started serving")
         self._ready.set()
         await task
 
