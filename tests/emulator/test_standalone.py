@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 
@@ -62,15 +63,29 @@ def test_standalone_prints_seed_serves_and_stops_on_sigint() -> None:
             )
             assert created.status_code == 200
         # an attached socket (routing, heartbeats, agent timers running) must not block the shutdown
-        ws = connect(created.json()["eventStreamUri"])
-        assert json.loads(ws.recv(timeout=10))["metadata"]["type"] == "member-change"
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
+        with connect(created.json()["eventStreamUri"]) as ws:
+            assert json.loads(ws.recv(timeout=10))["metadata"]["type"] == "member-change"
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=15)
         assert proc.returncode == 0, err
         assert "Traceback" not in err
         assert out.strip() == ""  # exactly one JSON line in total
-        ws.close()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_standalone_on_a_busy_port_exits_with_a_clear_message() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "webchat_tui", "emulator", "--host", "127.0.0.1", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 1 and done.stdout == ""
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr

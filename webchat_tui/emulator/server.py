@@ -200,7 +200,12 @@ def run_standalone(
         host=host, port=port, heartbeat_interval=heartbeat_interval, time_scale=time_scale, seed=seed
     )
     seed_info = make_seed(seed)
-    sock = _bind(host, port)
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:  # port taken, unknown interface, no permission: say so, no traceback
+        raise SystemExit(
+            f"webchat-tui emulator: cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
     bound_port = sock.getsockname()[1]
     from webchat_tui.emulator.app import create_app
 
