@@ -121,3 +121,16 @@ async def test_reset_leaves_no_agent_timer_or_socket_task_behind(emu, http, cont
     control.wait_for(lambda: not emulator_tasks())
     await asyncio.wait_for(queued.closed.wait(), 10)
     await guest.close()
+
+
+async def test_transfer_to_the_connected_agent_is_refused(emu, http, control) -> None:
+    guest = await connected_guest(emu, http, control)
+    agent = next(m for m in control.conversation(guest.cid)["members"] if m["role"] == "AGENT")
+    refused = control.http.post(
+        f"/conversations/{guest.cid}/agent/transfer", json={"toAgent": agent["displayName"]}
+    )
+    assert refused.status_code == 400 and "already" in refused.json()["message"]
+    assert [m["id"] for m in control.conversation(guest.cid)["members"] if m["role"] == "AGENT"] == [
+        agent["id"]
+    ]
+    await guest.close()

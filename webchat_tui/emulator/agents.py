@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from webchat_tui.emulator.config import AGENTS
+from webchat_tui.emulator.errors import EmulatorError
 from webchat_tui.emulator.state import ACTIVE, CONNECTED, ENDED, Conversation, MediaRequest, Message
 
 if TYPE_CHECKING:
@@ -89,7 +90,9 @@ class Director:
 
     def transfer(self, conv: Conversation, to_agent: str | None = None) -> None:
         """The current agent leaves; another joins (ALERTING, then CONNECTED)."""
-        self.store.require_agent(conv)
+        current = self.store.require_agent(conv)
+        if to_agent is not None and to_agent == current.display_name:
+            raise EmulatorError("bad.request", message=f"{to_agent} is already the connected agent.")
         name = to_agent or self._pick_agent(conv)
         self.store.agent_leave(conv)
         if self.store.config.auto_agent:
