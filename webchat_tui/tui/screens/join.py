@@ -90,6 +90,9 @@ class JoinScreen(Screen[None]):
         self._starting = False
         self._pending_start = False
         self._environment = environment_of(settings)
+        self._shown_errors: dict[str, str] = {}
+        self._shown_status = ""
+        self._refresh_scheduled = False
 
     @property
     def webchat(self) -> WebchatApp:
@@ -223,8 +226,10 @@ class JoinScreen(Screen[None]):
         for label in self.query(".field-error").results(Label):
             name = (label.id or "").removeprefix("error-")
             message = problems.get(name, "") if (self._show_all or name in self._touched) else ""
-            label.update(Content(message))
-            label.display = bool(message)
+            if self._shown_errors.get(name) != message:  # touch only what changed: restyling is not free
+                self._shown_errors[name] = message
+                label.update(Content(message))
+                label.display = bool(message)
         _, environment = self.read_settings()
         waiting_for_local = environment == LOCAL and not self.webchat.local.ready
         self.query_one("#start", Button).disabled = bool(problems) or self._starting or waiting_for_local
@@ -237,7 +242,19 @@ class JoinScreen(Screen[None]):
             status = "Starting the local emulator…"
         elif problems:
             status = f"{len(problems)} field(s) need attention" if self._show_all or self._touched else ""
-        self.query_one("#join-status", Static).update(Content(status))
+        if status != self._shown_status:
+            self._shown_status = status
+            self.query_one("#join-status", Static).update(Content(status))
+
+    def schedule_refresh(self) -> None:
+        """Re-validate once after the current batch of changes (a burst of edits costs one pass)."""
+        if not self._refresh_scheduled:
+            self._refresh_scheduled = True
+            self.call_after_refresh(self._scheduled_refresh)
+
+    def _scheduled_refresh(self) -> None:
+        self._refresh_scheduled = False
+        self.refresh_form()
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -246,7 +263,7 @@ class JoinScreen(Screen[None]):
                 "custom_fields" if event.input.has_class("custom-key", "custom-value") else ""
             )
             self._touched.add(name)
-        self.refresh_form()
+        self.schedule_refresh()
 
     @on(Select.Changed, "#environment")
     def _environment_changed(self, event: Select.Changed) -> None:
