@@ -107,6 +107,7 @@ class Scenario:
     settings: ChatSettings = field(default_factory=ChatSettings)
     size: tuple[int, int] = SIZE
     session_options: dict[str, Any] = field(default_factory=dict)
+    theme: str = "textual-dark"
 
     def app(self, emu: Any) -> WebchatApp:
         """The app for this scenario, pointed at `emu`."""
@@ -115,7 +116,7 @@ class Scenario:
             settings=self.settings,
             clock=lambda: FIXED_CLOCK,
             format_time=fixed_time,
-            theme="textual-dark",
+            theme=self.theme,
             backend_label="local emulator",
             session_options=self.session_options,
         )
@@ -197,6 +198,13 @@ SCENARIOS: dict[str, Scenario] = {
             "Connected to Alex Rivera with messages and members.",
             _chat_connected,
             settings=ChatSettings(display_name="Ada"),
+        ),
+        Scenario(
+            "chat_connected_light",
+            "The connected chat in the light theme.",
+            _chat_connected,
+            settings=ChatSettings(display_name="Ada"),
+            theme="textual-light",
         ),
         Scenario(
             "chat_typing",

@@ -48,6 +48,11 @@ def test_chat_connected(snap_compare: Any, emu: Any, control: Any) -> None:
     assert _compare("chat_connected", snap_compare, emu, control)
 
 
+def test_chat_connected_light(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The same connected chat in Textual's light theme: light background, dark text, the same layout."""
+    assert _compare("chat_connected_light", snap_compare, emu, control)
+
+
 def test_chat_typing(snap_compare: Any, emu: Any, control: Any) -> None:
     """As the connected chat, plus "Alex Rivera is typing…" under the transcript and a draft in the input
     with its counter."""
