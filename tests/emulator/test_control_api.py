@@ -134,3 +134,20 @@ async def test_transfer_to_the_connected_agent_is_refused(emu, http, control) ->
         agent["id"]
     ]
     await guest.close()
+
+
+async def test_switching_the_auto_agent_on_routes_waiting_chats(emu, http, control) -> None:
+    """autoAgent off: a chat waits in the queue; switching it on routes and greets it (Night Shift stays
+    unstaffed)."""
+    control.set_config(autoAgent=False)
+    guest = await Guest.create(emu, http)
+    night = await Guest.create(emu, http, queue="Night Shift")
+    for chat in (guest, night):
+        await chat.wait_frame(lambda f, c=chat: is_member(f, c.mid, "CONNECTED"))
+    assert control.conversation(guest.cid)["state"] == "queued"
+    control.set_config(autoAgent=True)
+    await guest.wait_frame(lambda f: is_msg(f, "standard"))  # the greeting
+    assert control.conversation(guest.cid)["state"] == "active"
+    assert control.conversation(night.cid)["state"] == "queued"
+    for chat in (guest, night):
+        await chat.close()

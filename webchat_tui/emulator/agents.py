@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from webchat_tui.emulator.config import AGENTS
 from webchat_tui.emulator.errors import EmulatorError
-from webchat_tui.emulator.state import ACTIVE, CONNECTED, ENDED, Conversation, MediaRequest, Message
+from webchat_tui.emulator.state import ACTIVE, CONNECTED, ENDED, QUEUED, Conversation, MediaRequest, Message
 
 if TYPE_CHECKING:
     from webchat_tui.emulator.state import Store
@@ -51,6 +51,12 @@ class Director:
         """Routing starts: with auto agents and a staffed queue an agent is offered after a short wait."""
         if self.store.config.auto_agent and AGENTS.get(conv.queue):
             self.store.spawn(conv, self._route(conv))
+
+    def on_auto_agent_enabled(self) -> None:
+        """The auto agent was switched on: chats already waiting in a staffed queue get routed now."""
+        for conv in list(self.store.conversations.values()):
+            if conv.state == QUEUED and conv.agent_id is None:
+                self.on_attach(conv)
 
     def on_guest_message(self, conv: Conversation, msg: Message) -> None:
         """Guest activity resets the idle timer; the agent answers standard messages."""

@@ -79,8 +79,11 @@ async def put_config(request: Request) -> Response:
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise EmulatorError("bad.request", message=f"{key} must be a positive number")
         updates[attr] = value
+    was_auto = cfg.auto_agent
     for attr, value in updates.items():
         setattr(cfg, attr, float(value) if not isinstance(value, bool) else value)
+    if cfg.auto_agent and not was_auto:
+        _director(request).on_auto_agent_enabled()
     return json_response(_config_json(request))
 
 
