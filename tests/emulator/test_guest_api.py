@@ -433,3 +433,31 @@ async def test_cors_preflight_and_exposed_headers(emu, http) -> None:
     created = await http.post(GUEST, json=create_body(emu), headers={"Origin": "https://shop.example"})
     assert created.headers["access-control-allow-origin"] in ("*", "https://shop.example")
     assert "inin-correlation-id" in created.headers["access-control-expose-headers"]
+
+
+async def test_lone_surrogates_are_refused_and_cannot_poison_a_chat(emu, http, control) -> None:
+    """`"\\ud800"` is valid JSON but not encodable text: stored, it broke every later response and frame of
+    the chat. It is a 400 (guest and control API); a proper surrogate pair (an emoji) is fine."""
+    guest = await connected_guest(emu, http, control)
+    json_auth = {**guest.auth, "Content-Type": "application/json"}
+    url = f"{GUEST}/{guest.cid}/members/{guest.mid}/messages"
+    for lone in (b'{"body": "\\ud800"}', b'{"body": "x\\uDFFFy"}'):
+        assert_error(await http.post(url, content=lone, headers=json_auth), 400, "bad.request")
+    agent = control.http.post(
+        f"/conversations/{guest.cid}/agent/messages",
+        content=b'{"body": "\\ud83d"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert agent.status_code == 400
+    body = assert_error(
+        await http.post(GUEST, content=b'{"memberInfo": {"displayName": "\\udfff"}}', headers=json_auth),
+        400,
+        "bad.request",
+    )
+    assert body["message"]
+    pair = await http.post(url, content=b'{"body": "\\ud83d\\ude00 ok"}', headers=json_auth)
+    assert pair.status_code == 200 and pair.json()["body"] == "\U0001f600 ok"
+    await guest.wait_frame(lambda f: is_msg(f) and f["eventBody"]["id"] == pair.json()["id"])
+    listed = await guest.get("/messages")
+    assert listed.status_code == 200 and listed.json()["entities"][-1]["body"] == "\U0001f600 ok"
+    await guest.close()

@@ -60,9 +60,12 @@ async def json_body(request: Request, *, allow_empty: bool = False, vendor: bool
         if len(raw) > MAX_REQUEST_BYTES:
             raise EmulatorError("request.entity.too.large", MAX_REQUEST_BYTES)
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        data = json.loads(raw, parse_constant=_reject_constant)
+        if b"\\ud" in raw.lower():  # a \uD800-\uDFFF escape: refuse lone surrogates (not encodable text)
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as exc:
         raise EmulatorError("bad.request", message="The request body is not valid JSON.") from exc
+    return data
 
 
 def json_response(data: Any, status: int = 200) -> Response:
