@@ -136,7 +136,8 @@ async def test_typing_both_ways(emu: Any, control: Any) -> None:
 
 
 async def test_new_messages_marker_when_scrolled_up(emu: Any, control: Any) -> None:
-    """Scrolled up, new messages do not move the view; a marker counts them; ctrl+g jumps to the newest."""
+    """Scrolled up, new messages do not move the view; a marker counts them; ctrl+g or a click on the marker
+    jumps to the newest."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
         cid = await _start_chat(pilot, app)
@@ -150,6 +151,15 @@ async def test_new_messages_marker_when_scrolled_up(emu: Any, control: Any) -> N
         assert "later #3" not in screen_text(app)
         await pilot.press("ctrl+g")
         await wait_for_text(pilot, "later #3")
+        await wait_until(pilot, lambda: "new message(s) below" not in screen_text(app))
+
+        # The marker is clickable too.
+        log.scroll_home(animate=False)
+        await pilot.pause()
+        control.agent_messages(cid, body="again", count=2)
+        await wait_for_text(pilot, "2 new message(s) below")
+        assert await pilot.click("#new-marker")
+        await wait_for_text(pilot, "again #2")
         await wait_until(pilot, lambda: "new message(s) below" not in screen_text(app))
 
 

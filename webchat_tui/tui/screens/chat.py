@@ -19,9 +19,9 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -451,9 +451,8 @@ class ChatScreen(Screen[None]):
         if message.unseen:
             marker.update(Content(f"↓ {message.unseen} new message(s) below — ctrl+g or click to jump"))
 
-    def on_click(self, event: Any) -> None:
-        widget = getattr(event, "widget", None)
-        if widget is not None and widget.id == "new-marker":
+    def on_click(self, event: events.Click) -> None:
+        if event.widget is not None and event.widget.id == "new-marker":
             self.action_newest()
 
     def palette_commands(self) -> Iterable[SystemCommand]:
