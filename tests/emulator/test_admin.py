@@ -184,6 +184,15 @@ async def test_deployment_changes_apply_to_new_chats(emu, http, admin) -> None:
         403,
         "origin.not.allowed",
     )
+    for odd in ("http://[", "null", "https://evil.example:99999"):  # unparsable or foreign: 403, never 500
+        assert_error(await http.post(GUEST, json=body, headers={"Origin": odd}), 403, "origin.not.allowed")
+    await http.put(
+        f"{DEPLOYMENTS}/{dep['id']}",
+        json={"name": "shop", "allowedDomains": ["http://[broken", "*.example.org"]},
+        headers=admin,
+    )
+    assert (await http.post(GUEST, json=body, headers={"Origin": "https://a.example.org"})).status_code == 200
+    assert_error(await http.post(GUEST, json=body, headers={"Origin": "null"}), 403, "origin.not.allowed")
     await http.put(f"{DEPLOYMENTS}/{dep['id']}", json={"name": "shop", "disabled": True}, headers=admin)
     assert_error(await http.post(GUEST, json=body), 400, "chat.deployment.disabled")
 

@@ -536,10 +536,23 @@ class Store:
         return mr
 
 
+def _hostname(value: str) -> str | None:
+    """The host of an origin or allowed-domain entry (`https://a.example`, `a.example`, `*.a.example`);
+    None when it cannot be parsed (e.g. `http://[`)."""
+    if "://" not in value:
+        return value.lower() or None
+    try:
+        return urlsplit(value).hostname
+    except ValueError:
+        return None
+
+
 def _origin_allowed(origin: str, allowed: list[str]) -> bool:
-    host = urlsplit(origin).hostname or origin
+    host = _hostname(origin)
+    if host is None:
+        return False
     for entry in allowed:
-        entry_host = urlsplit(entry).hostname if "://" in entry else entry
+        entry_host = _hostname(entry)
         if entry_host and (
             host == entry_host or (entry_host.startswith("*.") and host.endswith(entry_host[1:]))
         ):
