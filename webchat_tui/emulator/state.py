@@ -9,18 +9,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from webchat_tui.emulator import wire
+from webchat_tui.emulator.admission import admit
 from webchat_tui.emulator.auth import (
     ALL_PERMISSIONS,
     GuestTokens,
     OAuthClient,
     OAuthTokens,
     parse_authorization,
-    verify_member_auth_token,
 )
-from webchat_tui.emulator.config import QUEUES, EmulatorConfig, SeedInfo
+from webchat_tui.emulator.config import EmulatorConfig, SeedInfo
 from webchat_tui.emulator.domain import (
     ACTIVE,
     ALERTING,
@@ -134,46 +133,17 @@ class Store:
         member_auth_token: str | None,
         origin: str | None,
     ) -> Conversation:
-        """Validate deployment/auth/origin/queue and create a chat awaiting its socket."""
-        if organization_id != self.seed.organization_id:
-            raise EmulatorError(
-                "chat.error.bad.request",
-                message="Unknown organizationId.",
-                params={"organizationId": organization_id},
-            )
-        deployment = self.deployments.get(deployment_id)
-        authenticated: bool | None = None
-        if deployment is None:
-            if self.settings is not None and self.settings.get("requireDeployment"):
-                raise EmulatorError(
-                    "not.found",
-                    message="The requested deployment was not found.",
-                    params={"deploymentId": deployment_id},
-                )
-        else:
-            if deployment.get("disabled"):
-                raise EmulatorError("chat.deployment.disabled")
-            if deployment.get("authenticationRequired"):
-                if not member_auth_token:
-                    raise EmulatorError("chat.deployment.require.auth")
-                if (
-                    verify_member_auth_token(
-                        self.seed.signing_secret, member_auth_token, org=self.seed.organization_id
-                    )
-                    is None
-                ):
-                    raise EmulatorError("chat.deployment.bad.auth")
-                authenticated = True
-            allowed = deployment.get("allowedDomains") or []
-            if origin and allowed and not _origin_allowed(origin, allowed):
-                raise EmulatorError(
-                    "origin.not.allowed",
-                    status=403,
-                    message="Chat creation is not allowed from this origin.",
-                    params={"origin": origin},
-                )
-        if queue not in QUEUES:
-            raise EmulatorError("chat.error.invalid.queue", params={"targetAddress": queue})
+        """Check who may start this chat (see `admission`) and create it, awaiting its socket."""
+        authenticated = admit(
+            self.seed,
+            self.deployments,
+            self.settings,
+            organization_id=organization_id,
+            deployment_id=deployment_id,
+            queue=queue,
+            member_auth_token=member_auth_token,
+            origin=origin,
+        )
         now = wire.now_iso()
         guest = Member(
             id=self.ids.new(),
@@ -187,7 +157,7 @@ class Store:
             phone_number=member_info.get("phoneNumber"),
             avatar_image_url=member_info.get("avatarImageUrl"),
             custom_fields=member_info.get("customFields"),
-            authenticated_guest=bool(authenticated),
+            authenticated_guest=authenticated,
         )
         conv = Conversation(
             id=self.ids.new(),
@@ -534,27 +504,3 @@ class Store:
         if self.director is not None:
             self.director.on_media_patch(conv, mr)
         return mr
-
-
-def _hostname(value: str) -> str | None:
-    """The host of an origin or allowed-domain entry (`https://a.example`, `a.example`, `*.a.example`);
-    None when it cannot be parsed (e.g. `http://[`)."""
-    if "://" not in value:
-        return value.lower() or None
-    try:
-        return urlsplit(value).hostname
-    except ValueError:
-        return None
-
-
-def _origin_allowed(origin: str, allowed: list[str]) -> bool:
-    host = _hostname(origin)
-    if host is None:
-        return False
-    for entry in allowed:
-        entry_host = _hostname(entry)
-        if entry_host and (
-            host == entry_host or (entry_host.startswith("*.") and host.endswith(entry_host[1:]))
-        ):
-            return True
-    return False
