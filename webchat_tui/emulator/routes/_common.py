@@ -61,7 +61,8 @@ async def json_body(request: Request, *, allow_empty: bool = False, vendor: bool
             raise EmulatorError("request.entity.too.large", MAX_REQUEST_BYTES)
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
-        if b"\\ud" in raw.lower():  # a \uD800-\uDFFF escape: refuse lone surrogates (not encodable text)
+        # A \uD800-\uDFFF escape may leave a lone surrogate, which is not encodable text: refuse it.
+        if b"\\ud" in raw or b"\\uD" in raw:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
     except (UnicodeError, ValueError, RecursionError) as exc:
         raise EmulatorError("bad.request", message="The request body is not valid JSON.") from exc
