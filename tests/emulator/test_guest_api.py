@@ -213,7 +213,9 @@ async def test_hostile_bodies_get_vendor_errors_and_keep_the_connection(emu, htt
 async def test_unknown_paths_and_methods_use_vendor_shape(http) -> None:
     assert_error(await http.get("/api/v2/webchat/nothing"), 404, "not.found")
     assert_error(await http.get(GUEST + "/"), 404, "not.found")  # no slash redirects
-    assert_error(await http.put(GUEST), 405, "method.not.allowed")
+    not_allowed = await http.put(GUEST)
+    assert_error(not_allowed, 405, "method.not.allowed")
+    assert not_allowed.headers["allow"] == "POST"
 
 
 async def test_message_before_socket_is_not_active(emu, http, control) -> None:

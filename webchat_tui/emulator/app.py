@@ -51,7 +51,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         err = EmulatorError("not.found", message="The requested operation failed with status 404")
     elif exc.status_code == 405:
         err = EmulatorError(
-            "method.not.allowed", status=405, message="HTTP method not allowed for this resource."
+            "method.not.allowed",
+            status=405,
+            message="HTTP method not allowed for this resource.",
+            headers=dict(exc.headers or {}),  # `Allow`, which a 405 must carry
         )
     else:
         err = EmulatorError("bad.request", status=exc.status_code, message=str(exc.detail))
