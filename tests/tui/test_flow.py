@@ -135,8 +135,8 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
 
 
 async def test_start_errors_are_explained_and_retry_works(emu: Any, control: Any) -> None:
-    """Invalid queue, disabled deployment and an unreachable server are described next to the form; after
-    correcting the queue the same form starts the chat without restarting the app."""
+    """Invalid queue, disabled deployment, missing and bad auth tokens are described next to the form; after
+    each correction the same form is retried, and with a valid token the chat starts, no restart needed."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -157,10 +157,15 @@ async def test_start_errors_are_explained_and_retry_works(emu: Any, control: Any
         await pilot.press("enter")
         await wait_for_text(pilot, "only accepts signed-in guests")
 
-        join.query_one("#deployment_id", Input).value = emu.seed.deployment_id
+        join.query_one("#member_auth_token", Input).value = "not-a-token"
+        await pilot.press("enter")
+        await wait_for_text(pilot, "member auth token was not accepted")
+
+        join.query_one("#member_auth_token", Input).value = emu.seed.member_auth_token
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-        assert control.conversations()
+        [conversation] = control.conversations()
+        assert conversation["deploymentId"] == emu.seed.auth_deployment_id
 
 
 async def test_network_down_is_explained(emu: Any) -> None:
