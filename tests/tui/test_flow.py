@@ -181,6 +181,7 @@ async def test_network_down_is_explained(emu: Any) -> None:
         await pilot.pause()
         join.query_one("#api_base", Input).value = "http://127.0.0.1:9"
         await pilot.pause()
+        assert "Join a chat · custom API base URL" in screen_text(app)
         join.query_one("#display_name", Input).focus()
         await pilot.press("enter")
         await wait_for_text(pilot, "Cannot reach http://127.0.0.1:9", timeout=30)

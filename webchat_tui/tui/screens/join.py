@@ -168,7 +168,6 @@ class JoinScreen(Screen[None]):
                 yield Label("", id=f"error-{name}", classes="field-error")
 
     def on_mount(self) -> None:
-        self.sub_title = f"Join a chat · {self.app.sub_title}"
         self.query_one("#display_name", Input).focus()
         self._sync_environment()
         self.refresh_form()
@@ -276,11 +275,22 @@ class JoinScreen(Screen[None]):
     def _sync_environment(self, start_local: bool = False) -> None:
         environment = str(self.query_one("#environment", Select).value)
         self.query_one("#row-api_base").display = environment == CUSTOM
+        self.sub_title = f"Join a chat · {self._backend_words(environment)}"
         if environment == LOCAL:
             if self.webchat.local.ready:
                 self._prefill_local()
             elif start_local:
                 self.webchat.ensure_local_backend()
+
+    def _backend_words(self, environment: str) -> str:
+        """What the header says about where the chat will go."""
+        if environment == LOCAL:
+            if self.webchat.backend_label:
+                return self.webchat.backend_label
+            return "local emulator (embedded)" if self.webchat.local.embedded else "local emulator"
+        if environment == CUSTOM:
+            return "custom API base URL"
+        return f"Genesys Cloud {environment}"
 
     def _prefill_local(self) -> None:
         """Fill empty org/deployment ids with the local emulator's seeded ones."""
