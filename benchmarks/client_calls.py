@@ -1,13 +1,13 @@
 """Benchmark 5: client calls: 2,000 sequential sends + 2,000 reads, our `WebChatClient` vs the official SDK.
 
 Method
-- One emulator process (pinned to the server core), auto agent off. Per run and variant the harness resets the
-  emulator, creates a guest conversation, attaches a websocket that it drains in a thread (so the chat is
-  active and the echo of every send has somewhere to go) and connects an agent through the control API. That
-  setup is the same for both variants and is not measured.
-- Each variant runs in a fresh process pinned to the client core, variants interleaved run by run: ours:
-  `WebChatClient` (async, httpx) with the conversation's JWT (`set_guest_token`); sdk:
-  `PureCloudPlatformClientV2==258.0.0` `WebChatApi` (synchronous, urllib3), configured the documented way
+- One emulator process, auto agent off. Per run and variant the harness resets the emulator, creates a guest
+  conversation, attaches a websocket that it drains in a thread (so the chat is active and the echo of every
+  send has somewhere to go) and connects an agent through the control API. That setup is the same for both
+  variants and is not measured.
+- Each variant runs in a fresh process, variants interleaved run by run: ours: `WebChatClient` (async, httpx)
+  with the conversation's JWT (`set_guest_token`); sdk: `PureCloudPlatformClientV2==258.0.0` `WebChatApi`
+  (synchronous, urllib3), configured the documented way
         (`configuration.api_key['Authorization']` + prefix `Bearer`, `ApiClient(host=...)`).
 - Each: 20 warm-up sends + reads (not counted), then N sequential `POST .../messages` (80-character bodies),
   then N sequential `GET .../messages/{id}` of those messages. Per call latency is wall time around the call;

@@ -1,14 +1,13 @@
 """Benchmark 6: emulator capacity: 200 concurrent guests, each chatting with its simulated agent for 30 s.
 
 Method
-- The emulator runs in its own process (pinned to its own core) with its simulated agents on, at time scale
-  0.01 (an agent's typing-then-reply delay of ~1-2 s becomes ~10-20 ms). Idle timeout is raised so no chat
-  ends mid-run.
-- One asyncio client process (the other core) plays all guests: each creates its conversation over real HTTP,
-  attaches a real `websockets` client to its `eventStreamUri` and waits for the agent's greeting. Then, for
-  the run's duration, each guest sends a message, waits for the agent's reply on its socket, and paces itself
-  to one send per `interval` (offered load = 2 * guests / interval chat messages per second: the guest's echo
-  + the reply). Guests start staggered across one interval, so the load is smooth.
+- The emulator runs in its own process with its simulated agents on, at time scale 0.01 (an agent's
+  typing-then-reply delay of ~1-2 s becomes ~10-20 ms). Idle timeout is raised so no chat ends mid-run.
+- One asyncio client process (separate from the server's) plays all guests: each creates its conversation over
+  real HTTP, attaches a real `websockets` client to its `eventStreamUri` and waits for the agent's greeting.
+  Then, for the run's duration, each guest sends a message, waits for the agent's reply on its socket, and
+  paces itself to one send per `interval` (offered load = 2 * guests / interval chat messages per second: the
+  guest's echo + the reply). Guests start staggered across one interval, so the load is smooth.
 - HTTP sends use a minimal asyncio HTTP/1.1 keep-alive client (`_rawhttp.py`), not httpx: httpx costs ~1.4-1.9
   ms of client CPU per request (baseline §4) and would make the load generator, not the emulator, the
   bottleneck.

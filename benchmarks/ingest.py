@@ -1,7 +1,7 @@
 """Benchmark 1: event ingest: the emulator pushes a burst of 10,000 agent messages to one guest.
 
-Three variants, each run in a fresh client process (pinned to the client core) against the same emulator
-process (pinned to the other core), interleaved run by run (a, b, c, a, b, c, ...):
+Three variants, each run in a fresh client process against the same emulator process, interleaved run by run
+(a, b, c, a, b, c, ...):
   (a) bare: a `websockets` client receiving the burst and `json.loads`-ing every frame (the physical limit);
   (b) session: our `WebChatClient` + `EventStream` + `ChatSession`, counting messages as `MessagesAdded`
       events reach a subscriber;

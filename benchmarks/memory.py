@@ -1,8 +1,8 @@
 """Benchmark 3: memory: resident memory of the app with 100,000 messages in the pane, and bytes per message.
 
 Method
-- The full app runs headless in a fresh process (client core), joined to a chat on the emulator process
-  through its join form (see `_app.py`).
+- The full app runs headless in a fresh process, joined to a chat on the emulator process through its join
+  form (see `_app.py`).
 - The emulator pushes 100,000 agent messages as 10 bursts of 10,000 (`count=10000`, ~90-character bodies);
   each burst is waited for until its last message is on screen, then the process's RSS (/proc/self/status
   VmRSS) is sampled after `gc.collect()` (so the figure is what is held, not garbage waiting for the

@@ -1,15 +1,13 @@
 """Benchmark 2: responsiveness: key press -> next rendered frame, while the agent streams and after a burst.
 
 Method
-- The full app runs headless in a fresh process (client core), joined to a chat on the emulator process
-  (server core) through its join form (see `_app.py`). Every frame is observed and ANSI-encoded
-  (`_tui_probe.py`).
+- The full app runs headless in a fresh process, joined to a chat on the emulator process through its join
+  form (see `_app.py`). Every frame is observed and ANSI-encoded (`_tui_probe.py`).
 - A key is posted through the app's driver (as a terminal's input thread does) into the focused message input;
   its latency is post -> the first frame in which the input's text has changed.
 - Idle: 10 keys before anything streams (reference).
-- Stream: a separate agent process (pinned with the server) posts one agent message every 10 ms (100 msg/s)
-  through the control API for 20 s, on a fixed schedule. Meanwhile a key is pressed every 50-150 ms (random
-  gaps, ~130 samples per run).
+- Stream: a separate agent process posts one agent message every 10 ms (100 msg/s) through the control API for
+  20 s, on a fixed schedule. Meanwhile a key is pressed every 50-150 ms (random gaps, ~130 samples per run).
 - After a burst: once the stream has been rendered, the emulator pushes a 10,000-message burst; one key is
   pressed 50 ms into the burst (informational), and as soon as the burst's last message reaches the session
   (the socket side is over, the UI is still catching up) keys are pressed back to back for 1 s.

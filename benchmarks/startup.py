@@ -1,12 +1,11 @@
 """Benchmark 4: startup: process start -> an interactive join form (headless), against a trivial Textual app.
 
 Method (the baseline's §3, with "first screen" made stricter: first *interactive* frame)
-- Each round spawns a fresh `python -m benchmarks._startup_child <variant>` process (pinned to the client
-  core) and measures wall time from just before `Popen` to reading the child's `READY` line. The child writes
-  `READY` at the first frame (ANSI-encoded, see `_startup_child.py`) in which an `Input` has focus: for the
-  trivial app (a Label + an Input), and for the real app started through its real CLI entry point (no
-  arguments: the app on the embedded emulator) when the join form's screen is active as well. Exit time is not
-  counted.
+- Each round spawns a fresh `python -m benchmarks._startup_child <variant>` process and measures wall time
+  from just before `Popen` to reading the child's `READY` line. The child writes `READY` at the first frame
+  (ANSI-encoded, see `_startup_child.py`) in which an `Input` has focus: for the trivial app (a Label + an
+  Input), and for the real app started through its real CLI entry point (no arguments: the app on the embedded
+  emulator) when the join form's screen is active as well. Exit time is not counted.
 - Textual runs with its headless driver (`TEXTUAL_DRIVER`), so no terminal is needed; XDG dirs point at an
   empty temp dir so no developer config is read.
 - 1 warm-up round (file cache), then 10 rounds, variants interleaved (trivial, app, trivial, app, ...).
