@@ -15,7 +15,6 @@ handlers update the widgets; actions (send, typing, accept/decline, leave) run i
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +31,6 @@ from textual.worker import Worker, WorkerState
 
 from webchat_tui.api.session_types import (
     ChatMessage,
-    MediaRequest,
     MediaRequestChanged,
     MemberChanged,
     MessagesAdded,
@@ -45,7 +43,7 @@ from webchat_tui.api.session_types import (
 from webchat_tui.tui.errors import describe_action_error
 from webchat_tui.tui.messages import SessionEventsReceived
 from webchat_tui.tui.screens.confirm import ConfirmScreen
-from webchat_tui.tui.screens.media_request import MediaRequestScreen, describe_media_types
+from webchat_tui.tui.screens.media_queue import MediaRequestQueue
 from webchat_tui.tui.widgets.composer import Composer
 from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
@@ -104,10 +102,8 @@ class ChatScreen(Screen[None]):
         self.handle = handle
         """The running chat."""
         self.session = handle.session
-        self._requests: dict[str, MediaRequest] = {}
-        self._request_queue: deque[str] = deque()
-        self._open_dialog: MediaRequestScreen | None = None
-        self._answered: set[str] = set()
+        self.media_requests = MediaRequestQueue(self)
+        """Pending media requests and their dialogs."""
         self._last_typing_sent = float("-inf")
         self._state = SessionState.CONNECTING
         self.saved_paths: list[Path] = []
@@ -177,7 +173,7 @@ class ChatScreen(Screen[None]):
             elif isinstance(event, TypingChanged):
                 self.query_one(TypingIndicator).names = tuple(m.display_name for m in event.typing)
             elif isinstance(event, MediaRequestChanged):
-                self._media_request_changed(event)
+                self.media_requests.changed(event)
             elif isinstance(event, Notice):
                 role = {"error": "error", "warning": "notice"}.get(event.level, "notice")
                 log.write_system(event.text, self._time(), role=role)
@@ -223,7 +219,7 @@ class ChatScreen(Screen[None]):
             if event is not None:
                 log.write_system(f"Chat ended: {words}", self._time(), role="notice")
             self.query_one(TypingIndicator).names = ()
-            self._close_dialogs("The chat ended before you answered.")
+            self.media_requests.close_all("The chat ended before you answered.")
         if state in _SENDABLE:
             composer.set_blocked(None)
         elif state == SessionState.ENDED:
@@ -267,95 +263,9 @@ class ChatScreen(Screen[None]):
 
     # ------------------------------------------------------------------ media requests
 
-    def _media_request_changed(self, event: MediaRequestChanged) -> None:
-        request = event.request
-        self._requests[request.id] = request
-        log = self.query_one(MessageLog)
-        who = request.requested_by or self._agent_name()
-        noun = describe_media_types(request.types, as_noun=True)
-        if request.state == "PENDING":
-            if event.previous_state is None or event.previous_state != "PENDING":
-                log.write_system(f"{who} asks to start a {noun}", self._time())
-                self._request_queue.append(request.id)
-                self._show_next_request()
-                if self._open_dialog is not None:
-                    self._open_dialog.set_queued(self._pending_queued())
-            return
-        if request.id in self._answered:
-            self._answered.discard(request.id)
-            return  # our own answer; the worker reports the result
-        words = {
-            "TIMEDOUT": "timed out",
-            "CANCELLED": "was cancelled",
-            "ERRORED": "failed",
-            "ACCEPTED": "was accepted",
-            "DECLINED": "was declined",
-        }.get(request.state, request.state.lower())
-        text = f"The {noun} request {words}"
-        log.write_system(text, self._time(), role="notice")
-        dialog = self._open_dialog
-        if dialog is not None and dialog.request.id == request.id:
-            self._open_dialog = None
-            dialog.dismiss(None)
-            self.notify(f"{text}; its dialog was closed.", title="Media request", markup=False)
-            self._show_next_request()
-
-    def _pending_queued(self) -> int:
-        return sum(1 for rid in self._request_queue if self._requests[rid].state == "PENDING")
-
-    def _agent_name(self) -> str:
-        agent = self.session.agent
-        return agent.display_name if agent is not None else "The agent"
-
-    def _show_next_request(self) -> None:
-        if self._open_dialog is not None:
-            return
-        while self._request_queue:
-            request_id = self._request_queue.popleft()
-            request = self._requests.get(request_id)
-            if request is None or request.state != "PENDING":
-                continue
-            dialog = MediaRequestScreen(
-                request, request.requested_by or self._agent_name(), queued=self._pending_queued()
-            )
-            self._open_dialog = dialog
-
-            def decided(choice: str | None, request_id: str = request_id) -> None:
-                self._media_decided(request_id, choice)
-
-            self.app.push_screen(dialog, decided)
-            return
-
-    def _media_decided(self, request_id: str, choice: str | None) -> None:
-        if self._open_dialog is not None and self._open_dialog.request.id == request_id:
-            self._open_dialog = None
-        if choice in ("accept", "decline"):
-            self._answered.add(request_id)
-            self._answer_request(request_id, choice == "accept")
-        self._show_next_request()
-
-    @work(group="media", exit_on_error=False)
-    async def _answer_request(self, request_id: str, accept: bool) -> None:
-        log = self.query_one(MessageLog)
-        request = self._requests.get(request_id)
-        noun = describe_media_types(request.types, as_noun=True) if request else "media"
-        try:
-            result = await (self.session.accept(request_id) if accept else self.session.decline(request_id))
-        except Exception as exc:
-            self._answered.discard(request_id)
-            action = f"{'accept' if accept else 'decline'} the {noun} request"
-            log.write_system(describe_action_error(exc, action), self._time(), role="error")
-            return
-        self._requests[request_id] = result
-        verb = "accepted" if accept else "declined"
-        log.write_system(f"You {verb} the {noun} request (now {result.state})", self._time())
-
-    def _close_dialogs(self, reason: str) -> None:
-        self._request_queue.clear()
-        dialog, self._open_dialog = self._open_dialog, None
-        if dialog is not None:
-            dialog.dismiss(None)
-            self.notify(reason, title="Media request", markup=False)
+    def say(self, text: str, role: str = "system") -> None:
+        """Write a system line (plain text) to the transcript, stamped with the current time."""
+        self.query_one(MessageLog).write_system(text, self._time(), role=role)
 
     # ------------------------------------------------------------------ leave, save, new chat
 
