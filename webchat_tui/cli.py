@@ -19,7 +19,10 @@ import click
 from webchat_tui import __version__
 from webchat_tui.config import ChatSettings, ConfigError
 
-__all__ = ["main", "make_app"]
+__all__ = ["main", "make_app", "THEMES"]
+
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+"""Short names for `--theme` and the config file's `theme` key (any Textual theme name works too)."""
 
 
 def make_app(settings: ChatSettings, **options: Any) -> Any:
@@ -111,13 +114,15 @@ def chat(profile: str | None, theme: str | None, **values: Any) -> None:
 
     Without --environment or --api-base the chat runs on the embedded emulator.
     """
-    from webchat_tui.config import resolve_settings
+    from webchat_tui.config import config_path, load_config, resolve_settings
 
     try:
-        settings = resolve_settings(_flags(values), profile=profile)
+        config = load_config(config_path())
+        settings = resolve_settings(_flags(values), profile=profile, config=config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    _run_app(settings, theme={"dark": "textual-dark", "light": "textual-light"}.get(theme or ""))
+    chosen = theme or config.theme or ""
+    _run_app(settings, theme=THEMES.get(chosen, chosen or None))
 
 
 @main.group()

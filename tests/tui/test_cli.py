@@ -184,3 +184,12 @@ def test_bad_flag_values_are_rejected(runner: CliRunner) -> None:
     assert result.exit_code == 2 and "NAME=VALUE" in result.output
     result = runner.invoke(cli.main, ["chat", "--priority", "high"])
     assert result.exit_code == 2
+
+
+def test_theme_from_config_file_and_flag(runner: CliRunner, tmp_path: Path) -> None:
+    """The config file's `theme` applies to `chat`; `--theme` wins over it."""
+    (tmp_path / "config.toml").write_text('theme = "light"\n', encoding="utf-8")
+    assert runner.invoke(cli.main, ["chat"]).exit_code == 0
+    assert FakeApp.built[-1][1]["theme"] == "textual-light"
+    assert runner.invoke(cli.main, ["chat", "--theme", "dark"]).exit_code == 0
+    assert FakeApp.built[-1][1]["theme"] == "textual-dark"

@@ -81,12 +81,15 @@ class WebchatApp(App[None]):
         self.format_time = format_time
         self.transcript_dir = transcript_dir or Path.cwd()
         self.session_options = session_options or {}
-        self.theme = theme or DARK_THEME
+        self._requested_theme = theme or DARK_THEME
+        self.theme = self._requested_theme if self._requested_theme in self.available_themes else DARK_THEME
         self.chat_handle: ChatHandle | None = None
         self._local_starting = False
 
     def on_mount(self) -> None:
         self.sub_title = self.backend_label or self._default_label()
+        if self.theme != self._requested_theme:
+            self.notify(f"Unknown theme {self._requested_theme!r}; using {self.theme}.", markup=False)
         self.push_screen(JoinScreen(self.settings))
         # Start the embedded emulator only after the first frame is on screen.
         self.call_after_refresh(self._start_local_backend)
