@@ -28,7 +28,7 @@ def base_url(request: Request, *, websocket: bool = False) -> str:
     return f"{'https' if secure else 'http'}://{host}"
 
 
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 MAX_REQUEST_BYTES = 1_000_000  # vendor operations: larger bodies get 413 (the real limit is unknown)
 
 
