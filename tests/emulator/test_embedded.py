@@ -3,7 +3,10 @@ being available before start."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 
 from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
 
@@ -50,8 +53,6 @@ def test_start_wait_ready_stop_and_seed_before_start() -> None:
 def test_wait_ready_raises_when_the_server_never_starts(monkeypatch) -> None:
     """A server that gives up before serving (here: uvicorn's serve() returning at once) is an error from
     wait_ready(), never a silent "ready" for an emulator that is not there."""
-    import pytest
-
     from webchat_tui.emulator import server
 
     real = server._uvicorn_server
@@ -73,3 +74,34 @@ def test_wait_ready_raises_when_the_server_never_starts(monkeypatch) -> None:
             emu.wait_ready(timeout=10)
     finally:
         emu.stop()
+
+
+async def test_stop_with_open_sockets_and_agent_timers_ends_the_thread() -> None:
+    """Stopping while a guest socket is attached and agent timers run: the server thread ends, and the socket
+    is closed by the server (1012, service restart)."""
+    import websockets
+
+    emu = EmbeddedEmulator(EmulatorConfig(seed=5, time_scale=0.01))
+    await asyncio.to_thread(emu.start)
+    await asyncio.to_thread(emu.wait_ready)
+    thread = emu._thread
+    async with httpx.AsyncClient(base_url=emu.base_url) as http:
+        created = (
+            await http.post(
+                "/api/v2/webchat/guest/conversations",
+                json={
+                    "organizationId": emu.seed.organization_id,
+                    "deploymentId": emu.seed.deployment_id,
+                    "routingTarget": {"targetType": "QUEUE", "targetAddress": "Support"},
+                    "memberInfo": {"displayName": "x"},
+                },
+            )
+        ).json()
+    async with websockets.connect(created["eventStreamUri"]) as ws:
+        await ws.recv()  # attached: routing has started
+        await asyncio.to_thread(emu.stop)
+        assert thread is not None and not thread.is_alive()
+        with pytest.raises(websockets.ConnectionClosed):
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == 1012
