@@ -105,3 +105,11 @@ async def test_stop_with_open_sockets_and_agent_timers_ends_the_thread() -> None
             while True:
                 await asyncio.wait_for(ws.recv(), 10)
         assert ws.close_code == 1012
+
+
+def test_two_emulators_built_from_one_config_do_not_share_runtime_changes() -> None:
+    config = EmulatorConfig(seed=9, time_scale=0.5)
+    with EmbeddedEmulator(config) as first, EmbeddedEmulator(config) as second:
+        assert httpx.put(f"{first.base_url}/emulator/v1/config", json={"timeScale": 0.01}).status_code == 200
+        assert httpx.get(f"{second.base_url}/emulator/v1/config").json()["timeScale"] == 0.5
+    assert config.time_scale == 0.5

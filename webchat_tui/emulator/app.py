@@ -124,7 +124,7 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
     """A fully wired emulator app (state lives in `app.state.store`)."""
     config = config or EmulatorConfig()
     seed = seed or make_seed(config.seed)
-    store = Store(config, seed)
+    store = Store(config.copy(), seed)  # runtime changes (PUT /config) stay with this app, not the caller's
     director = Director(store)
     app = FastAPI(
         title="webchat-tui emulator", redirect_slashes=False, openapi_url=None, docs_url=None, redoc_url=None
