@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         order = [m for m, _ in BENCHMARKS]
         results.sort(key=lambda r: order.index(r.benchmark) if r.benchmark in order else len(order))
     targets = complete_targets(results)
+    results.sort(key=lambda r: r.title)  # report in the order ("1. Event ingest", "2. ...")
     print("\n" + render_table(results, targets), flush=True)
     (out_dir / "results.json").write_text(json.dumps([t.to_dict() for t in targets], indent=2) + "\n")
     (out_dir / "RESULTS.md").write_text(
