@@ -78,7 +78,7 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         # The agent asks to share the screen: accept with the keyboard.
         await pilot.press(*"can you screen share", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
-        assert "would like to see your screen" in screen_text(app)
+        await wait_for_text(pilot, "would like to see your screen")
         await pilot.press("a")
         await wait_until(
             pilot, lambda: "You accepted the screen share request (now ACCEPTED)" in _log_text(app)
@@ -87,7 +87,7 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         # A co-browse request: decline it.
         control.media_request(cid, ["COBROWSE"])
         await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
-        assert "would like to co-browse with you" in screen_text(app)
+        await wait_for_text(pilot, "would like to co-browse with you")
         await pilot.press("d")
         await wait_until(pilot, lambda: "You declined the co-browse request (now DECLINED)" in _log_text(app))
         patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
