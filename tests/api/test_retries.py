@@ -298,3 +298,19 @@ async def test_leave_applied_despite_a_503_counts_as_success_on_retry(
         assert next(m for m in members if m.id == me).state == "DISCONNECTED"
     finally:
         await stream.close()
+
+
+async def test_a_repeated_identical_message_is_not_mistaken_for_a_stored_retry(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
+    """Sending "ok" twice on purpose: the second send fails with a 500 before it is stored. Reconciling must
+    not take the first "ok" for the second (that would silently drop it): the second is resent."""
+    cid, me, stream = await _live_chat(emu, control, client)
+    try:
+        first = await client.post_webchat_guest_conversation_member_messages(cid, me, "ok")
+        await off_loop(control.set_faults, {"http": [{"operation": OP_SEND, "status": 500, "times": 1}]})
+        second = await client.post_webchat_guest_conversation_member_messages(cid, me, "ok")
+        assert second.id != first.id
+        assert _own_bodies(await off_loop(control.record, cid), me) == ["ok", "ok"]
+    finally:
+        await stream.close()

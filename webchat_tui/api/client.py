@@ -149,6 +149,9 @@ class WebChatClient:
         self._admin_token: _AdminToken | None = None
         self._token_lock = asyncio.Lock()
         self._guest_tokens: dict[str, Secret] = {}
+        # Ids of messages this client stored, per conversation: a reconcile after an ambiguous send must not
+        # mistake an earlier message with the same text (sent on purpose) for the one being sent.
+        self._sent_message_ids: dict[str, set[str]] = {}
         self._rng = random.Random(seed)
         self._transport = HttpTransport(
             timeouts=timeouts, verify=verify, user_agent=user_agent, mock_transport=http_transport
@@ -557,12 +560,10 @@ class WebChatClient:
         """Send a message as ``member_id``. Lose nothing, duplicate nothing.
 
         Resent without checking only when the request provably never reached the server. After any other
-        failure
-        (timeout, dropped connection, 429/5xx) the conversation's messages are read first: if our message
-        is there
-        (same sender and body, an id not in ``exclude_ids``, after ``reconcile_after`` when given, else
-        recent) it is
-        returned instead of sending again.
+        failure (timeout, dropped connection, 429/5xx) the conversation's messages are read first: if our
+        message is there (same sender and body, an id neither in ``exclude_ids`` nor already returned by this
+        client for an earlier send, after ``reconcile_after`` when given, else recent) it is returned instead
+        of sending again.
         """
         request = (
             body
@@ -575,6 +576,7 @@ class WebChatClient:
         wire = request.to_wire()
         operation = "postWebchatGuestConversationMemberMessages"
         started_wall = time.time()
+        sent_ids = self._sent_message_ids.setdefault(conversation_id, set())
         attempts = self.retry.max_attempts
         last_error: Exception | None = None
         for attempt in range(attempts):
@@ -590,7 +592,9 @@ class WebChatClient:
                     json_body=wire,
                     max_attempts=1,
                 )
-                return self._parse(WebChatMessage, response, operation)
+                stored = self._parse(WebChatMessage, response, operation)
+                sent_ids.add(stored.id)
+                return stored
             except NetworkError as exc:
                 last_error = exc
                 delay = backoff_delay(attempt, self.retry, self._rng)
@@ -622,7 +626,7 @@ class WebChatClient:
                     request,
                     jwt=jwt,
                     after=reconcile_after,
-                    exclude_ids=exclude_ids,
+                    exclude_ids=sent_ids.union(exclude_ids),
                     since_wall=started_wall,
                 )
             except WebChatError as exc:
@@ -635,6 +639,7 @@ class WebChatClient:
                 ) from exc
             if found is not None:
                 log.debug("%s: the message was stored despite the error; not resending", operation)
+                sent_ids.add(found.id)
                 return found
         assert last_error is not None
         raise last_error
