@@ -326,3 +326,33 @@ async def test_a_slow_iterator_stays_bounded(emu, control, client: WebChatClient
         assert received[-200:] == [m.id for m in session.messages if m.body.startswith("wave")]
     finally:
         await session.close()
+
+
+async def test_leave_racing_the_agent_ending_the_chat_does_not_raise(
+    emu, control, session: ChatSession
+) -> None:  # type: ignore[no-untyped-def]
+    """The guest presses leave just as the agent ends the chat: the DELETE is refused (member state), but the
+    guest's wish is already fulfilled, so leave() returns and the session ends with the real reason."""
+    await start_connected(session, emu)
+    cid = session.conversation_id
+    assert cid is not None
+    control.end(cid)  # on the loop on purpose: the session cannot see the end before leave() sends its DELETE
+    assert session.state is SessionState.CONNECTED
+    await session.leave()
+    assert session.state is SessionState.ENDED
+    assert session.end_reason == "The agent ended the chat"
+
+
+async def test_a_failed_leave_does_not_claim_the_guest_left(emu, control, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
+    await start_connected(session, emu)
+    cid = session.conversation_id
+    assert cid is not None
+    await off_loop(
+        control.set_faults,
+        {"http": [{"operation": "deleteWebchatGuestConversationMember", "status": 409, "times": 1}]},
+    )
+    with pytest.raises(errors.ConflictError):
+        await session.leave()
+    await off_loop(control.end, cid)
+    await session.wait_until(lambda s: s.state is SessionState.ENDED)
+    assert session.end_reason == "The agent ended the chat"

@@ -24,7 +24,13 @@ from typing import Any
 
 from webchat_tui.api._redact import Secret, get_logger
 from webchat_tui.api.client import WebChatClient
-from webchat_tui.api.errors import ClientValidationError, StreamAuthError, WebChatError
+from webchat_tui.api.errors import (
+    BadRequestError,
+    ClientValidationError,
+    NotFoundError,
+    StreamAuthError,
+    WebChatError,
+)
 from webchat_tui.api.events import MemberChangeEvent, MessageEvent, TypingEvent
 from webchat_tui.api.models import (
     CreateWebChatConversationRequest,
@@ -63,6 +69,7 @@ _STATE_RANK = {"ALERTING": 0, "CONNECTED": 1, "DISCONNECTED": 2}
 _MEDIA_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
 _ACTIVE = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
 _END = object()
+_ALREADY_GONE = frozenset({"chat.error.member.state", "chat.error.conversation.state"})
 
 
 class _EventQueue:
@@ -399,13 +406,26 @@ class ChatSession:
         if self._conversation_id is None or self._me_id is None:
             raise ClientValidationError("session", "the chat has not been started")
         self._leaving = True
-        await self._client.delete_webchat_guest_conversation_member(self._conversation_id, self._me_id)
+        self._agent_left_last = False  # an agent leaving from now on, before us, means the agent ended it
+        try:
+            await self._client.delete_webchat_guest_conversation_member(self._conversation_id, self._me_id)
+        except (NotFoundError, BadRequestError) as exc:
+            if not isinstance(exc, NotFoundError) and exc.code not in _ALREADY_GONE:
+                self._leaving = False
+                raise
+            # The chat ended (e.g. the agent closed it) before our DELETE: the guest is out either way; let
+            # the stream report how it ended.
+            log.debug("leave: the member was already gone (%s)", exc.code)
+            self._leaving = False
+        except BaseException:
+            self._leaving = False
+            raise
         if not self._ended_event.is_set():
             # Give the stream a moment to deliver our DISCONNECTED (and anything before it), then end anyway.
             try:
                 await asyncio.wait_for(self._ended_event.wait(), timeout=5.0)
             except TimeoutError:
-                self._finish("You left the chat")
+                self._finish("You left the chat" if self._leaving else "The chat ended")
         consumer = self._consumer
         if consumer is not None and not consumer.done():
             await asyncio.wait({consumer}, timeout=5.0)  # let it finish the transcript
@@ -722,10 +742,10 @@ class ChatSession:
             return
         me = self.me
         if me is not None and me.state == "DISCONNECTED":
-            if self._leaving:
-                reason = "You left the chat"
-            elif self._agent_left_last:
+            if self._agent_left_last:
                 reason = "The agent ended the chat"
+            elif self._leaving:
+                reason = "You left the chat"
             else:
                 reason = "The chat ended"
             self._finish(reason)
