@@ -1,10 +1,13 @@
-"""`wrap_text`, the message pane's cell-aware word wrap (pure function)."""
+"""`wrap_text` (the message pane's cell-aware word wrap) and the pane's behaviour on resize."""
 
 from __future__ import annotations
 
 from rich.cells import cell_len
+from textual.app import App, ComposeResult
 
-from webchat_tui.tui.widgets.message_log import wrap_text
+from tests.tui.helpers import wait_until
+from tests.tui.screen_text import screen_text
+from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog, wrap_text
 
 
 def test_short_text_is_one_line() -> None:
@@ -30,3 +33,42 @@ def test_wide_characters_are_measured_in_cells() -> None:
     lines = wrap_text("漢字" * 10, 9, 9)
     assert "".join(lines) == "漢字" * 10
     assert all(cell_len(line) <= 9 for line in lines)
+
+
+class LogApp(App[None]):
+    """Just the transcript pane, for layout tests that need no chat."""
+
+    def compose(self) -> ComposeResult:
+        yield MessageLog(id="log")
+
+
+async def test_resize_keeps_following_the_newest_line() -> None:
+    """A reader at the bottom stays at the bottom when the terminal shrinks (the lines re-wrap, the view
+    must not jump back into the middle of the transcript)."""
+    app = LogApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.query_one(MessageLog)
+        log.extend([LogEntry("12:00", "Agent", "agent", " ".join(f"w{i:04d}" for i in range(600)))])
+        log.write(LogEntry("12:01", "Agent", "agent", "the newest line"))
+        await wait_until(pilot, lambda: log.line_count > 30 and log.is_vertical_scroll_end)
+        for size in ((80, 24), (50, 15), (100, 30)):
+            await pilot.resize_terminal(*size)
+            await wait_until(pilot, lambda: log.scrollable_content_region.width == log._wrap_width)
+            await pilot.pause()
+            assert log.is_vertical_scroll_end, size
+            assert "the newest line" in screen_text(app), size
+
+
+async def test_resize_leaves_a_reader_scrolled_up_where_they_were() -> None:
+    """Someone reading history (scrolled up) is not pulled to the bottom by a resize."""
+    app = LogApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.query_one(MessageLog)
+        log.extend([LogEntry("12:00", "Agent", "agent", f"message {i}") for i in range(100)])
+        await wait_until(pilot, lambda: log.line_count == 100 and log.is_vertical_scroll_end)
+        log.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: log.scrollable_content_region.width == log._wrap_width)
+        await pilot.pause()
+        assert log.scroll_y == 0

@@ -164,6 +164,9 @@ class MessageLog(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self.unseen = 0
         """Entries added below the view since the user scrolled up."""
+        self._following = True
+        """Whether the view sticks to the newest line. Kept as state (updated when the user scrolls) because a
+        resize changes the size before `on_resize` runs, so "at the end" can no longer be read off then."""
 
     # ------------------------------------------------------------------ writing
 
@@ -202,7 +205,7 @@ class MessageLog(ScrollView, can_focus=True):
         pending, self._pending = self._pending, []
         if not pending:
             return
-        following = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        following = self._following
         start = len(self.entries)
         self.entries.extend(pending)
         if self._wrap_width > 0:
@@ -243,7 +246,7 @@ class MessageLog(ScrollView, can_focus=True):
         width = self._content_width()
         if width <= 0 or width == self._wrap_width:
             return
-        following = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        following = self._following
         self._wrap_width = width
         self._lines = []
         self._cache.clear()
@@ -264,6 +267,7 @@ class MessageLog(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        self._following = self.is_vertical_scroll_end
         if self.unseen and self.is_vertical_scroll_end:
             self.unseen = 0
             self.post_message(self.UnseenChanged(self, 0))
