@@ -1,0 +1,299 @@
+"""The machinery under every `WebChatClient` operation: where to connect, credentials, and one request sent
+with auth and the retry policy (architecture.md §2.1), answered by a 2xx response or a typed error."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote, urlsplit
+
+from pydantic import BaseModel
+
+from webchat_tui.api._error_mapping import api_error, network_error
+from webchat_tui.api._redact import Secret, get_logger, install_redaction, register_secret
+from webchat_tui.api._retry import OpClass, RetryPolicy, backoff_delay, status_is_retryable
+from webchat_tui.api._transport import HttpResponse, HttpTransport, Timeouts, TransportFailure
+from webchat_tui.api.auth import AdminToken, OAuthTokens
+from webchat_tui.api.errors import ClientValidationError, ServerError, SessionExpired
+from webchat_tui.api.regions import resolve_environment
+from webchat_tui.api.validation import validate_id
+
+__all__ = ["ClientCore", "GUEST_PATH", "ADMIN_PATH"]
+
+log = get_logger("webchat_tui.api.client")
+M = TypeVar("M", bound=BaseModel)
+
+GUEST_PATH = "/api/v2/webchat/guest/conversations"
+ADMIN_PATH = "/api/v2/webchat"
+
+
+class ClientCore:
+    """Connection, credentials and the retrying request core shared by the guest and admin operations.
+
+    See `WebChatClient` for the constructor's arguments.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        environment: str | None = None,
+        login_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        timeout: Timeouts | float | None = None,
+        retry: RetryPolicy | None = None,
+        verify: bool | str = True,
+        user_agent: str = "webchat-tui/0.1",
+        http_transport: Any | None = None,
+        seed: int | None = None,
+    ) -> None:
+        install_redaction()
+        if base_url is None and environment is None:
+            base_url = os.environ.get("WEBCHAT_BASE_URL") or None
+        if base_url is not None:
+            parts = urlsplit(base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ClientValidationError("base_url", f"{base_url!r} is not an absolute http(s) URL")
+            self.base_url = base_url.rstrip("/")
+            self.login_url = (login_url or self.base_url).rstrip("/")
+            self.environment: str | None = None
+        elif environment is not None:
+            region = resolve_environment(environment)
+            self.base_url = region.api_url
+            self.login_url = (login_url or region.login_url).rstrip("/")
+            self.environment = region.env_host
+        else:
+            raise ClientValidationError(
+                "base_url", "give base_url= or environment= (or set WEBCHAT_BASE_URL)"
+            )
+        if isinstance(timeout, int | float):
+            timeouts = Timeouts(
+                connect=min(5.0, float(timeout)),
+                read=float(timeout),
+                write=float(timeout),
+                pool=min(5.0, float(timeout)),
+            )
+        else:
+            timeouts = timeout or Timeouts()
+        self.timeouts = timeouts
+        self.retry = retry or RetryPolicy()
+        self._client_id = client_id
+        self._client_secret = Secret(client_secret) if client_secret else None
+        self._guest_tokens: dict[str, Secret] = {}
+        # Ids of messages this client stored, per conversation: a reconcile after an ambiguous send must not
+        # mistake an earlier message with the same text (sent on purpose) for the one being sent.
+        self._sent_message_ids: dict[str, set[str]] = {}
+        self._rng = random.Random(seed)
+        self._transport = HttpTransport(
+            timeouts=timeouts, verify=verify, user_agent=user_agent, mock_transport=http_transport
+        )
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        """The sleep used between retries (replaceable, e.g. to record delays)."""
+        self._oauth = OAuthTokens(
+            self._transport,
+            self.login_url,
+            client_id,
+            self._client_secret,
+            retry=self.retry,
+            rng=self._rng,
+            sleep=lambda delay: self.sleep(delay),
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (idempotent)."""
+        if not self._transport.closed:
+            await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """True once the client has been closed."""
+        return self._transport.closed
+
+    # --------------------------------------------------------------------------------------------------------
+    # Credentials
+
+    def set_guest_token(self, conversation_id: str, jwt: str) -> None:
+        """Remember the guest JWT to use for ``conversation_id`` (done automatically on create)."""
+        self._guest_tokens[conversation_id] = Secret(jwt)
+
+    def has_guest_token(self, conversation_id: str) -> bool:
+        """Whether a guest JWT is known for ``conversation_id``."""
+        return conversation_id in self._guest_tokens
+
+    def _guest_auth(self, conversation_id: str, jwt: str | None) -> dict[str, str]:
+        if jwt is not None:
+            register_secret(jwt)
+            token = jwt
+        else:
+            secret = self._guest_tokens.get(conversation_id)
+            if secret is None:
+                raise ClientValidationError(
+                    "jwt",
+                    f"no guest token known for conversation {conversation_id}; "
+                    "pass jwt= or call set_guest_token()",
+                )
+            token = secret.get()
+        return {"Authorization": f"Bearer {token}"}
+
+    @property
+    def _admin_token(self) -> AdminToken | None:
+        """The cached admin OAuth token (None before the first admin call)."""
+        return self._oauth.current
+
+    # --------------------------------------------------------------------------------------------------------
+    # Request core
+
+    async def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        op_class: OpClass,
+        auth: str,
+        conversation_id: str = "",
+        jwt: str | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        max_attempts: int | None = None,
+        success_on_retry: Collection[tuple[int, str | None]] = (),
+    ) -> HttpResponse:
+        """Send with auth and the retry policy; return a 2xx response or raise a typed error.
+
+        `success_on_retry`: (status, code) pairs that mean "already done" when seen on a retry after an
+        ambiguous
+        attempt (e.g. a DELETE whose first try was applied but whose response was lost).
+        """
+        policy = self.retry
+        attempts = max_attempts or (1 if op_class is OpClass.EPHEMERAL else policy.max_attempts)
+        started = time.monotonic()
+        request_id = str(uuid.uuid4())
+        url = f"{self.base_url}{path}"
+        attempt = 0
+        ambiguous_before = False
+        refreshed_admin = False
+        while True:
+            if auth == "guest":
+                headers = self._guest_auth(conversation_id, jwt)
+            elif auth == "admin":
+                headers = await self._oauth.authorization()
+            else:
+                headers = {}
+            headers["X-Client-Request-Id"] = request_id
+            t0 = time.monotonic()
+            try:
+                response = await self._transport.request(
+                    method, url, headers=headers, params=params, json_body=json_body
+                )
+            except TransportFailure as failure:
+                log.debug(
+                    "%s %s %s failed after %.0f ms: %s",
+                    operation,
+                    method,
+                    path,
+                    (time.monotonic() - t0) * 1000,
+                    failure,
+                )
+                retryable = op_class in (OpClass.SAFE, OpClass.IDEMPOTENT) or (
+                    op_class is OpClass.NON_IDEMPOTENT and failure.sent is False
+                )
+                if not retryable or attempt + 1 >= attempts or self._past_deadline(started, 0.0):
+                    raise network_error(operation, failure, op_class) from None
+                ambiguous_before = ambiguous_before or failure.sent is not False
+                delay = backoff_delay(attempt, policy, self._rng)
+                log.debug("retrying %s in %.2f s (attempt %d)", operation, delay, attempt + 2)
+                await self.sleep(delay)
+                attempt += 1
+                continue
+            log.debug(
+                "%s %s %s -> %d in %.0f ms",
+                operation,
+                method,
+                path,
+                response.status,
+                (time.monotonic() - t0) * 1000,
+            )
+            if response.status < 400:
+                return response
+            error = api_error(operation, response)
+            if (
+                ambiguous_before
+                and (response.status, error.code) in success_on_retry
+                or (ambiguous_before and (response.status, None) in success_on_retry)
+            ):
+                log.debug(
+                    "%s: %d on a retry after an ambiguous attempt counts as success",
+                    operation,
+                    response.status,
+                )
+                return HttpResponse(status=204, headers=response.headers, content=b"", url=response.url)
+            if auth == "admin" and response.status == 401 and not refreshed_admin:
+                refreshed_admin = True
+                await self._oauth.authorization(force_refresh=True)
+                continue
+            if isinstance(error, SessionExpired) or not status_is_retryable(op_class, response.status):
+                raise error
+            if attempt + 1 >= attempts:
+                raise error
+            if response.status >= 500 or response.status == 408:
+                ambiguous_before = True  # the server may have applied it before failing
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after is not None:
+                if retry_after > policy.max_retry_after:
+                    raise error
+                delay = retry_after
+                reason = "Retry-After"
+            else:
+                delay = backoff_delay(attempt, policy, self._rng)
+                reason = "backoff"
+            if self._past_deadline(started, delay):
+                raise error
+            log.debug(
+                "retrying %s after HTTP %d in %.2f s (%s, attempt %d)",
+                operation,
+                response.status,
+                delay,
+                reason,
+                attempt + 2,
+            )
+            await self.sleep(delay)
+            attempt += 1
+
+    def _past_deadline(self, started: float, delay: float) -> bool:
+        deadline = self.retry.deadline
+        return deadline is not None and time.monotonic() + delay - started > deadline
+
+    @staticmethod
+    def _parse(model: type[M], response: HttpResponse, operation: str) -> M:
+        data = response.json()
+        if not isinstance(data, dict):
+            raise ServerError(
+                response.status,
+                None,
+                f"{operation}: the response body is not a JSON object",
+                operation=operation,
+            )
+        return model.model_validate(data)
+
+    @staticmethod
+    def _guest_path(conversation_id: str, *parts: str) -> str:
+        validate_id(conversation_id, "conversationId")
+        return "/".join([GUEST_PATH, quote(conversation_id, safe=""), *(quote(p, safe="") for p in parts)])

@@ -1,0 +1,327 @@
+"""The 11 guest operations (all but the message send, see `webchat_tui.api.message_send`): they carry the
+conversation's JWT, remembered from the create response or given with ``jwt=``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from webchat_tui.api._redact import register_secret
+from webchat_tui.api._retry import OpClass
+from webchat_tui.api.client_core import GUEST_PATH, ClientCore
+from webchat_tui.api.errors import ClientValidationError, ServerError
+from webchat_tui.api.models import (
+    CreateWebChatConversationRequest,
+    CreateWebChatConversationResponse,
+    WebChatGuestMediaRequest,
+    WebChatGuestMediaRequestEntityList,
+    WebChatMemberInfo,
+    WebChatMemberInfoEntityList,
+    WebChatMessage,
+    WebChatMessageEntityList,
+    WebChatTyping,
+)
+from webchat_tui.api.validation import validate_id, validate_member_info, validate_required
+
+__all__ = ["GuestOperations"]
+
+_SORT_ORDERS = ("ascending", "descending")
+
+
+class GuestOperations(ClientCore):
+    """Guest chat operations: create, members, messages (read), typing, media requests."""
+
+    async def post_webchat_guest_conversations(
+        self, body: CreateWebChatConversationRequest
+    ) -> CreateWebChatConversationResponse:
+        """Create a guest chat (no auth). Routing starts once the event stream is attached.
+
+        Never retried automatically once it may have reached the server: a second chat would be routed to a
+        second
+        agent. Remembers the returned JWT for the conversation's other guest operations.
+        """
+        validate_required(body.organization_id, "organizationId")
+        validate_required(body.deployment_id, "deploymentId")
+        validate_required(body.routing_target.target_address, "routingTarget.targetAddress")
+        validate_member_info(body.member_info)
+        if body.member_auth_token:
+            register_secret(body.member_auth_token)
+        response = await self._send(
+            "postWebchatGuestConversations",
+            "POST",
+            GUEST_PATH,
+            op_class=OpClass.NON_IDEMPOTENT,
+            auth="none",
+            json_body=body.to_wire(),
+        )
+        data = response.json()
+        if isinstance(data, dict):
+            register_secret(data.get("jwt") if isinstance(data.get("jwt"), str) else None)
+        created = self._parse(CreateWebChatConversationResponse, response, "postWebchatGuestConversations")
+        self.set_guest_token(created.id, created.jwt)
+        return created
+
+    async def get_webchat_guest_conversation_members(
+        self,
+        conversation_id: str,
+        *,
+        page_size: int | None = None,
+        page_number: int | None = None,
+        exclude_disconnected_members: bool | None = None,
+        jwt: str | None = None,
+    ) -> WebChatMemberInfoEntityList:
+        """One page of the conversation's members."""
+        params: dict[str, str] = {}
+        if page_size is not None:
+            if not 1 <= page_size <= 100:
+                raise ClientValidationError("pageSize", "must be between 1 and 100")
+            params["pageSize"] = str(page_size)
+        if page_number is not None:
+            if page_number < 1:
+                raise ClientValidationError("pageNumber", "must be 1 or more")
+            params["pageNumber"] = str(page_number)
+        if exclude_disconnected_members is not None:
+            params["excludeDisconnectedMembers"] = "true" if exclude_disconnected_members else "false"
+        response = await self._send(
+            "getWebchatGuestConversationMembers",
+            "GET",
+            self._guest_path(conversation_id, "members"),
+            op_class=OpClass.SAFE,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+            params=params,
+        )
+        return self._parse(WebChatMemberInfoEntityList, response, "getWebchatGuestConversationMembers")
+
+    async def list_all_members(
+        self, conversation_id: str, *, exclude_disconnected_members: bool = False, jwt: str | None = None
+    ) -> list[WebChatMemberInfo]:
+        """Every member, reading all pages."""
+        members: list[WebChatMemberInfo] = []
+        page_number = 1
+        while True:
+            page = await self.get_webchat_guest_conversation_members(
+                conversation_id,
+                page_size=100,
+                page_number=page_number,
+                exclude_disconnected_members=exclude_disconnected_members,
+                jwt=jwt,
+            )
+            members.extend(page.entities)
+            if not page.entities or not page.has_next_page or page_number >= 1000:
+                return members
+            page_number += 1
+
+    async def get_webchat_guest_conversation_member(
+        self, conversation_id: str, member_id: str, *, jwt: str | None = None
+    ) -> WebChatMemberInfo:
+        """One member's details (display name, role, state ...)."""
+        validate_id(member_id, "memberId")
+        response = await self._send(
+            "getWebchatGuestConversationMember",
+            "GET",
+            self._guest_path(conversation_id, "members", member_id),
+            op_class=OpClass.SAFE,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+        )
+        return self._parse(WebChatMemberInfo, response, "getWebchatGuestConversationMember")
+
+    async def delete_webchat_guest_conversation_member(
+        self, conversation_id: str, member_id: str, *, jwt: str | None = None
+    ) -> None:
+        """Remove a member (the guest leaving). Retried as idempotent: on a retry after an ambiguous attempt a
+        404 or a member-state error means the first attempt worked."""
+        validate_id(member_id, "memberId")
+        await self._send(
+            "deleteWebchatGuestConversationMember",
+            "DELETE",
+            self._guest_path(conversation_id, "members", member_id),
+            op_class=OpClass.IDEMPOTENT,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+            success_on_retry=(
+                (404, None),
+                (400, "chat.error.member.state"),
+                (400, "chat.error.conversation.state"),
+            ),
+        )
+
+    async def post_webchat_guest_conversation_member_typing(
+        self, conversation_id: str, member_id: str, *, jwt: str | None = None
+    ) -> WebChatTyping:
+        """Send a typing indicator. Never retried (a late indicator is worse than none)."""
+        validate_id(member_id, "memberId")
+        response = await self._send(
+            "postWebchatGuestConversationMemberTyping",
+            "POST",
+            self._guest_path(conversation_id, "members", member_id, "typing"),
+            op_class=OpClass.EPHEMERAL,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+        )
+        return self._parse(WebChatTyping, response, "postWebchatGuestConversationMemberTyping")
+
+    async def get_webchat_guest_conversation_messages(
+        self,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        sort_order: str | None = None,
+        max_results: int | None = None,
+        jwt: str | None = None,
+    ) -> WebChatMessageEntityList:
+        """One page of messages (cursor paging with ``after`` / ``before`` message ids)."""
+        data = await self._get_messages_raw(
+            conversation_id,
+            after=after,
+            before=before,
+            sort_order=sort_order,
+            max_results=max_results,
+            jwt=jwt,
+        )
+        return WebChatMessageEntityList.model_validate(data)
+
+    async def _get_messages_raw(
+        self,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        sort_order: str | None = None,
+        max_results: int | None = None,
+        jwt: str | None = None,
+    ) -> dict[str, Any]:
+        """`getWebchatGuestConversationMessages` as decoded JSON (the event stream's backfill builds its own
+        lightweight objects from it)."""
+        params: dict[str, str] = {}
+        if after is not None:
+            validate_id(after, "after")
+            params["after"] = after
+        if before is not None:
+            validate_id(before, "before")
+            params["before"] = before
+        if sort_order is not None:
+            if sort_order not in _SORT_ORDERS:
+                raise ClientValidationError("sortOrder", "must be 'ascending' or 'descending'")
+            params["sortOrder"] = sort_order
+        if max_results is not None:
+            if not 1 <= max_results <= 100:
+                raise ClientValidationError("maxResults", "must be between 1 and 100")
+            params["maxResults"] = str(max_results)
+        response = await self._send(
+            "getWebchatGuestConversationMessages",
+            "GET",
+            self._guest_path(conversation_id, "messages"),
+            op_class=OpClass.SAFE,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+            params=params,
+        )
+        data = response.json()
+        if not isinstance(data, dict):
+            raise ServerError(
+                response.status,
+                None,
+                "the messages response is not a JSON object",
+                operation="getWebchatGuestConversationMessages",
+            )
+        return data
+
+    async def iter_messages(
+        self, conversation_id: str, *, after: str | None = None, jwt: str | None = None, page_size: int = 100
+    ) -> AsyncIterator[WebChatMessage]:
+        """Every message after ``after`` (or from the start), ascending, reading pages to the end."""
+        cursor = after
+        for _ in range(100_000):
+            page = await self.get_webchat_guest_conversation_messages(
+                conversation_id, after=cursor, sort_order="ascending", max_results=page_size, jwt=jwt
+            )
+            for message in page.entities:
+                yield message
+            if not page.entities or not page.next:
+                return
+            cursor = page.entities[-1].id
+
+    async def get_webchat_guest_conversation_message(
+        self, conversation_id: str, message_id: str, *, jwt: str | None = None
+    ) -> WebChatMessage:
+        """One message by id."""
+        validate_id(message_id, "messageId")
+        response = await self._send(
+            "getWebchatGuestConversationMessage",
+            "GET",
+            self._guest_path(conversation_id, "messages", message_id),
+            op_class=OpClass.SAFE,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+        )
+        return self._parse(WebChatMessage, response, "getWebchatGuestConversationMessage")
+
+    async def get_webchat_guest_conversation_mediarequests(
+        self, conversation_id: str, *, jwt: str | None = None
+    ) -> WebChatGuestMediaRequestEntityList:
+        """All media requests of the conversation."""
+        response = await self._send(
+            "getWebchatGuestConversationMediarequests",
+            "GET",
+            self._guest_path(conversation_id, "mediarequests"),
+            op_class=OpClass.SAFE,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+        )
+        return self._parse(
+            WebChatGuestMediaRequestEntityList, response, "getWebchatGuestConversationMediarequests"
+        )
+
+    async def get_webchat_guest_conversation_mediarequest(
+        self, conversation_id: str, media_request_id: str, *, jwt: str | None = None
+    ) -> WebChatGuestMediaRequest:
+        """One media request."""
+        validate_id(media_request_id, "mediaRequestId")
+        response = await self._send(
+            "getWebchatGuestConversationMediarequest",
+            "GET",
+            self._guest_path(conversation_id, "mediarequests", media_request_id),
+            op_class=OpClass.SAFE,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+        )
+        return self._parse(WebChatGuestMediaRequest, response, "getWebchatGuestConversationMediarequest")
+
+    async def patch_webchat_guest_conversation_mediarequest(
+        self,
+        conversation_id: str,
+        media_request_id: str,
+        body: WebChatGuestMediaRequest | str,
+        *,
+        jwt: str | None = None,
+    ) -> WebChatGuestMediaRequest:
+        """Answer a media request: ``body`` is a `WebChatGuestMediaRequest` or just the new state
+        (``ACCEPTED``, ``DECLINED`` or ``ERRORED``)."""
+        validate_id(media_request_id, "mediaRequestId")
+        request = body if isinstance(body, WebChatGuestMediaRequest) else WebChatGuestMediaRequest(state=body)
+        if request.state is None:
+            raise ClientValidationError("state", "is required")
+        if str(request.state) not in ("ACCEPTED", "DECLINED", "ERRORED"):
+            raise ClientValidationError("state", "a guest may only set ACCEPTED, DECLINED or ERRORED")
+        response = await self._send(
+            "patchWebchatGuestConversationMediarequest",
+            "PATCH",
+            self._guest_path(conversation_id, "mediarequests", media_request_id),
+            op_class=OpClass.IDEMPOTENT,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+            json_body=request.to_wire(),
+        )
+        return self._parse(WebChatGuestMediaRequest, response, "patchWebchatGuestConversationMediarequest")
