@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from typing import Any
 
 from textual.widgets import Button, Input, Select
@@ -11,7 +12,8 @@ from textual.widgets import Button, Input, Select
 from tests.tui.helpers import build_app, wait_until
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
-from webchat_tui.tui.app import make_app
+from webchat_tui.tui.app import WebchatApp, make_app
+from webchat_tui.tui.backend import LocalEmulator
 from webchat_tui.tui.screens.chat import ChatScreen
 from webchat_tui.tui.screens.join import CustomFieldRow, JoinScreen
 
@@ -94,3 +96,34 @@ async def test_custom_field_without_name_is_reported(emu: Any) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Every custom field needs a name." in screen_text(app))
         assert isinstance(app.screen, JoinScreen)
+
+
+class GatedEmulator(LocalEmulator):
+    """The real embedded emulator, held back until the test opens the gate (so the test decides whether the
+    user is faster than the emulator start, instead of racing it)."""
+
+    def __init__(self) -> None:
+        super().__init__(time_scale=0.02)
+        self.gate = threading.Event()
+
+    def start_blocking(self, timeout: float = 30.0) -> None:
+        self.gate.wait(timeout)
+        super().start_blocking(timeout)
+
+
+async def test_name_and_enter_before_the_emulator_is_ready_starts_the_chat_once_it_is() -> None:
+    """A newcomer types a name and presses Enter while the embedded emulator is still starting (ids not yet
+    known): the form says it will start, and the chat opens by itself as soon as the emulator is ready."""
+    local = GatedEmulator()
+    app = WebchatApp(ChatSettings(), local=local, theme="textual-dark")
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press(*"Quick", "enter")
+            await wait_until(pilot, lambda: "chat starts as soon as" in screen_text(app))
+            assert "Enter the organization id" not in screen_text(app)
+            local.gate.set()
+            await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), timeout=30)
+            await wait_until(pilot, lambda: "Chat on the local emulator" in screen_text(app))
+    finally:
+        local.gate.set()

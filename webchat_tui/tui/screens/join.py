@@ -215,6 +215,11 @@ class JoinScreen(Screen[None]):
         problems = validate(settings, environment)
         if settings.priority == -1:
             problems["priority"] = "Priority must be a whole number from 0 upwards."
+        if environment == LOCAL and not self.webchat.local.ready and not self.webchat.local_error:
+            # The local emulator is still starting and fills these in itself: not the user's problem.
+            for name in ("organization_id", "deployment_id"):
+                if not getattr(settings, name).strip():
+                    problems.pop(name, None)
         return problems
 
     # ------------------------------------------------------------------ reacting to edits
@@ -237,6 +242,8 @@ class JoinScreen(Screen[None]):
             status = "Starting the chat…"
         elif waiting_for_local and self.webchat.local_error:
             status = f"The local emulator did not start: {self.webchat.local_error}"
+        elif waiting_for_local and self._pending_start:
+            status = "Starting the local emulator… the chat starts as soon as it is ready."
         elif waiting_for_local:
             status = "Starting the local emulator…"
         elif problems:
