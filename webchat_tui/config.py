@@ -340,13 +340,17 @@ def set_default_profile(name: str, path: Path | None = None) -> Path:
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a config."""
+    """Write atomically (temp file + rename) so a crash never leaves half a config; owner-only (0600),
+    because profiles can hold member auth tokens."""
     import tomli_w
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(tomli_w.dumps(document), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(tomli_w.dumps(document))
+        os.chmod(tmp, 0o600)  # O_CREAT's mode does not apply to a leftover temp file
         os.replace(tmp, path)
     except OSError as exc:
         raise ConfigError(path, f"cannot be written ({exc})") from exc

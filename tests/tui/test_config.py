@@ -145,3 +145,14 @@ def test_environment_normalisation() -> None:
     assert environment_of(ChatSettings(environment="api.usw2.pure.cloud")) == "usw2.pure.cloud"
     assert environment_of(ChatSettings(api_base="http://x", environment="mypurecloud.ie")) == CUSTOM
     assert environment_of(ChatSettings()) == LOCAL
+
+
+def test_config_file_with_a_token_is_private(tmp_path: Path) -> None:
+    """The file can hold member auth tokens, so only its owner may read it (also after a rewrite of a
+    file that was world-readable)."""
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "dark"\n', encoding="utf-8")
+    path.chmod(0o644)
+    save_profile("p", ChatSettings(display_name="Ada", member_auth_token="secret-token"), path)
+    assert path.stat().st_mode & 0o077 == 0
+    assert load_config(path).theme == "dark"
