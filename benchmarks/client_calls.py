@@ -51,10 +51,7 @@ def _summary(
 
 
 async def _ours(params: dict[str, Any]) -> dict[str, Any]:
-    try:
-        from webchat_tui.api import WebChatClient
-    except ImportError:  # before the package re-exports it
-        from webchat_tui.api.client import WebChatClient
+    from webchat_tui.api import WebChatClient
 
     info, cid, mid, jwt, n = params["info"], params["cid"], params["mid"], params["jwt"], int(params["n"])
     perf = time.perf_counter
