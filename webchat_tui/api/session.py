@@ -14,13 +14,9 @@ state. Typing indicators expire after `typing_expiry` seconds or when that membe
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from webchat_tui.api._redact import Secret, get_logger
 from webchat_tui.api.client import WebChatClient
@@ -32,6 +28,7 @@ from webchat_tui.api.errors import (
     WebChatError,
 )
 from webchat_tui.api.events import MemberChangeEvent, MessageEvent, TypingEvent
+from webchat_tui.api.media_requests import MediaRequestBook, fetch_announced
 from webchat_tui.api.models import (
     CreateWebChatConversationRequest,
     GuestMemberInfo,
@@ -40,6 +37,7 @@ from webchat_tui.api.models import (
     WebChatMemberInfo,
     WebChatRoutingTarget,
 )
+from webchat_tui.api.session_events import EventCallback, EventHub, EventIterator
 from webchat_tui.api.session_types import (
     ChatMessage,
     MediaRequest,
@@ -56,6 +54,8 @@ from webchat_tui.api.session_types import (
     TypingChanged,
 )
 from webchat_tui.api.stream import EventStream, MembersSnapshot, StreamItem, StreamOptions, StreamStatus
+from webchat_tui.api.transcript import Transcript, transcript_json, transcript_markdown
+from webchat_tui.api.typing_tracker import TypingTracker
 from webchat_tui.api.validation import validate_message_body, validate_required
 from webchat_tui.sanitize import sanitize_line
 
@@ -63,69 +63,9 @@ __all__ = ["ChatSession", "EventCallback"]
 
 log = get_logger("webchat_tui.api.session")
 
-EventCallback = Callable[[SessionEvent], None]
-
 _STATE_RANK = {"ALERTING": 0, "CONNECTED": 1, "DISCONNECTED": 2}
-_MEDIA_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
 _ACTIVE = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
-_END = object()
 _ALREADY_GONE = frozenset({"chat.error.member.state", "chat.error.conversation.state"})
-
-
-class _EventQueue:
-    """A bounded per-iterator queue. When full, consecutive MessagesAdded merge and TypingChanged keeps only
-    the latest, so memory stays bounded by the number of distinct events, not by messages."""
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self.items: deque[object] = deque()
-        self.waiter: asyncio.Future[None] | None = None
-
-    def put(self, item: object) -> None:
-        items = self.items
-        if len(items) >= self.maxsize and items:
-            last = items[-1]
-            if isinstance(item, MessagesAdded) and isinstance(last, MessagesAdded):
-                items[-1] = MessagesAdded(last.messages + item.messages)
-                return
-            if isinstance(item, TypingChanged) and isinstance(last, TypingChanged):
-                items[-1] = item
-                return
-        items.append(item)
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def get(self) -> object:
-        while not self.items:
-            self.waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self.waiter
-            finally:
-                self.waiter = None
-        return self.items.popleft()
-
-
-class _EventIterator:
-    """Async iterator over session events; ends when the session closes."""
-
-    def __init__(self, session: ChatSession, queue: _EventQueue) -> None:
-        self._session = session
-        self._queue = queue
-
-    def __aiter__(self) -> _EventIterator:
-        return self
-
-    async def __anext__(self) -> SessionEvent:
-        item = await self._queue.get()
-        if item is _END:
-            self._session._queues.discard(self._queue)
-            raise StopAsyncIteration
-        return item  # type: ignore[return-value]
-
-    async def aclose(self) -> None:
-        """Stop receiving events."""
-        self._session._queues.discard(self._queue)
 
 
 class ChatSession:
@@ -147,11 +87,9 @@ class ChatSession:
         event_queue_size: int = 10_000,
     ) -> None:
         self._client = client
-        self.typing_expiry = typing_expiry
         self.typing_throttle = typing_throttle
         self.stream_options = stream_options or StreamOptions()
         self.batch_window = batch_window
-        self._event_queue_size = event_queue_size
         self._state = SessionState.IDLE
         self._conversation_id: str | None = None
         self._me_id: str | None = None
@@ -164,12 +102,11 @@ class ChatSession:
         self._messages: list[ChatMessage] = []
         self._message_ids: set[str] = set()
         self._sent_ids: set[str] = set()
-        self._media: dict[str, MediaRequest] = {}
-        self._typing: dict[str, asyncio.TimerHandle] = {}
+        self._media = MediaRequestBook()
+        self._typing = TypingTracker(typing_expiry, self._emit_typing)
         self._last_typing_sent = float("-inf")
         self._last_typing: tuple[Member, ...] = ()
-        self._subscribers: list[EventCallback] = []
-        self._queues: set[_EventQueue] = set()
+        self._events = EventHub(event_queue_size)
         self._stream: EventStream | None = None
         self._consumer: asyncio.Task[None] | None = None
         self._leaving = False
@@ -222,17 +159,26 @@ class ChatSession:
     @property
     def typing_members(self) -> tuple[Member, ...]:
         """Other members currently typing."""
-        return tuple(self._members[m] for m in self._typing if m in self._members)
+        return tuple(self._members[m] for m in self._typing.member_ids if m in self._members)
 
     @property
     def media_requests(self) -> list[MediaRequest]:
         """Every media request seen, oldest first."""
-        return list(self._media.values())
+        return self._media.all()
 
     @property
     def pending_media_requests(self) -> list[MediaRequest]:
         """Media requests still waiting for an answer."""
-        return [r for r in self._media.values() if r.state == "PENDING"]
+        return self._media.pending()
+
+    @property
+    def typing_expiry(self) -> float:
+        """Seconds a typing indicator lasts without a new one."""
+        return self._typing.expiry
+
+    @typing_expiry.setter
+    def typing_expiry(self, value: float) -> None:
+        self._typing.expiry = value
 
     @property
     def stream(self) -> EventStream | None:
@@ -244,38 +190,21 @@ class ChatSession:
 
     def subscribe(self, callback: EventCallback) -> Callable[[], None]:
         """Call ``callback(event)`` on the event loop for every event, in order. Returns an unsubscribe
-        function."""
-        self._subscribers.append(callback)
+        function. A callback that raises is logged and does not stop the others or the session."""
+        return self._events.subscribe(callback)
 
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
-
-    def events(self) -> _EventIterator:
+    def events(self) -> EventIterator:
         """An async iterator over events from now on (bounded; ends when the session closes or ends)."""
-        queue = _EventQueue(self._event_queue_size)
-        if self._closed or (
+        ended = self._closed or (
             self._state is SessionState.ENDED and (self._consumer is None or self._consumer.done())
-        ):
-            queue.put(_END)
-        else:
-            self._queues.add(queue)
-        return _EventIterator(self, queue)
+        )
+        return self._events.iterator(ended=ended)
 
     def _emit(self, event: SessionEvent) -> None:
-        for callback in tuple(self._subscribers):
-            try:
-                callback(event)
-            except Exception:
-                log.exception("a session event callback failed")
-        for queue in self._queues:
-            queue.put(event)
+        self._events.emit(event)
 
     def _end_iterators(self) -> None:
-        for queue in tuple(self._queues):
-            queue.put(_END)
+        self._events.end_iterators()
 
     async def wait_until(self, predicate: Callable[[ChatSession], bool], timeout: float = 10.0) -> None:
         """Wait (event-driven) until ``predicate(session)`` is true; TimeoutError after ``timeout`` s."""
@@ -385,8 +314,6 @@ class ChatSession:
         if self._closed:
             return
         self._closed = True
-        for handle in self._typing.values():
-            handle.cancel()
         self._typing.clear()
         if self._stream is not None:
             await self._stream.close()
@@ -583,8 +510,7 @@ class ChatSession:
                 messages.append(message)
                 message_ids.add(item.id)
                 pending.append(message)
-                if sender_id in typing:
-                    typing.pop(sender_id).cancel()
+                if sender_id in typing and typing.stop(sender_id):
                     typing_dirty = True
                 if item.body_type == "media-request":
                     self._flush(pending)
@@ -595,7 +521,7 @@ class ChatSession:
                     if item.sender_id not in members:
                         self._flush(pending)
                         await self._ensure_member(item.sender_id)
-                    typing_dirty |= self._typing_started(item.sender_id)
+                    typing_dirty |= typing.start(item.sender_id)
             else:
                 self._flush(pending)
                 if typing_dirty:
@@ -623,18 +549,6 @@ class ChatSession:
 
     # Typing ----------------------------------------------------------------------------------------------
 
-    def _typing_started(self, member_id: str) -> bool:
-        loop = asyncio.get_running_loop()
-        handle = self._typing.pop(member_id, None)
-        if handle is not None:
-            handle.cancel()
-        self._typing[member_id] = loop.call_later(self.typing_expiry, self._typing_expired, member_id)
-        return handle is None
-
-    def _typing_expired(self, member_id: str) -> None:
-        if self._typing.pop(member_id, None) is not None:
-            self._emit_typing()
-
     def _emit_typing(self) -> None:
         current = self.typing_members
         if current != self._last_typing:
@@ -642,10 +556,7 @@ class ChatSession:
             self._emit(TypingChanged(current))
 
     def _clear_typing(self) -> None:
-        if self._typing:
-            for handle in self._typing.values():
-                handle.cancel()
-            self._typing.clear()
+        if self._typing.clear():
             self._emit_typing()
 
     # Members ---------------------------------------------------------------------------------------------
@@ -715,8 +626,7 @@ class ChatSession:
             )
             self._members[member_id] = updated
             self._emit(MemberChanged(updated, member.state))
-            if state == "DISCONNECTED" and member_id in self._typing:
-                self._typing.pop(member_id).cancel()
+            if state == "DISCONNECTED" and self._typing.stop(member_id):
                 self._emit_typing()
         self._recompute_state()
 
@@ -824,18 +734,8 @@ class ChatSession:
 
     async def _on_media_request_message(self, message: MessageEvent, sender: Member) -> None:
         assert self._conversation_id is not None
-        body = message.body.strip()
         try:
-            if _MEDIA_ID.match(body):
-                found = [
-                    await self._client.get_webchat_guest_conversation_mediarequest(
-                        self._conversation_id, body
-                    )
-                ]
-            else:  # not an id: look at them all
-                found = (
-                    await self._client.get_webchat_guest_conversation_mediarequests(self._conversation_id)
-                ).entities
+            found = await fetch_announced(self._client, self._conversation_id, message.body)
         except WebChatError as exc:
             log.debug("media request not available: %s", exc)
             self._emit(
@@ -846,22 +746,8 @@ class ChatSession:
             self._update_media(request, sender.display_name)
 
     def _update_media(self, request: WebChatGuestMediaRequest, requested_by: str | None) -> MediaRequest:
-        request_id = request.id or ""
-        previous = self._media.get(request_id)
-        updated = MediaRequest(
-            id=request_id,
-            types=tuple(
-                sanitize_line(str(t)) for t in (request.types or (previous.types if previous else ()))
-            ),
-            state=sanitize_line(str(request.state))
-            if request.state is not None
-            else (previous.state if previous else "PENDING"),
-            requested_by=(previous.requested_by if previous and previous.requested_by else requested_by),
-            security_key=request.security_key or (previous.security_key if previous else None),
-            communication_id=request.communication_id or (previous.communication_id if previous else None),
-        )
-        if updated != previous:
-            self._media[request_id] = updated
+        updated, previous, changed = self._media.update(request, requested_by)
+        if changed:
             self._emit(MediaRequestChanged(updated, previous.state if previous else None))
         return updated
 
@@ -890,81 +776,19 @@ class ChatSession:
 
     def export_markdown(self) -> str:
         """The transcript as Markdown (chat text escaped so it cannot add formatting)."""
-        lines = ["# Chat transcript", ""]
-        if self._conversation_id:
-            lines.append(f"- Conversation: `{self._conversation_id}`")
-        if self.started_at:
-            lines.append(f"- Started: {self.started_at.isoformat(timespec='seconds')}")
-        names = ", ".join(
-            f"{_md(m.display_name)} ({m.role.lower() or 'member'})" for m in self._members.values()
-        )
-        if names:
-            lines.append(f"- Members: {names}")
-        if self._end_reason:
-            lines.append(f"- Ended: {_md(self._end_reason)}")
-        lines.append("")
-        for message in self._messages:
-            when = message.timestamp.astimezone(UTC).strftime("%H:%M:%S")
-            name = _md(message.sender_name)
-            if message.body_type == "standard":
-                body = "  \n".join(_md(line) for line in message.body.split("\n"))
-                lines.append(f"**{name}** ({when}): {body}")
-            elif message.body_type == "member-join":
-                lines.append(f"_{name} joined the chat ({when})_")
-            elif message.body_type == "member-leave":
-                lines.append(f"_{name} left the chat ({when})_")
-            elif message.body_type == "media-request":
-                lines.append(f"_{name} sent a media request ({when})_")
-            else:
-                lines.append(f"_{name} ({message.body_type}, {when}): {_md(message.body)}_")
-            lines.append("")
-        return "\n".join(lines).rstrip() + "\n"
+        return transcript_markdown(self._transcript())
 
     def export_json(self) -> str:
         """The transcript as JSON: conversation id, members, messages and media requests."""
-        data: dict[str, Any] = {
-            "conversationId": self._conversation_id,
-            "startedAt": self.started_at.isoformat() if self.started_at else None,
-            "state": self._state.value,
-            "endReason": self._end_reason,
-            "members": [
-                {
-                    "id": m.id,
-                    "displayName": m.display_name,
-                    "role": m.role,
-                    "state": m.state,
-                    "isSelf": m.is_self,
-                }
-                for m in self._members.values()
-            ],
-            "messages": [
-                {
-                    "id": m.id,
-                    "senderId": m.sender_id,
-                    "senderName": m.sender_name,
-                    "senderRole": m.sender_role,
-                    "body": m.body,
-                    "bodyType": m.body_type,
-                    "timestamp": m.timestamp.isoformat(),
-                    "isOwn": m.is_own,
-                }
-                for m in self._messages
-            ],
-            "mediaRequests": [
-                {"id": r.id, "types": list(r.types), "state": r.state, "requestedBy": r.requested_by}
-                for r in self._media.values()
-            ],
-        }
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return transcript_json(self._transcript())
 
-
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-_MD_BLOCK = re.compile(r"^(\s*)([#>+-])")
-_MD_LIST = re.compile(r"^(\s*\d+)([.)])")
-
-
-def _md(text: str) -> str:
-    """Escape what would turn plain chat text into Markdown formatting, links or HTML."""
-    text = _MD_INLINE.sub(r"\\\1", text)
-    text = _MD_BLOCK.sub(r"\1\\\2", text)
-    return _MD_LIST.sub(r"\1\\\2", text)
+    def _transcript(self) -> Transcript:
+        return Transcript(
+            conversation_id=self._conversation_id,
+            started_at=self.started_at,
+            state=self._state,
+            end_reason=self._end_reason,
+            members=tuple(self._members.values()),
+            messages=tuple(self._messages),
+            media_requests=tuple(self._media.all()),
+        )
