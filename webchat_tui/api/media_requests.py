@@ -30,7 +30,11 @@ async def fetch_announced(
 
 
 class MediaRequestBook:
-    """Every media request seen, oldest first, each in its latest state."""
+    """Every media request seen, oldest first, each in its latest state.
+
+    A request never goes back to PENDING once answered or ended: a read that started before the guest's
+    answer (or the agent's cancel) and returned after it is stale.
+    """
 
     def __init__(self) -> None:
         self._by_id: dict[str, MediaRequest] = {}
@@ -49,11 +53,11 @@ class MediaRequestBook:
         """Merge ``request``; returns (current, previous, changed)."""
         request_id = request.id or ""
         previous = self._by_id.get(request_id)
-        state = (
-            sanitize_line(str(request.state))
-            if request.state is not None
-            else (previous.state if previous else "PENDING")
-        )
+        state = sanitize_line(str(request.state)) if request.state is not None else None
+        if state is None or (state == "PENDING" and previous is not None and previous.state != "PENDING"):
+            if state is not None:
+                log.debug("media request %s: ignoring a stale PENDING", request_id)
+            state = previous.state if previous is not None else "PENDING"
         updated = MediaRequest(
             id=request_id,
             types=tuple(
