@@ -3,12 +3,12 @@ conversation's JWT, remembered from the create response or given with ``jwt=``."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from webchat_tui.api._redact import register_secret
 from webchat_tui.api._retry import OpClass
-from webchat_tui.api.client_core import GUEST_PATH, ClientCore
+from webchat_tui.api.client_core import GUEST_PATH, ClientCore, M
 from webchat_tui.api.errors import ClientValidationError, ServerError
 from webchat_tui.api.models import (
     CreateWebChatConversationRequest,
@@ -30,6 +30,32 @@ _SORT_ORDERS = ("ascending", "descending")
 
 class GuestOperations(ClientCore):
     """Guest chat operations: create, members, messages (read), typing, media requests."""
+
+    async def _guest_call(
+        self,
+        model: type[M],
+        operation: str,
+        method: str,
+        conversation_id: str,
+        *parts: str,
+        op_class: OpClass,
+        jwt: str | None,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+    ) -> M:
+        """One guest operation on ``conversations/{conversation_id}/<parts>``, parsed into ``model``."""
+        response = await self._send(
+            operation,
+            method,
+            self._guest_path(conversation_id, *parts),
+            op_class=op_class,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+            params=params,
+            json_body=json_body,
+        )
+        return self._parse(model, response, operation)
 
     async def post_webchat_guest_conversations(
         self, body: CreateWebChatConversationRequest
@@ -82,17 +108,16 @@ class GuestOperations(ClientCore):
             params["pageNumber"] = str(page_number)
         if exclude_disconnected_members is not None:
             params["excludeDisconnectedMembers"] = "true" if exclude_disconnected_members else "false"
-        response = await self._send(
+        return await self._guest_call(
+            WebChatMemberInfoEntityList,
             "getWebchatGuestConversationMembers",
             "GET",
-            self._guest_path(conversation_id, "members"),
+            conversation_id,
+            "members",
             op_class=OpClass.SAFE,
-            auth="guest",
-            conversation_id=conversation_id,
             jwt=jwt,
             params=params,
         )
-        return self._parse(WebChatMemberInfoEntityList, response, "getWebchatGuestConversationMembers")
 
     async def list_all_members(
         self, conversation_id: str, *, exclude_disconnected_members: bool = False, jwt: str | None = None
@@ -118,16 +143,16 @@ class GuestOperations(ClientCore):
     ) -> WebChatMemberInfo:
         """One member's details (display name, role, state ...)."""
         validate_id(member_id, "memberId")
-        response = await self._send(
+        return await self._guest_call(
+            WebChatMemberInfo,
             "getWebchatGuestConversationMember",
             "GET",
-            self._guest_path(conversation_id, "members", member_id),
+            conversation_id,
+            "members",
+            member_id,
             op_class=OpClass.SAFE,
-            auth="guest",
-            conversation_id=conversation_id,
             jwt=jwt,
         )
-        return self._parse(WebChatMemberInfo, response, "getWebchatGuestConversationMember")
 
     async def delete_webchat_guest_conversation_member(
         self, conversation_id: str, member_id: str, *, jwt: str | None = None
@@ -155,16 +180,17 @@ class GuestOperations(ClientCore):
     ) -> WebChatTyping:
         """Send a typing indicator. Never retried (a late indicator is worse than none)."""
         validate_id(member_id, "memberId")
-        response = await self._send(
+        return await self._guest_call(
+            WebChatTyping,
             "postWebchatGuestConversationMemberTyping",
             "POST",
-            self._guest_path(conversation_id, "members", member_id, "typing"),
+            conversation_id,
+            "members",
+            member_id,
+            "typing",
             op_class=OpClass.EPHEMERAL,
-            auth="guest",
-            conversation_id=conversation_id,
             jwt=jwt,
         )
-        return self._parse(WebChatTyping, response, "postWebchatGuestConversationMemberTyping")
 
     async def get_webchat_guest_conversation_messages(
         self,
@@ -254,32 +280,29 @@ class GuestOperations(ClientCore):
     ) -> WebChatMessage:
         """One message by id."""
         validate_id(message_id, "messageId")
-        response = await self._send(
+        return await self._guest_call(
+            WebChatMessage,
             "getWebchatGuestConversationMessage",
             "GET",
-            self._guest_path(conversation_id, "messages", message_id),
+            conversation_id,
+            "messages",
+            message_id,
             op_class=OpClass.SAFE,
-            auth="guest",
-            conversation_id=conversation_id,
             jwt=jwt,
         )
-        return self._parse(WebChatMessage, response, "getWebchatGuestConversationMessage")
 
     async def get_webchat_guest_conversation_mediarequests(
         self, conversation_id: str, *, jwt: str | None = None
     ) -> WebChatGuestMediaRequestEntityList:
         """All media requests of the conversation."""
-        response = await self._send(
+        return await self._guest_call(
+            WebChatGuestMediaRequestEntityList,
             "getWebchatGuestConversationMediarequests",
             "GET",
-            self._guest_path(conversation_id, "mediarequests"),
+            conversation_id,
+            "mediarequests",
             op_class=OpClass.SAFE,
-            auth="guest",
-            conversation_id=conversation_id,
             jwt=jwt,
-        )
-        return self._parse(
-            WebChatGuestMediaRequestEntityList, response, "getWebchatGuestConversationMediarequests"
         )
 
     async def get_webchat_guest_conversation_mediarequest(
@@ -287,16 +310,16 @@ class GuestOperations(ClientCore):
     ) -> WebChatGuestMediaRequest:
         """One media request."""
         validate_id(media_request_id, "mediaRequestId")
-        response = await self._send(
+        return await self._guest_call(
+            WebChatGuestMediaRequest,
             "getWebchatGuestConversationMediarequest",
             "GET",
-            self._guest_path(conversation_id, "mediarequests", media_request_id),
+            conversation_id,
+            "mediarequests",
+            media_request_id,
             op_class=OpClass.SAFE,
-            auth="guest",
-            conversation_id=conversation_id,
             jwt=jwt,
         )
-        return self._parse(WebChatGuestMediaRequest, response, "getWebchatGuestConversationMediarequest")
 
     async def patch_webchat_guest_conversation_mediarequest(
         self,
@@ -314,14 +337,14 @@ class GuestOperations(ClientCore):
             raise ClientValidationError("state", "is required")
         if str(request.state) not in ("ACCEPTED", "DECLINED", "ERRORED"):
             raise ClientValidationError("state", "a guest may only set ACCEPTED, DECLINED or ERRORED")
-        response = await self._send(
+        return await self._guest_call(
+            WebChatGuestMediaRequest,
             "patchWebchatGuestConversationMediarequest",
             "PATCH",
-            self._guest_path(conversation_id, "mediarequests", media_request_id),
+            conversation_id,
+            "mediarequests",
+            media_request_id,
             op_class=OpClass.IDEMPOTENT,
-            auth="guest",
-            conversation_id=conversation_id,
             jwt=jwt,
             json_body=request.to_wire(),
         )
-        return self._parse(WebChatGuestMediaRequest, response, "patchWebchatGuestConversationMediarequest")

@@ -27,6 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from webchat_tui.api._redact import get_logger
+from webchat_tui.api._retry import parse_retry_after
 from webchat_tui.api.errors import (
     ApiError,
     NetworkError,
@@ -278,7 +279,7 @@ class EventStream:
                             StreamError(f"the event stream refused the connection (HTTP {status})")
                         )
                         return
-                    retry_after = _retry_after(exc.response.headers.get("Retry-After"))
+                    retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
                     failures_before_open += 1
                     if not await self._before_retry(failures_before_open, f"HTTP {status}", retry_after):
                         return
@@ -534,12 +535,3 @@ class EventStream:
             out.append(event)
             count += 1
         return count
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
