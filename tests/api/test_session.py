@@ -356,3 +356,39 @@ async def test_a_failed_leave_does_not_claim_the_guest_left(emu, control, sessio
     await off_loop(control.end, cid)
     await session.wait_until(lambda s: s.state is SessionState.ENDED)
     assert session.end_reason == "The agent ended the chat"
+
+
+async def test_close_while_starting_leaves_no_chat_and_no_task(emu, control, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
+    """close() while the create request is in flight: start() fails, nothing keeps running, and the chat the
+    server created is left (not queued forever with nobody watching)."""
+    await off_loop(
+        control.set_faults,
+        {"http": [{"operation": "postWebchatGuestConversations", "status": 0, "latencyMs": 300, "times": 1}]},
+    )
+    starting = asyncio.create_task(
+        session.start(
+            organization_id=emu.seed.organization_id,
+            deployment_id=emu.seed.deployment_id,
+            queue="Support",
+            member_info=GuestMemberInfo(display_name="Ada"),
+        )
+    )
+    await session.wait_until(lambda s: s.state is SessionState.CONNECTING)
+    await session.close()
+    with pytest.raises(errors.StreamClosedError):
+        await starting
+    assert session.stream is None
+    assert not [
+        t for t in asyncio.all_tasks() if (t.get_name() or "").startswith(("chat-session", "event-stream"))
+    ]
+    conversations = await off_loop(control.conversations)
+    assert len(conversations) == 1
+    guest = next(m for m in conversations[0]["members"] if m["role"] == "CUSTOMER")
+    assert guest["state"] == "DISCONNECTED"
+    with pytest.raises(errors.ClientValidationError):
+        await session.start(
+            organization_id=emu.seed.organization_id,
+            deployment_id=emu.seed.deployment_id,
+            queue="Support",
+            member_info=GuestMemberInfo(display_name="Ada"),
+        )

@@ -25,6 +25,7 @@ from webchat_tui.api.errors import (
     ClientValidationError,
     NotFoundError,
     StreamAuthError,
+    StreamClosedError,
     WebChatError,
 )
 from webchat_tui.api.events import MemberChangeEvent, MessageEvent, TypingEvent
@@ -249,6 +250,8 @@ class ChatSession:
         """
         if self._state is not SessionState.IDLE:
             raise ClientValidationError("session", f"start() was already called (state {self._state.value})")
+        if self._closed:
+            raise ClientValidationError("session", "the session is closed")
         validate_required(queue, "routingTarget.targetAddress")
         request = CreateWebChatConversationRequest(
             organization_id=organization_id,
@@ -269,6 +272,10 @@ class ChatSession:
         except BaseException:
             self._set_state(SessionState.IDLE, "The chat could not be created")
             raise
+        if self._closed:  # close() came while the chat was being created: nobody will watch it
+            await self._abandon(created.id, created.member.id or "")
+            self._set_state(SessionState.IDLE, "The session was closed")
+            raise StreamClosedError("the session was closed while the chat was being created")
         self._conversation_id = created.id
         self._jwt = Secret(created.jwt)
         me_id = created.member.id or ""
@@ -300,14 +307,18 @@ class ChatSession:
         except BaseException:
             await stream.close()
             self._stream = None
-            try:  # best effort: do not leave a half-made chat queued
-                await self._client.delete_webchat_guest_conversation_member(created.id, me_id)
-            except WebChatError:
-                pass
+            await self._abandon(created.id, me_id)
             self._set_state(SessionState.IDLE, "The event stream could not be opened")
             raise
         self._set_state(SessionState.WAITING_FOR_AGENT)
         self._consumer = asyncio.create_task(self._consume(), name=f"chat-session-{created.id[:8]}")
+
+    async def _abandon(self, conversation_id: str, member_id: str) -> None:
+        """Best effort: leave a chat this session will not follow, so it does not stay queued."""
+        try:
+            await self._client.delete_webchat_guest_conversation_member(conversation_id, member_id)
+        except WebChatError as exc:
+            log.debug("could not leave the abandoned chat: %s", exc)
 
     async def close(self) -> None:
         """Stop the event stream and background work without leaving the chat (idempotent)."""
