@@ -78,6 +78,7 @@ async def test_no_secret_in_any_log_line_repr_or_error(emu, control, debug_logs)
         except errors.OAuthError as exc:
             caught.append(exc)
         assert len(caught) == 2
+        await session.leave()  # the leave and the socket's close are logged too: check them as well
 
         objects = [client, session, session.stream, *session.members, *session.messages, *caught]
         texts = [repr(o) for o in objects] + [str(o) for o in objects]
@@ -87,7 +88,6 @@ async def test_no_secret_in_any_log_line_repr_or_error(emu, control, debug_logs)
             if not r.name.startswith("webchat_tui.emulator")  # the emulator's own logs are not the client's
         ]
         texts += [r.exc_text or "" for r in debug_logs.records]
-        await session.leave()
 
     client_lines = [r for r in debug_logs.records if r.name.startswith(CLIENT_LOGGERS)]
     assert any(r.name.startswith("httpx") for r in client_lines), "httpx logging was not captured"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.api.conftest import FAST_STREAM, off_loop, record_messages, start_connected
+from tests.api.conftest import FAST_STREAM, off_loop, poll, record_messages, start_connected
 from webchat_tui.api import (
     ChatSession,
     MessagesAdded,
@@ -248,10 +248,10 @@ async def test_heartbeats_keep_a_quiet_connection_open(emu, control, client: Web
         assert session.stream is not None
         connects = session.stream.connects
         await off_loop(control.set_config, autoAgent=False)
-        seen = session.stream._rx
-        while session.stream._rx < seen + 20:  # a second or so of heartbeats only
-            await asyncio.sleep(0.05)
-        assert session.stream.connects == connects
+        stream = session.stream
+        seen = stream._rx
+        await poll(lambda: stream._rx >= seen + 20)  # a second or so of heartbeats only
+        assert stream.connects == connects
     finally:
         await session.close()
 
