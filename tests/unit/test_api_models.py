@@ -413,3 +413,45 @@ def test_redacting_filter_rewrites_records() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token %s used", ("FILTER-SECRET-777",), None)
     assert RedactingFilter().filter(record)
     assert "FILTER-SECRET" not in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": 7, "sender": {"id": "s"}, "body": "x"},
+        {"id": None, "sender": {"id": "s"}, "body": "x"},
+        {"id": "", "sender": {"id": "s"}, "body": "x"},
+        {"id": "m", "sender": {"id": ["s"]}, "body": "x"},
+        {"id": "m", "sender": "s", "body": "x"},
+    ],
+)
+def test_a_message_frame_with_malformed_ids_is_unknown_not_a_message(body: dict[str, object]) -> None:
+    """Ids become REST cursors and member lookups: a non-string id must not reach them (it made the
+    session's backfill raise and end the chat)."""
+    frame = json.dumps({"topicName": "t.messages", "eventBody": body, "metadata": {"type": "message"}})
+    assert isinstance(parse_frame(frame), UnknownEvent)
+    assert message_from_rest(body) is None  # type: ignore[arg-type]
+
+
+def test_non_string_timestamps_and_member_states_are_dropped_not_kept() -> None:
+    frame = json.dumps(
+        {
+            "topicName": "t.messages",
+            "eventBody": {"id": "m", "sender": {"id": "s"}, "body": "x", "timestamp": 1718000000},
+            "metadata": {"type": "message"},
+        }
+    )
+    message = parse_frame(frame)
+    assert isinstance(message, MessageEvent) and message.timestamp == ""
+    rest = message_from_rest({"id": "m", "sender": {"id": "s"}, "body": "x", "timestamp": ["x"]})
+    assert rest is not None and rest.timestamp == ""
+    member = parse_frame(
+        json.dumps(
+            {
+                "topicName": "t.members",
+                "eventBody": {"member": {"id": 5, "state": "CONNECTED"}},
+                "metadata": {"type": "member-change"},
+            }
+        )
+    )
+    assert isinstance(member, UnknownEvent)

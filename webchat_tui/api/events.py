@@ -124,6 +124,17 @@ _SOCKET_CLOSING = SocketClosingEvent()
 _loads = json.loads
 
 
+def _required_id(value: Any) -> str:
+    """An id that will become a REST cursor or path segment: a non-empty string, else TypeError."""
+    if isinstance(value, str) and value:
+        return value
+    raise TypeError("not an id")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _id_of(obj: Any) -> str:
     if isinstance(obj, dict):
         value = obj.get("id")
@@ -146,27 +157,27 @@ def parse_envelope(data: Any) -> StreamEvent:
                 text = sanitize_text(text) if isinstance(text, str) else ""
                 body_type = body.get("bodyType")
                 return MessageEvent(
-                    body["id"],
-                    body["sender"]["id"],
+                    _required_id(body["id"]),
+                    _required_id(body["sender"]["id"]),
                     text,
                     sanitize_line(body_type) if isinstance(body_type, str) else "standard",
-                    body.get("timestamp") or "",
+                    _text(body.get("timestamp")),
                     _id_of(body.get("conversation")),
                 )
             if kind == "typing-indicator":
                 return TypingEvent(
-                    body.get("id") or "",
-                    body["sender"]["id"],
-                    body.get("timestamp") or "",
+                    _text(body.get("id")),
+                    _required_id(body["sender"]["id"]),
+                    _text(body.get("timestamp")),
                     _id_of(body.get("conversation")),
                 )
             if kind == "member-change":
                 member = body["member"]
                 state = member.get("state")
                 return MemberChangeEvent(
-                    member["id"],
+                    _required_id(member["id"]),
                     sanitize_line(state) if isinstance(state, str) else "",
-                    body.get("timestamp") or "",
+                    _text(body.get("timestamp")),
                     _id_of(body.get("conversation")),
                 )
         except (KeyError, TypeError):
@@ -201,11 +212,11 @@ def message_from_rest(entity: dict[str, Any]) -> MessageEvent | None:
         text = sanitize_text(text) if isinstance(text, str) else ""
         body_type = entity.get("bodyType")
         return MessageEvent(
-            entity["id"],
-            entity["sender"]["id"],
+            _required_id(entity["id"]),
+            _required_id(entity["sender"]["id"]),
             text,
             sanitize_line(body_type) if isinstance(body_type, str) else "standard",
-            entity.get("timestamp") or "",
+            _text(entity.get("timestamp")),
             _id_of(entity.get("conversation")),
         )
     except (KeyError, TypeError):
