@@ -127,3 +127,29 @@ async def test_name_and_enter_before_the_emulator_is_ready_starts_the_chat_once_
             await wait_until(pilot, lambda: "Chat on the local emulator" in screen_text(app))
     finally:
         local.gate.set()
+
+
+async def test_switching_to_the_local_emulator_uses_its_ids_and_back(emu: Any) -> None:
+    """Ids from a Genesys Cloud profile mean nothing to the local emulator: picking "Local emulator" puts the
+    emulator's ids in (the chat then starts), and picking the region again brings the profile's ids back."""
+    settings = ChatSettings(
+        display_name="Ada", environment="mypurecloud.ie", organization_id="org-1", deployment_id="dep-1"
+    )
+    app = build_app(emu, settings=settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        join = app.screen
+        assert isinstance(join, JoinScreen)
+        org, dep = join.query_one("#organization_id", Input), join.query_one("#deployment_id", Input)
+        select = join.query_one("#environment", Select)
+        select.value = "local"
+        await wait_until(pilot, lambda: org.value == emu.seed.organization_id)
+        assert dep.value == emu.seed.deployment_id
+        select.value = "mypurecloud.ie"
+        await wait_until(pilot, lambda: org.value == "org-1")
+        assert dep.value == "dep-1"
+        select.value = "local"
+        await wait_until(pilot, lambda: org.value == emu.seed.organization_id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await wait_until(pilot, lambda: "Chat on the local emulator" in screen_text(app))

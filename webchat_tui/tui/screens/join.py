@@ -93,6 +93,8 @@ class JoinScreen(Screen[None]):
         self._shown_errors: dict[str, str] = {}
         self._shown_status = ""
         self._refresh_scheduled = False
+        self._other_ids = ["", ""]
+        """Org and deployment ids typed for a remote backend, kept while the local emulator is chosen."""
 
     @property
     def webchat(self) -> WebchatApp:
@@ -275,9 +277,25 @@ class JoinScreen(Screen[None]):
     def _environment_changed(self, event: Select.Changed) -> None:
         if str(event.value) == self._environment:
             return  # the initial value being set, not a choice by the user
-        self._environment = str(event.value)
+        previous, self._environment = self._environment, str(event.value)
+        self._swap_ids(previous, self._environment)
         self._sync_environment(start_local=True)
         self.refresh_form()
+
+    def _swap_ids(self, previous: str, current: str) -> None:
+        """Ids belong to one backend: moving to the local emulator puts its ids in (keeping the others to put
+        back when the user switches away again, if there were any)."""
+        boxes = [self.query_one(f"#{name}", Input) for name in ("organization_id", "deployment_id")]
+        local = self.webchat.local
+        local_ids = [local.organization_id, local.deployment_id]
+        if current == LOCAL:
+            self._other_ids = [box.value for box in boxes]
+            for box, value in zip(boxes, local_ids, strict=True):
+                box.value = value  # empty until the emulator is ready; then `_prefill_local` fills it
+        elif previous == LOCAL and any(self._other_ids):
+            for box, local_value, other in zip(boxes, local_ids, self._other_ids, strict=True):
+                if box.value == local_value:
+                    box.value = other
 
     def _sync_environment(self, start_local: bool = False) -> None:
         environment = str(self.query_one("#environment", Select).value)
