@@ -124,6 +124,12 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: len(_chat(app).saved_paths) == 2)
         markdown, json_path = _chat(app).saved_paths
+        # Where the files went stays in the transcript (the toast saying so goes away after a few seconds).
+        await wait_until(
+            pilot,
+            lambda: {f"Transcript saved to {markdown}", f"Transcript saved to {json_path}"}
+            <= {entry.body for entry in _chat(app).query_one(MessageLog).entries},
+        )
         assert markdown.suffix == ".md" and "Hello there" in markdown.read_text()
         exported = json.loads(json_path.read_text())
         assert "Hello there" in json.dumps(exported)

@@ -317,6 +317,7 @@ class ChatScreen(Screen[None]):
             self.notify(f"Could not save the transcript: {exc}", severity="error", markup=False)
             return
         self.saved_paths.append(path)
+        self.say(f"Transcript saved to {path}")  # the toast fades; the path stays findable here
         self.notify(f"Transcript saved to {path}", title="Saved", markup=False)
 
     def action_new_chat(self) -> None:
