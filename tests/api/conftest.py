@@ -44,6 +44,11 @@ async def poll(predicate: Callable[[], Any], timeout: float = 10.0, interval: fl
         await asyncio.sleep(interval)
 
 
+async def http_fault(control: Any, operation: str, **rule: Any) -> None:
+    """Replace the emulator's fault plan with one HTTP rule for ``operation`` (camelCase rule keys)."""
+    await off_loop(control.set_faults, {"http": [{"operation": operation, **rule}]})
+
+
 def record_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The chat messages of an emulator record, in order."""
     return [e for e in events if e["kind"] == "message"]

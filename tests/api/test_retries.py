@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.api.conftest import FAST_RETRY, FAST_STREAM, off_loop, poll, record_messages
+from tests.api.conftest import FAST_RETRY, FAST_STREAM, http_fault, off_loop, poll, record_messages
 from webchat_tui.api import RetryPolicy, Timeouts, WebChatClient, errors
 from webchat_tui.api.models import CreateWebChatConversationRequest, GuestMemberInfo, WebChatRoutingTarget
 from webchat_tui.api.stream import EventStream
@@ -52,19 +52,7 @@ def _own_bodies(events: list[dict], me: str) -> list[str]:  # type: ignore[type-
 async def test_429_with_retry_after_is_honoured_on_a_get(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, _, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults,
-            {
-                "http": [
-                    {
-                        "operation": "getWebchatGuestConversationMembers",
-                        "status": 429,
-                        "retryAfter": 1,
-                        "times": 1,
-                    }
-                ]
-            },
-        )
+        await http_fault(control, "getWebchatGuestConversationMembers", status=429, retryAfter=1, times=1)
         delays = _recording_sleep(client)
         page = await client.get_webchat_guest_conversation_members(cid)
         assert page.entities and delays == [1.0]
@@ -75,9 +63,7 @@ async def test_429_with_retry_after_is_honoured_on_a_get(emu, control, client: W
 async def test_429_on_message_send_is_retried_and_stored_once(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults, {"http": [{"operation": OP_SEND, "status": 429, "retryAfter": 1, "times": 2}]}
-        )
+        await http_fault(control, OP_SEND, status=429, retryAfter=1, times=2)
         delays = _recording_sleep(client)
         sent = await client.post_webchat_guest_conversation_member_messages(cid, me, "rate limited hello")
         assert delays == [1.0, 1.0]
@@ -90,10 +76,7 @@ async def test_429_on_message_send_is_retried_and_stored_once(emu, control, clie
 async def test_rate_limit_beyond_the_cap_raises_with_retry_after(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults,
-            {"http": [{"operation": OP_SEND, "status": 429, "retryAfter": 3600, "times": 1}]},
-        )
+        await http_fault(control, OP_SEND, status=429, retryAfter=3600, times=1)
         with pytest.raises(errors.RateLimitError) as info:
             await client.post_webchat_guest_conversation_member_messages(cid, me, "later")
         assert info.value.retry_after == 3600 and info.value.code == "too.many.requests.retry.after"
@@ -107,10 +90,7 @@ async def test_ambiguous_503_after_the_message_was_stored_is_not_resent(
 ) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults,
-            {"http": [{"operation": OP_SEND, "status": 503, "times": 1, "afterHandler": True}]},
-        )
+        await http_fault(control, OP_SEND, status=503, times=1, afterHandler=True)
         sent = await client.post_webchat_guest_conversation_member_messages(cid, me, "stored but 503")
         assert _own_bodies(await off_loop(control.record, cid), me) == ["stored but 503"]
         assert sent.body == "stored but 503"
@@ -121,7 +101,7 @@ async def test_ambiguous_503_after_the_message_was_stored_is_not_resent(
 async def test_503_before_the_handler_is_retried_and_stored_once(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(control.set_faults, {"http": [{"operation": OP_SEND, "status": 503, "times": 2}]})
+        await http_fault(control, OP_SEND, status=503, times=2)
         await client.post_webchat_guest_conversation_member_messages(cid, me, "after two 503s")
         assert _own_bodies(await off_loop(control.record, cid), me) == ["after two 503s"]
     finally:
@@ -131,10 +111,7 @@ async def test_503_before_the_handler_is_retried_and_stored_once(emu, control, c
 async def test_500_after_the_handler_is_reconciled(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults,
-            {"http": [{"operation": OP_SEND, "status": 500, "times": 2, "afterHandler": True}]},
-        )
+        await http_fault(control, OP_SEND, status=500, times=2, afterHandler=True)
         await client.post_webchat_guest_conversation_member_messages(cid, me, "same text")
         await off_loop(control.clear_faults)
         # The same text again is a new message, not a duplicate of the first.
@@ -151,20 +128,7 @@ async def test_read_timeout_on_a_stored_message_is_reconciled(emu, control) -> N
         cid, me, stream = await _live_chat(emu, control, client)
         try:
             # The handler stores and fans out the message, then the response stalls past our read timeout.
-            await off_loop(
-                control.set_faults,
-                {
-                    "http": [
-                        {
-                            "operation": OP_SEND,
-                            "status": 0,
-                            "latencyMs": 1500,
-                            "times": 1,
-                            "afterHandler": True,
-                        }
-                    ]
-                },
-            )
+            await http_fault(control, OP_SEND, status=0, latencyMs=1500, times=1, afterHandler=True)
             sent = await client.post_webchat_guest_conversation_member_messages(cid, me, "slow response")
             assert sent.body == "slow response"
             assert _own_bodies(await off_loop(control.record, cid), me) == ["slow response"]
@@ -178,37 +142,20 @@ async def test_timeouts_on_safe_operations_are_retried_and_reported_typed(emu, c
     ) as client:
         cid, _, stream = await _live_chat(emu, control, client)
         try:
-            await off_loop(
-                control.set_faults,
-                {
-                    "http": [
-                        {
-                            "operation": "getWebchatGuestConversationMessages",
-                            "status": 0,
-                            "latencyMs": 1000,
-                            "times": 1,
-                        }
-                    ]
-                },
+            delays = _recording_sleep(client)
+            await http_fault(
+                control, "getWebchatGuestConversationMessages", status=0, latencyMs=1000, times=1
             )
             page = await client.get_webchat_guest_conversation_messages(cid)
-            assert page.entities is not None
-            await off_loop(
-                control.set_faults,
-                {
-                    "http": [
-                        {
-                            "operation": "getWebchatGuestConversationMessages",
-                            "status": 0,
-                            "latencyMs": 1000,
-                            "times": 3,
-                        }
-                    ]
-                },
+            assert [m.body_type for m in page.entities][:1] == ["member-join"]  # the real page, on retry
+            assert len(delays) == 1  # one timed-out attempt, one retry
+            await http_fault(
+                control, "getWebchatGuestConversationMessages", status=0, latencyMs=1000, times=3
             )
             with pytest.raises(errors.ApiTimeoutError) as info:
                 await client.get_webchat_guest_conversation_messages(cid)
             assert not isinstance(info.value, errors.ApiError)
+            assert len(delays) == 1 + 2  # three attempts in all, then the typed error
         finally:
             await stream.close()
 
@@ -216,10 +163,7 @@ async def test_timeouts_on_safe_operations_are_retried_and_reported_typed(emu, c
 async def test_typing_is_never_retried(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults,
-            {"http": [{"operation": "postWebchatGuestConversationMemberTyping", "status": 503, "times": 5}]},
-        )
+        await http_fault(control, "postWebchatGuestConversationMemberTyping", status=503, times=5)
         with pytest.raises(errors.ServiceUnavailableError):
             await client.post_webchat_guest_conversation_member_typing(cid, me)
         assert (await off_loop(control.faults))["http"][0]["times"] == 4
@@ -231,19 +175,7 @@ async def test_create_conversation_is_not_retried_after_an_ambiguous_failure(emu
     async with WebChatClient(
         base_url=emu.base_url, retry=RetryPolicy(base_delay=0.01, max_delay=0.02)
     ) as client:
-        await off_loop(
-            control.set_faults,
-            {
-                "http": [
-                    {
-                        "operation": "postWebchatGuestConversations",
-                        "status": 500,
-                        "times": 3,
-                        "afterHandler": True,
-                    }
-                ]
-            },
-        )
+        await http_fault(control, "postWebchatGuestConversations", status=500, times=3, afterHandler=True)
         with pytest.raises(errors.InternalServerError):
             await client.post_webchat_guest_conversations(
                 CreateWebChatConversationRequest(
@@ -259,10 +191,7 @@ async def test_create_conversation_is_not_retried_after_an_ambiguous_failure(emu
 async def test_retry_decisions_are_logged_at_debug(emu, control, client: WebChatClient, caplog) -> None:  # type: ignore[no-untyped-def]
     cid, _, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults,
-            {"http": [{"operation": "getWebchatGuestConversationMembers", "status": 503, "times": 1}]},
-        )
+        await http_fault(control, "getWebchatGuestConversationMembers", status=503, times=1)
         with caplog.at_level(logging.DEBUG, logger="webchat_tui"):
             await client.get_webchat_guest_conversation_members(cid)
         assert any(
@@ -278,18 +207,8 @@ async def test_leave_applied_despite_a_503_counts_as_success_on_retry(
 ) -> None:  # type: ignore[no-untyped-def]
     cid, me, stream = await _live_chat(emu, control, client)
     try:
-        await off_loop(
-            control.set_faults,
-            {
-                "http": [
-                    {
-                        "operation": "deleteWebchatGuestConversationMember",
-                        "status": 503,
-                        "times": 1,
-                        "afterHandler": True,
-                    }
-                ]
-            },
+        await http_fault(
+            control, "deleteWebchatGuestConversationMember", status=503, times=1, afterHandler=True
         )
         await client.delete_webchat_guest_conversation_member(
             cid, me
@@ -308,7 +227,7 @@ async def test_a_repeated_identical_message_is_not_mistaken_for_a_stored_retry(
     cid, me, stream = await _live_chat(emu, control, client)
     try:
         first = await client.post_webchat_guest_conversation_member_messages(cid, me, "ok")
-        await off_loop(control.set_faults, {"http": [{"operation": OP_SEND, "status": 500, "times": 1}]})
+        await http_fault(control, OP_SEND, status=500, times=1)
         second = await client.post_webchat_guest_conversation_member_messages(cid, me, "ok")
         assert second.id != first.id
         assert _own_bodies(await off_loop(control.record, cid), me) == ["ok", "ok"]
