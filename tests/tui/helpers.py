@@ -61,3 +61,18 @@ def conversation_id(app: WebchatApp) -> str:
     cid = app.chat_handle.session.conversation_id
     assert cid
     return cid
+
+
+async def wait_for_media_dialog(pilot: Pilot[Any], text: str = "") -> Any:
+    """Wait until a media-request dialog (showing `text`) is open and takes answers (it ignores keys for a
+    moment after opening, so that typing meant for the composer cannot answer it); returns the dialog."""
+    from webchat_tui.tui.screens.media_request import MediaRequestScreen
+
+    def ready() -> Any:
+        screen = pilot.app.screen
+        return screen if isinstance(screen, MediaRequestScreen) and screen.armed else None
+
+    dialog = await wait_until(pilot, ready)
+    if text:
+        await wait_for_text(pilot, text)
+    return dialog

@@ -7,7 +7,13 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.helpers import build_app, conversation_id, wait_for_text, wait_until
+from tests.tui.helpers import (
+    build_app,
+    conversation_id,
+    wait_for_media_dialog,
+    wait_for_text,
+    wait_until,
+)
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.app import WebchatApp
@@ -105,7 +111,7 @@ async def test_media_requests_queue_and_close_when_cancelled_or_timed_out(emu: A
 
         control.cancel_media_request(cid, first["id"])
         await wait_until(pilot, lambda: "The screen share request was cancelled" in _log_text(app))
-        await wait_for_text(pilot, "would like to co-browse with you")
+        await wait_for_media_dialog(pilot, "would like to co-browse with you")
         await pilot.press("escape")  # escape declines
         await wait_until(pilot, lambda: "You declined the co-browse request" in _log_text(app))
         assert isinstance(app.screen, ChatScreen)
@@ -208,8 +214,7 @@ async def test_mouse_accept_theme_toggle_palette_and_small_terminal(emu: Any, co
         cid = await _start_chat(pilot, app)
         control.set_config(mediaRequestTimeout=10_000.0)
         control.media_request(cid, ["COBROWSE"])
-        await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
-        await pilot.pause(0.1)
+        await wait_for_media_dialog(pilot)
         assert await pilot.click("#accept")
         await wait_until(pilot, lambda: "You accepted the co-browse request" in _log_text(app))
         patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
@@ -262,3 +267,28 @@ async def test_composer_limit_and_multiline(emu: Any, control: Any) -> None:
         await pilot.press(*"line one", "ctrl+j", *"line two", "enter")
         await wait_until(pilot, lambda: any(e.body == "line one\nline two" for e in _log(app).entries))
         assert composer.text == ""
+
+
+async def test_typing_into_a_freshly_opened_media_dialog_does_not_answer_it(
+    emu: Any, control: Any, monkeypatch: Any
+) -> None:
+    """A request pops up while the guest is typing: the letters (here "a" from "and", then Enter) that were
+    meant for the message do not accept the screen share; once the dialog takes answers, "a" accepts."""
+    monkeypatch.setattr(MediaRequestScreen, "ARM_DELAY", 3600.0)  # the test arms it by hand, below
+    app = build_app(emu)
+    async with app.run_test(size=(100, 30)) as pilot:
+        cid = await _start_chat(pilot, app)
+        control.set_config(mediaRequestTimeout=10_000.0)
+        control.media_request(cid, ["SCREENSHARE"])
+        dialog = await wait_until(
+            pilot, lambda: app.screen if isinstance(app.screen, MediaRequestScreen) else None
+        )
+        await pilot.press(*"and", "enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert not [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
+        dialog.arm()
+        await pilot.press("a")
+        await wait_until(pilot, lambda: "You accepted the screen share request" in _log_text(app))
+        patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
+        assert [p["state"] for p in patches] == ["ACCEPTED"]

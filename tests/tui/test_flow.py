@@ -8,12 +8,17 @@ from typing import Any
 
 from textual.widgets import Button, Input
 
-from tests.tui.helpers import build_app, conversation_id, wait_for_text, wait_until
+from tests.tui.helpers import (
+    build_app,
+    conversation_id,
+    wait_for_media_dialog,
+    wait_for_text,
+    wait_until,
+)
 from tests.tui.screen_text import screen_text
 from webchat_tui.tui.screens.chat import ChatScreen
 from webchat_tui.tui.screens.confirm import ConfirmScreen
 from webchat_tui.tui.screens.join import JoinScreen
-from webchat_tui.tui.screens.media_request import MediaRequestScreen
 from webchat_tui.tui.widgets.composer import Composer
 from webchat_tui.tui.widgets.message_log import MessageLog
 
@@ -77,8 +82,7 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
 
         # The agent asks to share the screen: accept with the keyboard.
         await pilot.press(*"can you screen share", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
-        await wait_for_text(pilot, "would like to see your screen")
+        await wait_for_media_dialog(pilot, "would like to see your screen")
         await pilot.press("a")
         await wait_until(
             pilot, lambda: "You accepted the screen share request (now ACCEPTED)" in _log_text(app)
@@ -86,8 +90,7 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
 
         # A co-browse request: decline it.
         control.media_request(cid, ["COBROWSE"])
-        await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
-        await wait_for_text(pilot, "would like to co-browse with you")
+        await wait_for_media_dialog(pilot, "would like to co-browse with you")
         await pilot.press("d")
         await wait_until(pilot, lambda: "You declined the co-browse request (now DECLINED)" in _log_text(app))
         patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]

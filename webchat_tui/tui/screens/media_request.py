@@ -7,6 +7,10 @@
 
 Dismisses with "accept" or "decline"; the chat screen dismisses it with None when the request times out or
 is cancelled before the guest answered.
+
+The dialog pops up while the guest may be typing a message, so for `ARM_DELAY` seconds after it opens it
+ignores answers (keys, Enter on a button, clicks): a sentence typed into the composer must not accept a
+screen share by its letter "a" (the same guard browsers put on permission prompts).
 """
 
 from __future__ import annotations
@@ -43,8 +47,13 @@ class MediaRequestScreen(ModalScreen[str | None]):
         Binding("d,n,escape", "answer('decline')", "Decline", id="media.decline"),
     ]
 
+    ARM_DELAY = 0.6
+    """Seconds after opening during which answers are ignored (keystrokes meant for the composer)."""
+
     def __init__(self, request: MediaRequest, requester: str, *, queued: int = 0) -> None:
         super().__init__()
+        self.armed = False
+        """Whether answers are taken yet (see `ARM_DELAY`)."""
         self.request = request
         """The request this dialog answers."""
         self._requester = sanitize_line(requester) or "The agent"
@@ -69,6 +78,17 @@ class MediaRequestScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#accept", Button).focus()
         self.set_queued(self._queued)
+        self.set_timer(self.ARM_DELAY, self.arm, name="media-request-arm")
+
+    def arm(self) -> None:
+        """Start taking answers."""
+        self.armed = True
+
+    def _answer(self, choice: str) -> None:
+        if not self.armed:
+            self.app.bell()  # most likely a keystroke meant for the message being typed
+            return
+        self.dismiss(choice)
 
     def _queued_text(self) -> Content:
         return Content(f"{self._queued} more request(s) waiting after this one." if self._queued else "")
@@ -83,12 +103,12 @@ class MediaRequestScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#accept")
     def _accept(self) -> None:
-        self.dismiss("accept")
+        self._answer("accept")
 
     @on(Button.Pressed, "#decline")
     def _decline(self) -> None:
-        self.dismiss("decline")
+        self._answer("decline")
 
     def action_answer(self, choice: str) -> None:
-        """Close with "accept" or "decline"."""
-        self.dismiss(choice)
+        """Close with "accept" or "decline" (ignored until the dialog is armed)."""
+        self._answer(choice)
