@@ -30,6 +30,7 @@ from webchat_tui.api.errors import (
 )
 from webchat_tui.api.events import MemberChangeEvent, MessageEvent, TypingEvent
 from webchat_tui.api.media_requests import MediaRequestBook, fetch_announced
+from webchat_tui.api.member_table import MemberTable, is_stale
 from webchat_tui.api.models import (
     CreateWebChatConversationRequest,
     GuestMemberInfo,
@@ -64,7 +65,6 @@ __all__ = ["ChatSession", "EventCallback"]
 
 log = get_logger("webchat_tui.api.session")
 
-_STATE_RANK = {"ALERTING": 0, "CONNECTED": 1, "DISCONNECTED": 2}
 _ACTIVE = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
 _ALREADY_GONE = frozenset({"chat.error.member.state", "chat.error.conversation.state"})
 
@@ -95,8 +95,8 @@ class ChatSession:
         self._conversation_id: str | None = None
         self._me_id: str | None = None
         self._jwt: Secret | None = None
-        self._members: dict[str, Member] = {}
-        self._detailed: set[str] = set()
+        self._table = MemberTable()
+        self._members = self._table.by_id  # the same dict: read on every frame
         self._agent_id: str | None = None
         self._had_agent = False
         self._agent_left_last = False
@@ -290,8 +290,7 @@ class ChatSession:
             avatar_image_url=created.member.avatar_image_url,
             join_date=created.member.join_date,
         )
-        self._members[me_id] = me
-        self._detailed.add(me_id)
+        self._table.add(me, detailed=True)
         self._emit(MemberChanged(me, None))
         stream = EventStream(
             self._client,
@@ -498,7 +497,7 @@ class ChatSession:
                 assert isinstance(item, MessageEvent)
                 sender_id = item.sender_id
                 sender = members.get(sender_id)
-                if sender is None or sender_id not in self._detailed:
+                if sender is None or sender_id not in self._table.detailed:
                     self._flush(pending)
                     sender = await self._ensure_member(sender_id)
                 if item.id in message_ids:
@@ -575,9 +574,10 @@ class ChatSession:
     async def _ensure_member(self, member_id: str) -> Member:
         """The member with details, fetching them once per id (a placeholder when the fetch fails)."""
         member = self._members.get(member_id)
-        if member is not None and member_id in self._detailed:
+        detailed = self._table.detailed
+        if member is not None and member_id in detailed:
             return member
-        self._detailed.add(member_id)  # once per id, even if the fetch fails
+        detailed.add(member_id)  # once per id, even if the fetch fails
         assert self._conversation_id is not None
         try:
             info = await self._client.get_webchat_guest_conversation_member(self._conversation_id, member_id)
@@ -585,57 +585,27 @@ class ChatSession:
             log.debug("member details unavailable: %s", exc)
             if member is None:
                 member = Member(member_id, "Unknown", "", "CONNECTED", member_id == self._me_id)
-                self._members[member_id] = member
+                self._table.add(member, detailed=True)
                 self._emit(MemberChanged(member, None))
             return member
-        return self._merge_member(info, state=None)
+        return self._merge_member(info)
 
-    def _merge_member(self, info: WebChatMemberInfo, state: str | None) -> Member:
-        """Merge REST details (and a state) into the member table; emits MemberChanged when something
-        changed."""
-        member_id = info.id or ""
-        previous = self._members.get(member_id)
-        new_state = state or (sanitize_line(str(info.state)) if info.state is not None else None)
-        if previous is not None and new_state is not None:
-            if _STATE_RANK.get(new_state, 1) < _STATE_RANK.get(previous.state, 1):
-                new_state = previous.state  # stale: member states only move forward
-        member = Member(
-            id=member_id,
-            display_name=info.display_name or (previous.display_name if previous else "") or "Unknown",
-            role=sanitize_line(str(info.role))
-            if info.role is not None
-            else (previous.role if previous else ""),
-            state=new_state or (previous.state if previous else "CONNECTED"),
-            is_self=member_id == self._me_id,
-            avatar_image_url=info.avatar_image_url or (previous.avatar_image_url if previous else None),
-            join_date=info.join_date or (previous.join_date if previous else None),
-            leave_date=info.leave_date or (previous.leave_date if previous else None),
-        )
-        self._detailed.add(member_id)
+    def _merge_member(self, info: WebChatMemberInfo) -> Member:
+        """Merge REST details into the member table; emits MemberChanged when something changed."""
+        member, previous = self._table.merge(info, self_id=self._me_id)
         if member != previous:
-            self._members[member_id] = member
             self._emit(MemberChanged(member, previous.state if previous else None))
         return member
 
     async def _on_member_change(self, member_id: str, state: str) -> None:
         member = self._members.get(member_id)
-        if member is None or member_id not in self._detailed:
+        if member is None or member_id not in self._table.detailed:
             member = await self._ensure_member(member_id)
-        if _STATE_RANK.get(state, 1) < _STATE_RANK.get(member.state, 1):
+        if is_stale(state, member.state):
             log.debug("ignoring a stale member state (%s after %s)", state, member.state)
             return
-        if member.state != state:
-            updated = Member(
-                member.id,
-                member.display_name,
-                member.role,
-                state,
-                member.is_self,
-                member.avatar_image_url,
-                member.join_date,
-                member.leave_date,
-            )
-            self._members[member_id] = updated
+        updated = self._table.advance(member, state)
+        if updated is not None:
             self._emit(MemberChanged(updated, member.state))
             if state == "DISCONNECTED" and self._typing.stop(member_id):
                 self._emit_typing()
@@ -655,7 +625,7 @@ class ChatSession:
     async def _on_snapshot(self, infos: tuple[WebChatMemberInfo, ...]) -> None:
         for info in infos:
             if info.id:
-                self._merge_member(info, state=None)
+                self._merge_member(info)
         self._recompute_state()
 
     def _recompute_state(self, *, after_reconnect: bool = False) -> None:
