@@ -102,8 +102,7 @@ class HttpTransport:
     """Owns the `httpx.AsyncClient` (connection pool) for the lifetime of a `WebChatClient`.
 
     `mock_transport` accepts an ``httpx.AsyncBaseTransport`` (e.g. ``httpx.MockTransport``) for tests that
-    must
-    fake a real Genesys region; tests against the emulator never use it.
+    must fake a real Genesys region; tests against the emulator never use it.
     """
 
     def __init__(

@@ -179,8 +179,7 @@ class ClientCore:
         """Send with auth and the retry policy; return a 2xx response or raise a typed error.
 
         `success_on_retry`: (status, code) pairs that mean "already done" when seen on a retry after an
-        ambiguous
-        attempt (e.g. a DELETE whose first try was applied but whose response was lost).
+        ambiguous attempt (e.g. a DELETE whose first try was applied but whose response was lost).
         """
         policy = self.retry
         attempts = max_attempts or (1 if op_class is OpClass.EPHEMERAL else policy.max_attempts)

@@ -63,8 +63,7 @@ class GuestOperations(ClientCore):
         """Create a guest chat (no auth). Routing starts once the event stream is attached.
 
         Never retried automatically once it may have reached the server: a second chat would be routed to a
-        second
-        agent. Remembers the returned JWT for the conversation's other guest operations.
+        second agent. Remembers the returned JWT for the conversation's other guest operations.
         """
         validate_required(body.organization_id, "organizationId")
         validate_required(body.deployment_id, "deploymentId")

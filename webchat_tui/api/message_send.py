@@ -121,8 +121,7 @@ class MessageSending(GuestOperations):
                 # Never resend blind: that could duplicate the message.
                 raise AmbiguousOutcomeError(
                     f"{operation}: the send failed ({type(last_error).__name__}) and it could not be "
-                    f"verified "
-                    f"whether the message was stored ({type(exc).__name__})",
+                    f"verified whether the message was stored ({type(exc).__name__})",
                     operation=operation,
                 ) from exc
             if found is not None:

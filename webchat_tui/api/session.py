@@ -4,11 +4,9 @@ Data flows one way: `EventStream` (socket + REST backfill, deduplicated) -> this
 `SessionEvent`s to subscribers (callbacks, or async iterators from `events()`), in order.
 
 State machine: ``idle -> connecting -> waiting_for_agent <-> connected -> ended``, with ``reconnecting``
-while the
-event stream is re-established. Member details are fetched once per new member id; member states only move
-forward (ALERTING -> CONNECTED -> DISCONNECTED), so a stale frame replayed after a backfill cannot undo a
-newer
-state. Typing indicators expire after `typing_expiry` seconds or when that member's message arrives.
+while the event stream is re-established. The parts live in their own modules: members (`member_table`),
+who is typing (`typing_tracker`), media requests (`media_requests`), event fan-out (`session_events`) and
+transcript export (`transcript`); this module runs the lifecycle and applies stream items to them.
 """
 
 from __future__ import annotations

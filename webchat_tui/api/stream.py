@@ -3,10 +3,9 @@
 - Connects to ``eventStreamUri`` verbatim (permessage-deflate off), with protocol pings and a watchdog that
   reconnects when no frame (heartbeats included) arrives for `StreamOptions.heartbeat_timeout`.
 - Reconnects with full-jitter exponential backoff, capped; the backoff only resets after a connection
-stayed up
-  for `StreamOptions.stable_after` seconds, so a socket that dies right after opening is not redialled in a
-  tight loop. Stops on handshake 401/403 (`StreamAuthError`), other 4xx, the guest's own DISCONNECTED, or
-  `close()`.
+  stayed up for `StreamOptions.stable_after` seconds, so a socket that dies right after opening is not
+  redialled in a tight loop. Stops on handshake 401/403 (`StreamAuthError`), other 4xx, the guest's own
+  DISCONNECTED, or `close()`.
 - One reader task parses frames into a bounded deque; typing indicators are dropped first when it is full,
   and any other overflow switches to "drop and resync": nothing is buffered without bound, nothing is lost.
 - After every (re)connect and after an overflow the consumer side re-reads REST: ``GET messages?after=<last
