@@ -392,3 +392,18 @@ async def test_close_while_starting_leaves_no_chat_and_no_task(emu, control, ses
             queue="Support",
             member_info=GuestMemberInfo(display_name="Ada"),
         )
+
+
+async def test_an_idle_chat_is_closed_by_the_service(emu, control, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
+    """Inactivity: the service posts a notice and ends the chat; the session ends (not stuck in CONNECTED),
+    its iterators finish, and the notice is in the transcript."""
+    await start_connected(session, emu)
+    events = session.events()
+    await off_loop(control.set_config, idleTimeout=5.0)  # x time scale 0.02: 0.1 s
+    await session.send("one last thing")  # guest activity (re)starts the idle timer with the new timeout
+    await session.wait_until(lambda s: s.state is SessionState.ENDED)
+    assert session.end_reason == "The agent ended the chat"
+    assert any(m.body_type == "notice" and "inactivity" in m.body for m in session.messages)
+    assert "inactivity" in session.export_markdown()
+    ended = [e async for e in events]  # ends by itself
+    assert any(isinstance(e, StateChanged) and e.state is SessionState.ENDED for e in ended)
