@@ -97,10 +97,11 @@ async def test_duplicated_frames_are_delivered_once(emu, control, client: WebCha
         lambda e: added.extend(m.id for m in e.messages) if isinstance(e, MessagesAdded) else None
     )
     try:
+        # Set before connecting: the emulator reads the websocket fault plan when a connection opens.
+        await off_loop(control.set_faults, {"websocket": {"duplicateEveryFrames": 2}})
         await start_connected(session, emu)
         cid = session.conversation_id
         await off_loop(control.set_config, autoAgent=False)
-        await off_loop(control.set_faults, {"websocket": {"duplicateEveryFrames": 2}})
         await off_loop(control.agent_messages, cid, "dup", 30)
         await session.send("mine")
         await session.wait_until(
@@ -112,6 +113,7 @@ async def test_duplicated_frames_are_delivered_once(emu, control, client: WebCha
         record = await off_loop(control.record, cid)
         assert [m.id for m in session.messages] == _record_ids(record)
         assert added == [m.id for m in session.messages]
+        assert session.stream is not None and session.stream.duplicates >= 15  # they really came twice
     finally:
         await session.close()
 

@@ -187,6 +187,8 @@ class EventStream:
         """How many times a connection was opened (1 + reconnects)."""
         self.resyncs = 0
         self.overflows = 0
+        self.duplicates = 0
+        """Message frames dropped as already delivered (duplicated frames, overlap with a backfill)."""
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def __repr__(self) -> str:
@@ -453,6 +455,7 @@ class EventStream:
                     assert isinstance(item, MessageEvent)
                     message_id = item.id
                     if message_id in seen:
+                        self.duplicates += 1
                         continue
                     seen.add(message_id)
                     self._last_id = message_id
