@@ -407,3 +407,17 @@ async def test_an_idle_chat_is_closed_by_the_service(emu, control, session: Chat
     assert "inactivity" in session.export_markdown()
     ended = [e async for e in events]  # ends by itself
     assert any(isinstance(e, StateChanged) and e.state is SessionState.ENDED for e in ended)
+
+
+async def test_close_leaves_no_task_behind(emu, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
+    """close() returns only when everything it started has finished (reader, watchdog, consumer, timers)."""
+    await start_connected(session, emu)
+    await session.close()
+    await session.close()  # idempotent
+
+    leftover = [
+        t.get_coro()
+        for t in asyncio.all_tasks()
+        if t is not asyncio.current_task() and "webchat_tui" in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
+    ]
+    assert leftover == []
