@@ -170,6 +170,8 @@ async def _media_request(pilot: Pilot[Any], control: Any) -> None:
     cid = await _connected_with_messages(pilot, control)
     control.media_request(cid, ["SCREENSHARE"])
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, MediaRequestScreen))
+    # The transcript line behind the dialog is written a frame later: wait for it (else the SVG varies).
+    await wait_until(pilot, lambda: "asks to start a screen share" in _log_text(pilot.app))
 
 
 async def _chat_ended(pilot: Pilot[Any], control: Any) -> None:

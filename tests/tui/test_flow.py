@@ -120,6 +120,12 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         )
         composer = app.screen.query_one(Composer)
         assert composer.blocked_reason == "the chat has ended"
+        # Leave is greyed out in the footer now, and ctrl+l asks nothing.
+        leave = [b for b in app.screen.active_bindings.values() if b.binding.action == "leave"]
+        assert [b.enabled for b in leave] == [False]
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
         assert "Hello there" in _log_text(app)  # the transcript stays readable
 
         # Save the transcript both ways.

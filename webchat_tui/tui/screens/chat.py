@@ -196,6 +196,8 @@ class ChatScreen(Screen[None]):
     def _apply_state(self, state: SessionState, reason: str | None, event: StateChanged | None) -> None:
         previous = self._state
         self._state = state
+        if (previous == SessionState.ENDED) != (state == SessionState.ENDED):
+            self.refresh_bindings()
         status = self.query_one(StatusBar)
         composer = self.query_one(Composer)
         log = self.query_one(MessageLog)
@@ -268,6 +270,12 @@ class ChatScreen(Screen[None]):
         self.query_one(MessageLog).write_system(text, self._time(), role=role)
 
     # ------------------------------------------------------------------ leave, save, new chat
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Leaving is greyed out in the footer once the chat has ended."""
+        if action == "leave" and self._state == SessionState.ENDED:
+            return None
+        return True
 
     def action_leave(self) -> None:
         """Ask, then leave the chat (DELETE our member)."""

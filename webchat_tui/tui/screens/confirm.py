@@ -2,8 +2,9 @@
 
 | key          | action   |
 |--------------|----------|
-| y / enter    | confirm  |
+| y            | confirm  |
 | n / escape   | cancel   |
+| enter        | the focused button (initially the safe answer) |
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 __all__ = ["ConfirmScreen"]
 
@@ -42,6 +43,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self._yes} (y)", id="yes", variant="error")
                 yield Button(f"{self._no} (n)", id="no")
+        yield Footer()  # this dialog's keys, in place of the screen's below (they do not work meanwhile)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from webchat_tui.api.session_types import MediaRequest
 from webchat_tui.sanitize import sanitize_line
@@ -74,6 +74,7 @@ class MediaRequestScreen(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Accept (a)", id="accept", variant="success")
                 yield Button("Decline (d)", id="decline", variant="error")
+        yield Footer()  # this dialog's keys, in place of the screen's below (they do not work meanwhile)
 
     def on_mount(self) -> None:
         self.query_one("#accept", Button).focus()
