@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import FAST_RETRY, FAST_STREAM, off_loop, poll
-from webchat_tui.api import WebChatClient, errors
+from webchat_tui.api import RetryPolicy, WebChatClient, errors
 from webchat_tui.api.models import (
     CreateWebChatConversationRequest,
     GuestMemberInfo,
@@ -257,3 +257,21 @@ async def test_network_errors_are_distinct_from_http_errors() -> None:
         with pytest.raises(errors.NetworkError) as info:
             await nowhere.get_webchat_guest_conversation_members("c1")
         assert not isinstance(info.value, errors.ApiError) and info.value.sent is False
+
+
+async def test_the_oauth_token_request_follows_the_clients_current_retry_policy() -> None:
+    """``client.retry`` may be replaced after construction; the token request obeys the new policy too.
+    (Nothing listens on port 9: every attempt is a connection error.)"""
+    async with WebChatClient(
+        base_url="http://127.0.0.1:9", client_id="id", client_secret="secret", retry=FAST_RETRY
+    ) as nowhere:
+        waits: list[float] = []
+
+        async def record(delay: float) -> None:
+            waits.append(delay)
+
+        nowhere.sleep = record  # type: ignore[method-assign]
+        nowhere.retry = RetryPolicy(max_attempts=1)
+        with pytest.raises(errors.NetworkError):
+            await nowhere.get_webchat_settings()
+        assert waits == []  # one attempt, no retry

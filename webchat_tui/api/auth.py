@@ -43,7 +43,7 @@ class OAuthTokens:
         client_id: str | None,
         client_secret: Secret | None,
         *,
-        retry: RetryPolicy,
+        retry: Callable[[], RetryPolicy],
         rng: random.Random,
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
@@ -51,7 +51,7 @@ class OAuthTokens:
         self._login_url = login_url
         self._client_id = client_id
         self._client_secret = client_secret
-        self._retry = retry
+        self._policy = retry
         self._rng = rng
         self._sleep = sleep
         self._lock = asyncio.Lock()
@@ -95,7 +95,8 @@ class OAuthTokens:
         url = f"{self._login_url}/oauth/token"
         attempt = 0
         while True:
-            last_attempt = attempt + 1 >= self._retry.max_attempts
+            policy = self._policy()
+            last_attempt = attempt + 1 >= policy.max_attempts
             try:
                 response = await self._transport.request(
                     "POST",
@@ -106,13 +107,13 @@ class OAuthTokens:
             except TransportFailure as failure:
                 if last_attempt:
                     raise network_error("oauthToken", failure, OpClass.SAFE) from None
-                await self._sleep(backoff_delay(attempt, self._retry, self._rng))
+                await self._sleep(backoff_delay(attempt, policy, self._rng))
                 attempt += 1
                 continue
             if response.status not in _RETRY_STATUSES or last_attempt:
                 return response
             delay = parse_retry_after(response.headers.get("retry-after"))
-            if delay is None or delay > self._retry.max_retry_after:
-                delay = backoff_delay(attempt, self._retry, self._rng)
+            if delay is None or delay > policy.max_retry_after:
+                delay = backoff_delay(attempt, policy, self._rng)
             await self._sleep(delay)
             attempt += 1

@@ -101,7 +101,7 @@ class ClientCore:
             self.login_url,
             client_id,
             self._client_secret,
-            retry=self.retry,
+            retry=lambda: self.retry,
             rng=self._rng,
             sleep=lambda delay: self.sleep(delay),
         )
