@@ -275,3 +275,20 @@ async def test_the_oauth_token_request_follows_the_clients_current_retry_policy(
         with pytest.raises(errors.NetworkError):
             await nowhere.get_webchat_settings()
         assert waits == []  # one attempt, no retry
+
+
+async def test_no_retry_wait_runs_past_the_call_deadline() -> None:
+    """A connection error whose backoff would end after the per-call deadline is raised at once instead of
+    waiting (seeded jitter: the first backoff is 1.3 s, the deadline 1 s)."""
+    policy = RetryPolicy(max_attempts=3, base_delay=10.0, max_delay=10.0, deadline=1.0)
+    async with WebChatClient(base_url="http://127.0.0.1:9", retry=policy, seed=1) as nowhere:
+        waits: list[float] = []
+
+        async def record(delay: float) -> None:
+            waits.append(delay)
+
+        nowhere.sleep = record  # type: ignore[method-assign]
+        nowhere.set_guest_token("c1", "jwt-for-nowhere-000")
+        with pytest.raises(errors.NetworkError):
+            await nowhere.get_webchat_guest_conversation_members("c1")
+        assert waits == []

@@ -214,10 +214,10 @@ class ClientCore:
                 retryable = op_class in (OpClass.SAFE, OpClass.IDEMPOTENT) or (
                     op_class is OpClass.NON_IDEMPOTENT and failure.sent is False
                 )
-                if not retryable or attempt + 1 >= attempts or self._past_deadline(started, 0.0):
+                delay = backoff_delay(attempt, policy, self._rng)
+                if not retryable or attempt + 1 >= attempts or self._past_deadline(started, delay):
                     raise network_error(operation, failure, op_class) from None
                 ambiguous_before = ambiguous_before or failure.sent is not False
-                delay = backoff_delay(attempt, policy, self._rng)
                 log.debug("retrying %s in %.2f s (attempt %d)", operation, delay, attempt + 2)
                 await self.sleep(delay)
                 attempt += 1
