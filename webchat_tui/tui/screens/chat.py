@@ -269,6 +269,10 @@ class ChatScreen(Screen[None]):
         """Write a system line (plain text) to the transcript, stamped with the current time."""
         self.query_one(MessageLog).write_system(text, self._time(), role=role)
 
+    def flush_transcript(self) -> None:
+        """Draw queued transcript lines now (before a dialog covers the screen, so they show behind it)."""
+        self.query_one(MessageLog).flush()
+
     # ------------------------------------------------------------------ leave, save, new chat
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

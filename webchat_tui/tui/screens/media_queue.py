@@ -89,6 +89,7 @@ class MediaRequestQueue:
                 request, request.requested_by or self._agent_name(), queued=self._pending_count()
             )
             self._open = dialog
+            self._screen.flush_transcript()
 
             def decided(choice: str | None, request_id: str = request.id) -> None:
                 self._decided(request_id, choice)

@@ -200,7 +200,10 @@ class MessageLog(ScrollView, can_focus=True):
             self.set_timer(1 / 60, self._flush, name="message-log-flush")
 
     def _flush(self) -> None:
-        """Write everything queued since the last frame in one go."""
+        self.flush()
+
+    def flush(self) -> None:
+        """Write everything queued since the last frame in one go (now, instead of on the next frame)."""
         self._flush_scheduled = False
         pending, self._pending = self._pending, []
         if not pending:
