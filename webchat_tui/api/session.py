@@ -109,6 +109,7 @@ class ChatSession:
         self._stream: EventStream | None = None
         self._consumer: asyncio.Task[None] | None = None
         self._leaving = False
+        self._left = False
         self._closed = False
         self._end_reason: str | None = None
         self._ended_event = asyncio.Event()
@@ -355,6 +356,8 @@ class ChatSession:
         except BaseException:
             self._leaving = False
             raise
+        else:
+            self._left = True  # our DELETE did it, whatever order the stream reports the departures in
         if not self._ended_event.is_set():
             # Give the stream a moment to deliver our DISCONNECTED (and anything before it), then end anyway.
             try:
@@ -631,7 +634,9 @@ class ChatSession:
             return
         me = self.me
         if me is not None and me.state == "DISCONNECTED":
-            if self._agent_left_last:
+            if self._left:
+                reason = "You left the chat"
+            elif self._agent_left_last:
                 reason = "The agent ended the chat"
             elif self._leaving:
                 reason = "You left the chat"
