@@ -156,3 +156,18 @@ def test_config_file_with_a_token_is_private(tmp_path: Path) -> None:
     save_profile("p", ChatSettings(display_name="Ada", member_auth_token="secret-token"), path)
     assert path.stat().st_mode & 0o077 == 0
     assert load_config(path).theme == "dark"
+
+
+def test_pasted_control_characters_are_reported() -> None:
+    """Escape codes or other control characters pasted into a field would reach the agent's desktop: the
+    form names the field instead of sending them (and keeps the text, so the user can fix it)."""
+    base = {"organization_id": "o", "deployment_id": "d"}
+    problems = validate(
+        ChatSettings(
+            display_name="\x1b[31mAnn", last_name="Lee\x07", custom_fields=(("k", "v\x1b]8;;x\x07"),), **base
+        ),
+        LOCAL,
+    )
+    assert set(problems) == {"display_name", "last_name", "custom_fields"}
+    assert "control character" in problems["display_name"]
+    assert validate(ChatSettings(display_name="Zoë 漢字 O'Brien", **base), LOCAL) == {}

@@ -58,6 +58,22 @@ _URL = re.compile(r"^https?://[^\s/]+\S*$")
 
 _HOSTS = {host for _, host in REGIONS}
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (C0, DEL, C1) and bidi overrides: pasted escape codes, not text."""
+_CONTROL_PROBLEM = "Contains control characters (pasted escape codes?); delete them."
+_TEXT_FIELDS = (
+    "display_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "avatar_url",
+    "queue",
+    "language",
+    "api_base",
+    "member_auth_token",
+)
+
 
 def normalize_environment(value: str) -> str:
     """Map `eu-west-1`, `eu_west_1`, `api.mypurecloud.ie` or `https://api.mypurecloud.ie/` to the region host;
@@ -120,7 +136,9 @@ def validate(settings: ChatSettings, environment: str) -> dict[str, str]:
     if settings.priority is not None and not (0 <= settings.priority <= 1_000_000):
         problems["priority"] = "Priority must be a whole number from 0 upwards."
     keys = [k.strip() for k, _ in settings.custom_fields]
-    if any(not k for k in keys):
+    if any(_CONTROL.search(k) or _CONTROL.search(v) for k, v in settings.custom_fields):
+        problems["custom_fields"] = _CONTROL_PROBLEM
+    elif any(not k for k in keys):
         problems["custom_fields"] = "Every custom field needs a name."
     elif len(set(keys)) != len(keys):
         problems["custom_fields"] = "Custom field names must be unique."
@@ -128,6 +146,11 @@ def validate(settings: ChatSettings, environment: str) -> dict[str, str]:
         problems["environment"] = f"{environment!r} is not a Genesys Cloud region; pick one from the list."
     if environment == CUSTOM and not _URL.match(settings.api_base.strip()):
         problems["api_base"] = "Enter the API base URL, e.g. http://127.0.0.1:8765."
+    for name in _TEXT_FIELDS:
+        if _CONTROL.search(getattr(settings, name)):
+            problems[name] = _CONTROL_PROBLEM
+    if any(_CONTROL.search(skill) for skill in settings.skills):
+        problems["skills"] = _CONTROL_PROBLEM
     for name, what in (("organization_id", "organization id"), ("deployment_id", "deployment id")):
         value = getattr(settings, name).strip()
         if not value:
