@@ -72,3 +72,23 @@ async def test_resize_leaves_a_reader_scrolled_up_where_they_were() -> None:
         await wait_until(pilot, lambda: log.scrollable_content_region.width == log._wrap_width)
         await pilot.pause()
         assert log.scroll_y == 0
+
+
+def test_long_words_are_cut_at_the_width_of_each_line() -> None:
+    """A word longer than a line is cut at the first line's width, then at the other lines' width; a word
+    that only misses the (short) first line starts on the next line instead of being cut letter by letter."""
+    assert wrap_text("abcdefghij", 3, 4) == ["abc", "defg", "hij"]
+    assert wrap_text("hello world", 1, 20) == ["", "hello world"]
+
+
+async def test_a_very_long_sender_name_is_shortened_and_the_message_stays_readable() -> None:
+    """A 150-character display name is cut with "…" so the message is still on the screen, word by word."""
+    app = LogApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        log = app.query_one(MessageLog)
+        log.write(LogEntry("12:00", "N" * 150, "agent", "hello there, this is the message"))
+        await wait_until(pilot, lambda: log.line_count > 0)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "…: hello there, this is the message" in text
+        assert "N" * 30 not in text

@@ -84,17 +84,19 @@ def wrap_text(text: str, first_width: int, rest_width: int) -> list[str]:
             if token_w <= width:
                 line, line_w = token, token_w
                 continue
-            pieces = chop_cells(token, width)
-            for piece in pieces[:-1]:
-                out.append(piece)
+            if not out and token_w <= rest_width:
+                # a word that does not fit a short first line (long sender name) starts on the next one
+                out.append("")
                 width = rest_width
-            # the remainder may need re-chopping at the (possibly different) rest width
-            tail = pieces[-1]
-            while cell_len(tail) > width:
-                more = chop_cells(tail, width)
-                out.append(more[0])
-                tail = "".join(more[1:])
-            line, line_w = tail, cell_len(tail)
+                line, line_w = token, token_w
+                continue
+            # a word longer than a line: cut each piece at the width of the line it lands on
+            while cell_len(token) > width:
+                piece = chop_cells(token, width)[0]
+                out.append(piece)
+                token = token[len(piece) :]
+                width = rest_width
+            line, line_w = token, cell_len(token)
         out.append(line)
         width = rest_width
     return out
@@ -237,12 +239,19 @@ class MessageLog(ScrollView, can_focus=True):
             for number, part in enumerate(parts):
                 lines.append((index, number, part))
 
-    @staticmethod
-    def _prefix_width(entry: LogEntry) -> int:
+    def _prefix_width(self, entry: LogEntry) -> int:
         time_w = len(entry.time) + 1 if entry.time else 0
         if entry.sender:
-            return time_w + cell_len(entry.sender) + 2
+            return time_w + cell_len(self._shown_sender(entry)) + 2
         return time_w + 2
+
+    def _shown_sender(self, entry: LogEntry) -> str:
+        """The sender's name, cut with "…" to a third of the line so the message itself stays readable."""
+        name = sanitize_line(entry.sender)
+        limit = max(12, self._wrap_width // 3)
+        if cell_len(name) <= limit:
+            return name
+        return chop_cells(name, limit - 1)[0] + "…"
 
     def _relayout(self) -> None:
         """Re-wrap every entry for the current width (on resize)."""
@@ -299,7 +308,7 @@ class MessageLog(ScrollView, can_focus=True):
         if entry.time:
             segments.append(Segment(entry.time + " ", self._style("time")))
         if entry.sender:
-            segments.append(Segment(sanitize_line(entry.sender), self._style(entry.role)))
+            segments.append(Segment(self._shown_sender(entry), self._style(entry.role)))
             segments.append(Segment(": "))
             segments.append(Segment(text, self._style("own-body" if entry.role == "own" else "body")))
         else:
