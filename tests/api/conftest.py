@@ -17,6 +17,7 @@ from webchat_tui.api import (
     StreamOptions,
     WebChatClient,
 )
+from webchat_tui.api.models import CreateWebChatConversationRequest, WebChatRoutingTarget
 from webchat_tui.emulator import EmbeddedEmulator
 
 T = TypeVar("T")
@@ -47,6 +48,16 @@ async def poll(predicate: Callable[[], Any], timeout: float = 10.0, interval: fl
 async def http_fault(control: Any, operation: str, **rule: Any) -> None:
     """Replace the emulator's fault plan with one HTTP rule for ``operation`` (camelCase rule keys)."""
     await off_loop(control.set_faults, {"http": [{"operation": operation, **rule}]})
+
+
+def chat_request(emu: EmbeddedEmulator, display_name: str = "Ada") -> CreateWebChatConversationRequest:
+    """A create-chat request for the emulator's default deployment, "Support" queue."""
+    return CreateWebChatConversationRequest(
+        organization_id=emu.seed.organization_id,
+        deployment_id=emu.seed.deployment_id,
+        routing_target=WebChatRoutingTarget(target_address="Support"),
+        member_info=GuestMemberInfo(display_name=display_name),
+    )
 
 
 def record_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,23 +8,23 @@ import logging
 
 import pytest
 
-from tests.api.conftest import FAST_RETRY, FAST_STREAM, http_fault, off_loop, poll, record_messages
+from tests.api.conftest import (
+    FAST_RETRY,
+    FAST_STREAM,
+    chat_request,
+    http_fault,
+    off_loop,
+    poll,
+    record_messages,
+)
 from webchat_tui.api import RetryPolicy, Timeouts, WebChatClient, errors
-from webchat_tui.api.models import CreateWebChatConversationRequest, GuestMemberInfo, WebChatRoutingTarget
 from webchat_tui.api.stream import EventStream
 
 OP_SEND = "postWebchatGuestConversationMemberMessages"
 
 
 async def _live_chat(emu, control, client: WebChatClient) -> tuple[str, str, EventStream]:  # type: ignore[no-untyped-def]
-    created = await client.post_webchat_guest_conversations(
-        CreateWebChatConversationRequest(
-            organization_id=emu.seed.organization_id,
-            deployment_id=emu.seed.deployment_id,
-            routing_target=WebChatRoutingTarget(target_address="Support"),
-            member_info=GuestMemberInfo(display_name="Ada"),
-        )
-    )
+    created = await client.post_webchat_guest_conversations(chat_request(emu))
     stream = EventStream(
         client, created.id, created.event_stream_uri, member_id=created.member.id, options=FAST_STREAM
     )
@@ -179,14 +179,7 @@ async def test_create_conversation_is_not_retried_after_an_ambiguous_failure(emu
     ) as client:
         await http_fault(control, "postWebchatGuestConversations", status=500, times=3, afterHandler=True)
         with pytest.raises(errors.InternalServerError):
-            await client.post_webchat_guest_conversations(
-                CreateWebChatConversationRequest(
-                    organization_id=emu.seed.organization_id,
-                    deployment_id=emu.seed.deployment_id,
-                    routing_target=WebChatRoutingTarget(target_address="Support"),
-                    member_info=GuestMemberInfo(display_name="Ada"),
-                )
-            )
+            await client.post_webchat_guest_conversations(chat_request(emu))
         assert len(await off_loop(control.conversations)) == 1  # one chat, not three
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.api.conftest import FAST_STREAM, off_loop, poll, record_messages, start_connected
+from tests.api.conftest import FAST_STREAM, chat_request, off_loop, poll, record_messages, start_connected
 from webchat_tui.api import (
     ChatSession,
     MessagesAdded,
@@ -21,7 +21,6 @@ from webchat_tui.api import (
     errors,
 )
 from webchat_tui.api.events import MessageEvent
-from webchat_tui.api.models import CreateWebChatConversationRequest, GuestMemberInfo, WebChatRoutingTarget
 from webchat_tui.api.stream import EventStream
 
 
@@ -119,14 +118,7 @@ async def test_duplicated_frames_are_delivered_once(emu, control, client: WebCha
 
 
 async def test_queue_overflow_resyncs_instead_of_growing(emu, control, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
-    created = await client.post_webchat_guest_conversations(
-        CreateWebChatConversationRequest(
-            organization_id=emu.seed.organization_id,
-            deployment_id=emu.seed.deployment_id,
-            routing_target=WebChatRoutingTarget(target_address="Support"),
-            member_info=GuestMemberInfo(display_name="A"),
-        )
-    )
+    created = await client.post_webchat_guest_conversations(chat_request(emu, "A"))
     await off_loop(control.set_config, autoAgent=False)
     options = StreamOptions(queue_size=20, reconnect_base=0.01, reconnect_max=0.05, stable_after=1.0)
     stream = EventStream(
@@ -160,14 +152,7 @@ async def test_queue_overflow_resyncs_instead_of_growing(emu, control, client: W
 
 
 async def test_stream_auth_refusal_is_a_typed_error(emu, client: WebChatClient) -> None:  # type: ignore[no-untyped-def]
-    created = await client.post_webchat_guest_conversations(
-        CreateWebChatConversationRequest(
-            organization_id=emu.seed.organization_id,
-            deployment_id=emu.seed.deployment_id,
-            routing_target=WebChatRoutingTarget(target_address="Support"),
-            member_info=GuestMemberInfo(display_name="A"),
-        )
-    )
+    created = await client.post_webchat_guest_conversations(chat_request(emu, "A"))
     forged = created.event_stream_uri.rsplit("/", 1)[0] + "/not-a-valid-token"
     stream = EventStream(client, created.id, forged, member_id=created.member.id, options=FAST_STREAM)
     with pytest.raises(errors.StreamAuthError) as info:
