@@ -102,7 +102,13 @@ def main(ctx: click.Context) -> None:
     With no command, opens the app on the embedded emulator.
     """
     if ctx.invoked_subcommand is None:
-        _run_app(ChatSettings())
+        from webchat_tui.config import config_path, load_config
+
+        try:
+            chosen = load_config(config_path()).theme or ""
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+        _run_app(ChatSettings(), theme=THEMES.get(chosen, chosen or None))
 
 
 @main.command()

@@ -193,3 +193,14 @@ def test_theme_from_config_file_and_flag(runner: CliRunner, tmp_path: Path) -> N
     assert FakeApp.built[-1][1]["theme"] == "textual-light"
     assert runner.invoke(cli.main, ["chat", "--theme", "dark"]).exit_code == 0
     assert FakeApp.built[-1][1]["theme"] == "textual-dark"
+
+
+def test_bare_command_uses_the_theme_from_the_config_file(runner: CliRunner, tmp_path: Path) -> None:
+    """The theme chosen in the config file applies to `webchat-tui` too, not only to `webchat-tui chat`;
+    the form is still the plain one for the embedded emulator (profiles are for `chat`)."""
+    (tmp_path / "config.toml").write_text('theme = "light"\n', encoding="utf-8")
+    result = runner.invoke(cli.main, [])
+    assert result.exit_code == 0, result.output
+    [(settings, options)] = FakeApp.built
+    assert settings == ChatSettings()
+    assert options["theme"] == "textual-light"
