@@ -104,7 +104,8 @@ class MediaRequest:
     """`PENDING`, `ACCEPTED`, `DECLINED`, `TIMEDOUT`, `CANCELLED` or `ERRORED`."""
     requested_by: str | None = None
     """Display name of the agent who asked, when known."""
-    security_key: str | None = None
+    security_key: str | None = field(default=None, repr=False)
+    """Secret for the co-browse/screen-share component; kept out of reprs and logs."""
     communication_id: str | None = None
 
 
