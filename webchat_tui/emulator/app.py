@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,8 +101,11 @@ class CorrelationAndFaults:
                 await asyncio.sleep(rule.latencyMs / 1000)
             if rule.status:
                 await error_response(rule.error(), context_id)(scope, receive, send_with_id)
-            else:
+                return
+            try:
                 await self.app(scope, receive, send_with_id)
+            except ClientDisconnect:
+                pass  # the client gave up during the injected latency: nothing to answer, nothing to log
             return
         # Ambiguous failure: the real handler runs (state changes), then the client sees the fault.
         captured: list[Message] = []
