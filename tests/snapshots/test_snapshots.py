@@ -61,12 +61,13 @@ def test_chat_typing(snap_compare: Any, emu: Any, control: Any) -> None:
 
 def test_media_request_dialog(snap_compare: Any, emu: Any, control: Any) -> None:
     """A modal "Media request: screen share" saying "Alex Rivera would like to see your screen." with
-    Accept (a) focused and Decline (d), over the dimmed chat."""
+    Accept (a) focused and Decline (d), over the dimmed chat whose last line is "Alex Rivera asks to start a
+    screen share"; the footer lists only the dialog's keys (a Accept, d Decline)."""
     assert _compare("media_request", snap_compare, emu, control)
 
 
 def test_chat_ended(snap_compare: Any, emu: Any, control: Any) -> None:
     """Status "Chat ended — The agent ended the chat" in red, the transcript still there ending with
     "Alex Rivera left the chat" and "Chat ended", Alex shown disconnected, and the input saying
-    "Sending disabled: the chat has ended"."""
+    "Sending disabled: the chat has ended"; Leave is greyed out in the footer."""
     assert _compare("chat_ended", snap_compare, emu, control)
