@@ -292,3 +292,15 @@ async def test_typing_into_a_freshly_opened_media_dialog_does_not_answer_it(
         await wait_until(pilot, lambda: "You accepted the screen share request" in _log_text(app))
         patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
         assert [p["state"] for p in patches] == ["ACCEPTED"]
+
+
+async def test_quitting_mid_chat_leaves_it(emu: Any, control: Any, tmp_path: Any) -> None:
+    """ctrl+q during a live chat sends the leave request, so the agent is not left with a silent guest."""
+    app = build_app(emu, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        cid = await _start_chat(pilot, app)
+        guest_id = app.chat_handle.session.me.id if app.chat_handle and app.chat_handle.session.me else None
+        assert guest_id
+        await pilot.press("ctrl+q")
+    guest = [m for m in control.conversation(cid)["members"] if m["id"] == guest_id]
+    assert guest and guest[0]["state"] == "DISCONNECTED"

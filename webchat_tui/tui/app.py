@@ -182,7 +182,7 @@ class WebchatApp(App[None]):
         handle, self.chat_handle = self.chat_handle, None
         if handle is not None:
             try:
-                await handle.close()
+                await handle.close(leave=True)  # quitting mid-chat leaves it: the agent sees the guest go
             except Exception:  # noqa: BLE001 - shutting down; nothing useful to report
                 pass
         self.local.stop()

@@ -32,8 +32,21 @@ class ChatHandle:
     events: asyncio.Queue[SessionEvent] = field(default_factory=asyncio.Queue)
     unsubscribe: Callable[[], None] | None = None
 
-    async def close(self) -> None:
-        """Stop the session's background work and the HTTP client (does not leave the chat)."""
+    async def close(self, *, leave: bool = False, leave_timeout: float = 3.0) -> None:
+        """Stop the session's background work and the HTTP client.
+
+        Args:
+            leave: first leave the chat (DELETE our member) if it is still going, so the agent is not left
+                talking to a guest who has quit; bounded by `leave_timeout` seconds, failures ignored.
+            leave_timeout: how long quitting may wait for the leave request.
+        """
+        from webchat_tui.api.session_types import SessionState  # the api package is imported lazily
+
+        if leave and self.session.state not in (SessionState.ENDED, SessionState.IDLE):
+            try:
+                await asyncio.wait_for(self.session.leave(), leave_timeout)
+            except Exception:  # noqa: BLE001 - quitting anyway; the server's idle timeout ends the chat
+                pass
         if self.unsubscribe is not None:
             self.unsubscribe()
             self.unsubscribe = None
