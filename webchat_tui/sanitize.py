@@ -32,7 +32,7 @@ def sanitize_text(text: str) -> str:
 
 
 def sanitize_line(text: str) -> str:
-    """Like `sanitize_text`, for single-line values (names, custom fields): newlines and tabs become spaces."""
+    """Like `sanitize_text`, for one-line values (names, custom fields): newlines and tabs become spaces."""
     if text.isprintable():
         return text
     return _UNSAFE_LINE.sub("", text.replace("\n", " ").replace("\t", " "))
