@@ -22,8 +22,8 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)  ## launch the app on the embedded emulator
 	$(BIN)/webchat-tui
 
-emulator: $(STAMP_RUN)  ## run the emulator standalone on 127.0.0.1:8765
-	$(BIN)/webchat-tui emulator --host 127.0.0.1 --port 8765
+emulator: $(STAMP_RUN)  ## run the emulator standalone on 127.0.0.1:8765 with fixed ids
+	$(BIN)/webchat-tui emulator --host 127.0.0.1 --port 8765 --seed 1234
 
 test: $(STAMP_TEST)  ## run every test
 	$(BIN)/python -m pytest -q
