@@ -29,6 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from webchat_tui.sanitize import sanitize_line, sanitize_text
+from webchat_tui.tui.gc_policy import HistoryFreezer
 
 __all__ = ["LogEntry", "MessageLog", "wrap_text"]
 
@@ -159,6 +160,8 @@ class MessageLog(ScrollView, can_focus=True):
         """Every entry written (the transcript as shown)."""
         self._pending: list[LogEntry] = []
         self._flush_scheduled = False
+        self.history_freezer = HistoryFreezer()
+        """Keeps the growing history out of the GC's full scans (see `gc_policy`)."""
         self._lines: list[tuple[int, int, str]] = []
         """Display lines: (entry index, line number within the entry, text)."""
         self._wrap_width = 0
@@ -222,6 +225,7 @@ class MessageLog(ScrollView, can_focus=True):
             self.unseen += len(pending)
             self.post_message(self.UnseenChanged(self, self.unseen))
         self.refresh()
+        self.history_freezer.added(len(pending))
 
     # ------------------------------------------------------------------ layout
 
