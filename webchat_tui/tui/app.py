@@ -91,8 +91,9 @@ class WebchatApp(App[None]):
         if self.theme != self._requested_theme:
             self.notify(f"Unknown theme {self._requested_theme!r}; using {self.theme}.", markup=False)
         self.push_screen(JoinScreen(self.settings))
-        # Start the embedded emulator only after the first frame is on screen.
-        self.call_after_refresh(self._start_local_backend)
+        # Start the embedded emulator only after the first frame is shown: the first refresh happens in the
+        # app's start-up batch and is not shown, so wait for the next one (its imports compete for the GIL).
+        self.call_after_refresh(self.call_after_refresh, self._start_local_backend)
 
     def _default_label(self) -> str:
         if self.settings.api_base:

@@ -16,7 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.lazy import Lazy
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from webchat_tui.config import ChatSettings
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from webchat_tui.tui.app import WebchatApp
     from webchat_tui.tui.chat_handle import ChatHandle
 
-__all__ = ["JoinScreen", "CustomFieldRow"]
+__all__ = ["JoinScreen", "CustomFieldRow", "MoreFields"]
 
 # (field name, label, placeholder); every one is a single-line Input with an error line under it.
 _MEMBER_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -72,8 +74,79 @@ class CustomFieldRow(Horizontal):
         return (self.query_one(".custom-key", Input).value, self.query_one(".custom-value", Input).value)
 
 
+def _field(name: str, label: str, placeholder: str, value: str) -> ComposeResult:
+    """One form field: label and input in a row plus a (hidden) error line under it, indented by CSS.
+
+    Two widgets in a row and one under it: the join form is the first screen, and every container per field
+    adds compose and styling time before it is usable."""
+    with Horizontal(classes="field-row", id=f"row-{name}"):
+        yield Label(label, classes="field-label")
+        yield Input(
+            value,
+            placeholder=placeholder,
+            id=name,
+            compact=True,
+            password=name == "member_auth_token",
+            select_on_focus=False,
+        )
+    yield Label("", id=f"error-{name}", classes="field-error")
+
+
+class AfterFirstFrame(Lazy):
+    """Like `Lazy`, but one refresh later: the app's first refresh happens inside its start-up batch and is
+    not shown, so `Lazy` alone would mount the widget before the first frame anyone sees."""
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        self.call_after_refresh(self.call_after_refresh, super().mount_composed_widgets, widgets)
+
+
+class MoreFields(Vertical):
+    """The join form after its first field (the rest of "You", custom fields, routing, deployment), mounted
+    right after the first frame by the screen."""
+
+    def __init__(self, settings: ChatSettings, values: dict[str, str]) -> None:
+        super().__init__(id="more-fields")
+        self._settings = settings
+        self._values = values
+
+    def compose(self) -> ComposeResult:
+        s, values = self._settings, self._values
+        for name, label, placeholder in _MEMBER_FIELDS[1:]:
+            yield from _field(name, label, placeholder, values[name])
+        yield Static("Custom fields", classes="section-title")
+        with Vertical(id="custom-fields"):
+            for key, value in s.custom_fields:
+                yield CustomFieldRow(key, value)
+        yield Label("", id="error-custom_fields", classes="field-error")
+        yield Button("+ Add field (ctrl+f)", id="add-field", compact=True)
+        yield Static("Routing", classes="section-title")
+        for name, label, placeholder in _ROUTING_FIELDS:
+            yield from _field(name, label, placeholder, values[name])
+        yield Static("Deployment", classes="section-title")
+        with Horizontal(classes="field-row"):
+            yield Label("Environment", classes="field-label")
+            yield Select(
+                environment_choices(environment_of(s)),
+                value=environment_of(s),
+                allow_blank=False,
+                id="environment",
+                compact=True,
+            )
+        yield Label("", id="error-environment", classes="field-error")
+        for name, label, placeholder in _DEPLOYMENT_FIELDS:
+            yield from _field(name, label, placeholder, values[name])
+
+    def on_mount(self) -> None:
+        screen = self.screen
+        if isinstance(screen, JoinScreen):
+            screen.form_completed()
+
+
 class JoinScreen(Screen[None]):
     """The form a guest fills in to start a chat; API errors are shown under it and the user can retry."""
+
+    AUTO_FOCUS = "#display_name"
+    """Focus the first field directly (not the scrolling form first: that restyles the whole form twice)."""
 
     BINDINGS = [
         Binding(
@@ -91,8 +164,11 @@ class JoinScreen(Screen[None]):
         self._pending_start = False
         self._environment = environment_of(settings)
         self._shown_errors: dict[str, str] = {}
+        """Error text shown per field; composed error lines start empty and hidden, see `_field`."""
         self._shown_status = ""
         self._refresh_scheduled = False
+        self._complete = False
+        self._start_requested = False
         self._other_ids = ["", ""]
         """Org and deployment ids typed for a remote backend, kept while the local emulator is chosen."""
 
@@ -124,30 +200,9 @@ class JoinScreen(Screen[None]):
         yield Header(show_clock=False)
         with VerticalScroll(id="join-form"):
             yield Static("You", classes="section-title")
-            for name, label, placeholder in _MEMBER_FIELDS:
-                yield from self._field(name, label, placeholder, values[name])
-            yield Static("Custom fields", classes="section-title")
-            with Vertical(id="custom-fields"):
-                for key, value in s.custom_fields:
-                    yield CustomFieldRow(key, value)
-            yield Label("", id="error-custom_fields", classes="field-error")
-            yield Button("+ Add field (ctrl+f)", id="add-field", compact=True)
-            yield Static("Routing", classes="section-title")
-            for name, label, placeholder in _ROUTING_FIELDS:
-                yield from self._field(name, label, placeholder, values[name])
-            yield Static("Deployment", classes="section-title")
-            with Horizontal(classes="field-row"):
-                yield Label("Environment", classes="field-label")
-                yield Select(
-                    environment_choices(environment_of(s)),
-                    value=environment_of(s),
-                    allow_blank=False,
-                    id="environment",
-                    compact=True,
-                )
-            yield Label("", id="error-environment", classes="field-error")
-            for name, label, placeholder in _DEPLOYMENT_FIELDS:
-                yield from self._field(name, label, placeholder, values[name])
+            name, label, placeholder = _MEMBER_FIELDS[0]
+            yield from _field(name, label, placeholder, values[name])
+            yield AfterFirstFrame(MoreFields(s, values))
         with Vertical(id="join-footer"):
             yield Static("", id="api-error")
             with Horizontal(id="join-actions"):
@@ -155,24 +210,22 @@ class JoinScreen(Screen[None]):
                 yield Static("", id="join-status")
         yield Footer()
 
-    def _field(self, name: str, label: str, placeholder: str, value: str) -> ComposeResult:
-        with Horizontal(classes="field-row", id=f"row-{name}"):
-            yield Label(label, classes="field-label")
-            with Vertical(classes="field-box"):
-                yield Input(
-                    value,
-                    placeholder=placeholder,
-                    id=name,
-                    compact=True,
-                    password=name == "member_auth_token",
-                    select_on_focus=False,
-                )
-                yield Label("", id=f"error-{name}", classes="field-error")
-
     def on_mount(self) -> None:
-        self.query_one("#display_name", Input).focus()
+        self.sub_title = f"Join a chat · {self._backend_words(self._environment)}"
+
+    @property
+    def complete(self) -> bool:
+        """Whether every field is mounted (all but the first follow right after the first frame)."""
+        return self._complete
+
+    def form_completed(self) -> None:
+        """Called once the deferred fields are in: validate, and start if the user already asked to."""
+        self._complete = True
         self._sync_environment()
         self.refresh_form()
+        if self._start_requested:
+            self._start_requested = False
+            self.action_start()
 
     # ------------------------------------------------------------------ reading the form
 
@@ -228,11 +281,13 @@ class JoinScreen(Screen[None]):
 
     def refresh_form(self) -> None:
         """Re-validate: show errors for touched fields and enable Start only when valid and ready."""
+        if not self._complete:
+            return  # `form_completed` validates once every field is there
         problems = self.problems()
         for label in self.query(".field-error").results(Label):
             name = (label.id or "").removeprefix("error-")
             message = problems.get(name, "") if (self._show_all or name in self._touched) else ""
-            if self._shown_errors.get(name) != message:  # touch only what changed: restyling is not free
+            if self._shown_errors.get(name, "") != message:  # touch only what changed: restyling is not free
                 self._shown_errors[name] = message
                 label.update(Content(message))
                 label.display = bool(message)
@@ -330,6 +385,8 @@ class JoinScreen(Screen[None]):
 
     def local_backend_changed(self) -> None:
         """Called by the app when the local emulator became ready (or failed)."""
+        if not self._complete:
+            return  # `form_completed` prefills and validates
         if str(self.query_one("#environment", Select).value) == LOCAL:
             self._prefill_local()
         self.refresh_form()
@@ -359,6 +416,8 @@ class JoinScreen(Screen[None]):
 
     async def action_add_custom_field(self) -> None:
         """Add an empty custom field row and focus its name."""
+        if not self._complete:
+            return
         row = CustomFieldRow()
         await self.query_one("#custom-fields", Vertical).mount(row)
         row.query_one(".custom-key", Input).focus()
@@ -369,6 +428,9 @@ class JoinScreen(Screen[None]):
     def action_start(self) -> None:
         """Start the chat if the form is valid; otherwise show every problem and focus the first one."""
         if self._starting:
+            return
+        if not self._complete:
+            self._start_requested = True  # Enter pressed in the first instant: start once the form is whole
             return
         problems = self.problems()
         if problems:
