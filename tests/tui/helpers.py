@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.app import WebchatApp, make_app
+from webchat_tui.tui.screens.join import JoinScreen
 
 FIXED_CLOCK = 1000.0
 
@@ -48,6 +49,17 @@ async def wait_until(pilot: Pilot[Any], predicate: Callable[[], Any], timeout: f
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s; screen:\n{screen_text(pilot.app)}")
         await pilot.pause(0.02)
+
+
+async def wait_for_join_form(pilot: Pilot[Any], timeout: float = 10.0) -> None:
+    """Wait until the join form is whole: all but its first field mount right after the first frame, so a
+    test that queries a later field straight after start-up races that mount on a loaded machine."""
+
+    def whole() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, JoinScreen) and screen.complete
+
+    await wait_until(pilot, whole, timeout)
 
 
 async def wait_for_text(pilot: Pilot[Any], text: str, timeout: float = 10.0) -> None:

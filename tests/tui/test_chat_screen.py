@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from tests.tui.helpers import (
     build_app,
     conversation_id,
+    wait_for_join_form,
     wait_for_media_dialog,
     wait_for_text,
     wait_until,
@@ -174,7 +175,7 @@ async def test_ended_by_agent_blocks_sending_and_keeps_transcript(emu: Any, cont
     transcript stays."""
     app = build_app(emu, settings=ChatSettings(display_name="Ada"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_for_join_form(pilot)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
         await wait_until(pilot, lambda: "Alex Rivera: Hi" in _log_text(app))

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input
 from tests.tui.helpers import (
     build_app,
     conversation_id,
+    wait_for_join_form,
     wait_for_media_dialog,
     wait_for_text,
     wait_until,
@@ -43,7 +44,7 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
     transfer, leave with confirmation, and saving the transcript as Markdown and JSON."""
     app = build_app(emu, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_for_join_form(pilot)
         join = app.screen
         assert isinstance(join, JoinScreen)
         assert app.focused is not None and app.focused.id == "display_name"
@@ -136,8 +137,10 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         # Where the files went stays in the transcript (the toast saying so goes away after a few seconds).
         await wait_until(
             pilot,
-            lambda: {f"Transcript saved to {markdown}", f"Transcript saved to {json_path}"}
-            <= {entry.body for entry in _chat(app).query_one(MessageLog).entries},
+            lambda: (
+                {f"Transcript saved to {markdown}", f"Transcript saved to {json_path}"}
+                <= {entry.body for entry in _chat(app).query_one(MessageLog).entries}
+            ),
         )
         assert markdown.suffix == ".md" and "Hello there" in markdown.read_text()
         exported = json.loads(json_path.read_text())
@@ -154,7 +157,7 @@ async def test_start_errors_are_explained_and_retry_works(emu: Any, control: Any
     each correction the same form is retried, and with a valid token the chat starts, no restart needed."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_for_join_form(pilot)
         join = app.screen
         assert isinstance(join, JoinScreen)
         join.query_one("#display_name", Input).value = "Ada"
@@ -189,7 +192,7 @@ async def test_network_down_is_explained(emu: Any) -> None:
 
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_for_join_form(pilot)
         join = app.screen
         join.query_one("#display_name", Input).value = "Ada"
         join.query_one("#environment", Select).value = "custom"

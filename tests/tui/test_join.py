@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.widgets import Button, Input, Select
 
-from tests.tui.helpers import build_app, wait_until
+from tests.tui.helpers import build_app, wait_for_join_form, wait_until
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.app import WebchatApp, make_app
@@ -60,7 +60,7 @@ async def test_profile_values_and_custom_fields_are_shown_and_sent(emu: Any, con
     )
     app = build_app(emu, settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_for_join_form(pilot)
         join = app.screen
         assert isinstance(join, JoinScreen)
         assert join.query_one("#email", Input).value == "ada@example.com"
@@ -92,7 +92,7 @@ async def test_custom_field_without_name_is_reported(emu: Any) -> None:
     """A custom field value with no name blocks the start with an inline message."""
     app = build_app(emu, settings=ChatSettings(display_name="Ada", custom_fields=(("", "orphan"),)))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_for_join_form(pilot)
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Every custom field needs a name." in screen_text(app))
         assert isinstance(app.screen, JoinScreen)
@@ -118,7 +118,7 @@ async def test_name_and_enter_before_the_emulator_is_ready_starts_the_chat_once_
     app = WebchatApp(ChatSettings(), local=local, theme="textual-dark")
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
+            await wait_for_join_form(pilot)
             await pilot.press(*"Quick", "enter")
             await wait_until(pilot, lambda: "chat starts as soon as" in screen_text(app))
             assert "Enter the organization id" not in screen_text(app)
@@ -137,7 +137,7 @@ async def test_switching_to_the_local_emulator_uses_its_ids_and_back(emu: Any) -
     )
     app = build_app(emu, settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_for_join_form(pilot)
         join = app.screen
         assert isinstance(join, JoinScreen)
         org, dep = join.query_one("#organization_id", Input), join.query_one("#deployment_id", Input)
