@@ -88,7 +88,8 @@ class ChatSettings:
     """An explicit API base URL (e.g. a standalone emulator); wins over `environment`."""
     organization_id: str = ""
     deployment_id: str = ""
-    member_auth_token: str = ""
+    member_auth_token: str = field(default="", repr=False)
+    """Secret: left out of `repr` (and so of logs and crash reports)."""
 
     def merged(self, values: Mapping[str, Any]) -> ChatSettings:
         """Return a copy with `values` (already converted, unknown keys rejected earlier) applied."""

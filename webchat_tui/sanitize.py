@@ -10,8 +10,9 @@ never parse markup; escaping here would change what the user sees.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["sanitize_text", "sanitize_line"]
+__all__ = ["sanitize_text", "sanitize_line", "sanitize_json", "is_inert", "MAX_JSON_DEPTH"]
 
 # C0 controls except \t (0x09) and \n (0x0a); DEL; C1 controls (0x80-0x9f);
 # bidi embeddings/overrides (U+202A-U+202E), isolates (U+2066-U+2069), LRM/RLM/ALM marks.
@@ -36,3 +37,31 @@ def sanitize_line(text: str) -> str:
     if text.isprintable():
         return text
     return _UNSAFE_LINE.sub("", text.replace("\n", " ").replace("\t", " "))
+
+
+MAX_JSON_DEPTH = 64
+"""Nesting kept by `sanitize_json`; anything deeper becomes None (no real payload nests this deep)."""
+
+
+def is_inert(text: str) -> bool:
+    """True when ``text`` holds nothing `sanitize_text` would remove (no control or bidi character)."""
+    return text.isprintable() or _UNSAFE.search(text) is None
+
+
+def sanitize_json(value: Any, *, depth: int = 0) -> Any:
+    """A copy of decoded JSON with every string made inert: keys with `sanitize_line`, values with
+    `sanitize_text`. Containers nested deeper than `MAX_JSON_DEPTH` become None (never a RecursionError)."""
+    if isinstance(value, str):
+        return sanitize_text(value)
+    if isinstance(value, dict):
+        if depth >= MAX_JSON_DEPTH:
+            return None
+        return {
+            sanitize_line(k) if isinstance(k, str) else k: sanitize_json(v, depth=depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        if depth >= MAX_JSON_DEPTH:
+            return None
+        return [sanitize_json(v, depth=depth + 1) for v in value]
+    return value

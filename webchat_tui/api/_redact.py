@@ -1,11 +1,13 @@
 """Keep secrets (guest JWTs, OAuth tokens, client secrets, member auth tokens) out of logs, reprs and errors.
 
 Two layers:
-- a process-wide registry of secret *values*: every secret the client receives or is given is registered, and
-  `redact()` replaces each occurrence with ``<redacted>``;
+- registries of secret *values*: each `WebChatClient` owns a bounded `SecretRegistry` of the secrets it
+  received or was given (JWTs, OAuth tokens, client secret, member auth token); `register_secret()` adds to a
+  bounded process-wide default one. `redact()` replaces every value of every live registry with
+  ``<redacted>``. A registry keeps its newest `SecretRegistry.maxsize` values, costs O(1) per insert (sorted
+  lazily, once per change, when a line is next redacted) and disappears with its client;
 - patterns for things that look like credentials even when unregistered (``Authorization: ...``, ``Bearer
-...``,
-  ``/token/<jwt>`` in a websocket URL, ``access_token=...``, JWT-shaped strings).
+  ...``, ``/token/<jwt>`` in a websocket URL, ``access_token=...``, JWT-shaped strings).
 
 `RedactingFilter` applies both to every record of the loggers it is attached to. Logger filters do not run for
 records that propagate up from child loggers, so `install_redaction()` attaches it to the library loggers
@@ -18,9 +20,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import weakref
+from collections import OrderedDict
+from typing import Any
 
 __all__ = [
     "Secret",
+    "SecretRegistry",
     "register_secret",
     "redact",
     "RedactingFilter",
@@ -30,11 +36,6 @@ __all__ = [
 ]
 
 REDACTED = "<redacted>"
-
-_lock = threading.Lock()
-_secrets: set[str] = set()
-# Longest first, so a secret that contains another is replaced whole.
-_ordered: tuple[str, ...] = ()
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -53,23 +54,77 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def register_secret(value: str | None) -> None:
-    """Remember ``value`` as a secret so `redact` removes it wherever it appears. Short values are ignored."""
-    global _ordered
-    if not value or len(value) < 6:
-        return
-    with _lock:
-        if value in _secrets:
+class SecretRegistry:
+    """A bounded set of secret values (the newest `maxsize` are kept) that `redact` removes from text.
+
+    Inserting is O(1); the longest-first order `redact` needs is rebuilt lazily, once after a change.
+    Every registry alive in the process is consulted by `redact`; it is forgotten when garbage-collected.
+    """
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._values: OrderedDict[str, None] = OrderedDict()
+        self._ordered: tuple[str, ...] | None = ()
+        self._lock = threading.Lock()
+        with _registries_lock:
+            _registries.add(self)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"SecretRegistry(size={len(self._values)}, maxsize={self.maxsize})"
+
+    def add(self, value: str | None) -> None:
+        """Remember ``value`` (shorter than 6 characters: ignored); the oldest is dropped when full."""
+        if not value or len(value) < 6:
             return
-        _secrets.add(value)
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+        with self._lock:
+            values = self._values
+            if value in values:
+                values.move_to_end(value)
+                return
+            values[value] = None
+            if len(values) > self.maxsize:
+                values.popitem(last=False)
+            self._ordered = None
+
+    def clear(self) -> None:
+        """Forget every value."""
+        with self._lock:
+            self._values.clear()
+            self._ordered = ()
+
+    def redact(self, text: str) -> str:
+        """``text`` with every value of this registry replaced by ``<redacted>``."""
+        ordered = self._ordered
+        if ordered is None:
+            with self._lock:
+                # Longest first, so a secret that contains another is replaced whole.
+                ordered = self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+        for secret in ordered:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+
+_registries_lock = threading.Lock()
+_registries: weakref.WeakSet[SecretRegistry] = weakref.WeakSet()
+_DEFAULT = SecretRegistry(maxsize=1024)
+
+
+def register_secret(value: str | None, registry: SecretRegistry | None = None) -> None:
+    """Remember ``value`` as a secret (in ``registry``, else the process-wide default) so `redact` removes it
+    wherever it appears. Short values are ignored."""
+    (registry if registry is not None else _DEFAULT).add(value)
 
 
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret and every credential-looking substring masked."""
-    for secret in _ordered:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
+    with _registries_lock:
+        registries = tuple(_registries)
+    for registry in registries:
+        text = registry.redact(text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -80,9 +135,9 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, registry: SecretRegistry | None = None) -> None:
         self._value = value
-        register_secret(value)
+        register_secret(value, registry)
 
     def get(self) -> str:
         """The secret value."""
@@ -101,23 +156,60 @@ class Secret:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks secrets in the formatted message (and drops the args it consumed)."""
+    """A logging filter that masks secrets in a record's message and arguments.
+
+    The record keeps its shape: string arguments are redacted in place (a tuple stays a tuple of the same
+    length), so handlers that read ``record.args`` themselves (uvicorn's access log formatter) keep working.
+    Only when a secret would still appear in the formatted message (split across the format string and an
+    argument) is the record flattened to its redacted message.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string must not break logging
-            message = str(record.msg)
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg = cleaned
-            record.args = None
+        except Exception:  # a broken format string must not break logging; the handler reports it
+            message = None
+        if message is not None and redact(message) != message:
+            self._clean(record)
         if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
             # Format the traceback now, redacted, so handlers use the cached text.
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+    @staticmethod
+    def _clean(record: logging.LogRecord) -> None:
+        """Redact the arguments in place, keeping their shape; flatten only if that is not enough."""
+        args = record.args
+        if isinstance(args, tuple) and args:
+            record.args = tuple(_redact_arg(a) for a in args)
+        elif isinstance(args, dict) and args:
+            record.args = {k: _redact_arg(v) for k, v in args.items()}
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = None
+        if message is None or redact(message) != message:
+            original = record.msg
+            record.args = args
+            try:
+                full = record.getMessage()
+            except Exception:
+                full = str(original)
+            record.msg = redact(full)
+            record.args = None
+
+
+def _redact_arg(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bytes | bytearray | int | float | bool) or value is None:
+        return value
+    text = str(value) if not isinstance(value, BaseException) else repr(value)
+    # An object whose text holds a secret is replaced by its redacted text; anything else stays as it is.
+    cleaned = redact(text)
+    return cleaned if cleaned != text else value
 
 
 _FILTER = RedactingFilter()

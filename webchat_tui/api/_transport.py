@@ -6,6 +6,7 @@ Everything above this module sees `HttpResponse` and `TransportFailure`, so movi
 
 from __future__ import annotations
 
+import asyncio
 import json as _json
 import sys
 import types
@@ -29,23 +30,26 @@ if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
 import httpx  # noqa: E402
 
 from webchat_tui.api._redact import redact
+from webchat_tui.sanitize import sanitize_line
 
 __all__ = ["HttpResponse", "TransportFailure", "Timeouts", "HttpTransport"]
 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Per-phase timeouts in seconds (httpx semantics: read is per chunk, not total)."""
+    """Per-phase timeouts in seconds (httpx semantics: read is per chunk, not total), and `total` for one
+    whole exchange (a server trickling its response a byte at a time never resets it)."""
 
     connect: float = 5.0
     read: float = 15.0
     write: float = 10.0
     pool: float = 5.0
+    total: float = 30.0
 
 
 @dataclass(slots=True)
 class HttpResponse:
-    """A fully read HTTP response."""
+    """A fully read HTTP response. Header values are already inert (`sanitize_line`)."""
 
     status: int
     headers: dict[str, str]
@@ -53,12 +57,12 @@ class HttpResponse:
     url: str = field(default="", repr=False)
 
     def json(self) -> Any:
-        """The body decoded as JSON, or None when empty or not JSON."""
+        """The body decoded as JSON, or None when empty, not JSON, or nested too deeply to decode."""
         if not self.content:
             return None
         try:
             return _json.loads(self.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 
@@ -69,7 +73,7 @@ class TransportFailure(Exception):
     def __init__(self, kind: str, message: str, *, sent: bool | None) -> None:
         self.kind = kind
         self.sent = sent
-        super().__init__(redact(message))
+        super().__init__(redact(sanitize_line(message)))
 
     @property
     def is_timeout(self) -> bool:
@@ -161,19 +165,24 @@ class HttpTransport:
             t = self._timeouts
             timeout = httpx.Timeout(connect=t.connect, read=read_timeout, write=t.write, pool=t.pool)
         try:
-            response = await self._client.request(
-                method,
-                url,
-                headers=send_headers,
-                params=dict(params) if params else None,
-                content=content,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
+            async with asyncio.timeout(self._timeouts.total):
+                response = await self._client.request(
+                    method,
+                    url,
+                    headers=send_headers,
+                    params=dict(params) if params else None,
+                    content=content,
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
         except httpx.TransportError as exc:
             raise _classify(exc) from None
+        except TimeoutError:
+            raise TransportFailure(
+                "read_timeout", f"no complete response within {self._timeouts.total:g} s", sent=None
+            ) from None
         return HttpResponse(
             status=response.status_code,
-            headers={k.lower(): v for k, v in response.headers.items()},
+            headers={sanitize_line(k.lower()): sanitize_line(v) for k, v in response.headers.items()},
             content=response.content,
             url=str(response.url),
         )

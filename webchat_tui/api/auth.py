@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from webchat_tui.api._error_mapping import network_error
-from webchat_tui.api._redact import Secret, get_logger, register_secret
+from webchat_tui.api._redact import Secret, SecretRegistry, get_logger
 from webchat_tui.api._retry import OpClass, RetryPolicy, backoff_delay, parse_retry_after
 from webchat_tui.api._transport import HttpResponse, HttpTransport, TransportFailure
 from webchat_tui.api.errors import ClientValidationError, OAuthError
 from webchat_tui.api.models import OAuthToken
+from webchat_tui.api.validation import parse_body
 
 __all__ = ["AdminToken", "OAuthTokens"]
 
@@ -44,6 +45,7 @@ class OAuthTokens:
         client_secret: Secret | None,
         *,
         retry: Callable[[], RetryPolicy],
+        secrets: SecretRegistry,
         rng: random.Random,
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
@@ -52,6 +54,7 @@ class OAuthTokens:
         self._client_id = client_id
         self._client_secret = client_secret
         self._policy = retry
+        self._secrets = secrets
         self._rng = rng
         self._sleep = sleep
         self._lock = asyncio.Lock()
@@ -70,7 +73,7 @@ class OAuthTokens:
         if not self._client_id or self._client_secret is None:
             raise ClientValidationError("client_id", "admin operations need client_id= and client_secret=")
         basic = base64.b64encode(f"{self._client_id}:{self._client_secret.get()}".encode()).decode()
-        register_secret(basic)
+        self._secrets.add(basic)
         response = await self._post_token_request(basic)
         data = response.json()
         if response.status != 200 or not isinstance(data, dict) or "access_token" not in data:
@@ -82,8 +85,8 @@ class OAuthTokens:
                 status=response.status,
                 error=error if isinstance(error, str) else None,
             )
-        parsed = OAuthToken.model_validate(data)
-        secret = Secret(parsed.access_token)
+        parsed = parse_body(OAuthToken, data, response.status, "oauthToken")
+        secret = Secret(parsed.access_token, self._secrets)
         lifetime = parsed.expires_in if parsed.expires_in and parsed.expires_in > 0 else 3600.0
         now = time.monotonic()
         margin = min(300.0, lifetime * 0.1)

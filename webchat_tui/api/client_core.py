@@ -16,13 +16,13 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel
 
 from webchat_tui.api._error_mapping import api_error, network_error
-from webchat_tui.api._redact import Secret, get_logger, install_redaction, register_secret
+from webchat_tui.api._redact import Secret, SecretRegistry, get_logger, install_redaction
 from webchat_tui.api._retry import OpClass, RetryPolicy, backoff_delay, status_is_retryable
 from webchat_tui.api._transport import HttpResponse, HttpTransport, Timeouts, TransportFailure
 from webchat_tui.api.auth import AdminToken, OAuthTokens
-from webchat_tui.api.errors import ClientValidationError, ServerError, SessionExpired
+from webchat_tui.api.errors import ClientValidationError, SessionExpired
 from webchat_tui.api.regions import resolve_environment
-from webchat_tui.api.validation import validate_id
+from webchat_tui.api.validation import parse_body, validate_id
 
 __all__ = ["ClientCore", "GUEST_PATH", "ADMIN_PATH"]
 
@@ -79,13 +79,16 @@ class ClientCore:
                 read=float(timeout),
                 write=float(timeout),
                 pool=min(5.0, float(timeout)),
+                total=max(30.0, 4 * float(timeout)),
             )
         else:
             timeouts = timeout or Timeouts()
         self.timeouts = timeouts
         self.retry = retry or RetryPolicy()
         self._client_id = client_id
-        self._client_secret = Secret(client_secret) if client_secret else None
+        self.secrets = SecretRegistry()
+        """This client's secrets (bounded; `redact` masks them while the client lives)."""
+        self._client_secret = Secret(client_secret, self.secrets) if client_secret else None
         self._guest_tokens: dict[str, Secret] = {}
         # Ids of messages this client stored, per conversation: a reconcile after an ambiguous send must not
         # mistake an earlier message with the same text (sent on purpose) for the one being sent.
@@ -102,6 +105,7 @@ class ClientCore:
             client_id,
             self._client_secret,
             retry=lambda: self.retry,
+            secrets=self.secrets,
             rng=self._rng,
             sleep=lambda delay: self.sleep(delay),
         )
@@ -132,7 +136,7 @@ class ClientCore:
 
     def set_guest_token(self, conversation_id: str, jwt: str) -> None:
         """Remember the guest JWT to use for ``conversation_id`` (done automatically on create)."""
-        self._guest_tokens[conversation_id] = Secret(jwt)
+        self._guest_tokens[conversation_id] = Secret(jwt, self.secrets)
 
     def has_guest_token(self, conversation_id: str) -> bool:
         """Whether a guest JWT is known for ``conversation_id``."""
@@ -140,7 +144,7 @@ class ClientCore:
 
     def _guest_auth(self, conversation_id: str, jwt: str | None) -> dict[str, str]:
         if jwt is not None:
-            register_secret(jwt)
+            self.secrets.add(jwt)
             token = jwt
         else:
             secret = self._guest_tokens.get(conversation_id)
@@ -230,7 +234,7 @@ class ClientCore:
                 response.status,
                 (time.monotonic() - t0) * 1000,
             )
-            if response.status < 400:
+            if 200 <= response.status < 300:
                 return response
             error = api_error(operation, response)
             if (
@@ -282,15 +286,9 @@ class ClientCore:
 
     @staticmethod
     def _parse(model: type[M], response: HttpResponse, operation: str) -> M:
-        data = response.json()
-        if not isinstance(data, dict):
-            raise ServerError(
-                response.status,
-                None,
-                f"{operation}: the response body is not a JSON object",
-                operation=operation,
-            )
-        return model.model_validate(data)
+        """The 2xx body as ``model``; any shape problem is an `InvalidResponseError`, never a pydantic
+        error."""
+        return parse_body(model, response.json(), response.status, operation)
 
     @staticmethod
     def _guest_path(conversation_id: str, *parts: str) -> str:

@@ -4,6 +4,9 @@
 WebChatError
 ├── ClientValidationError(field, reason)          bad input, caught before any request (also a ValueError)
 ├── ApiError(status, code, message, message_params, correlation_id, body)   an HTTP error response (ErrorBody)
+│   ├── RedirectError 3xx            (redirects are never followed: a 3xx is an error)
+│   ├── InvalidResponseError         a 2xx whose body is not what the contract says (never a pydantic error)
+│   │   └── PagingError              paging that cannot be followed (cursor repeats, too many pages, too long)
 │   ├── BadRequestError 400          ├── ConflictError 409          ├── RateLimitError 429 (.retry_after)
 │   ├── AuthenticationError 401      ├── PayloadTooLargeError 413   └── ServerError 5xx
 │   │   └── SessionExpired           ├── UnsupportedMediaTypeError 415      ├── InternalServerError 500
@@ -18,7 +21,9 @@ WebChatError
     ├── StreamAuthError               the handshake was refused with 401/403 (the stream stops)
     └── StreamClosedError             the stream closed for good
 ```
-Messages never contain secrets: every message is passed through the redactor.
+Messages never contain secrets: every message is passed through the redactor. Every string that came from the
+network (ErrorBody fields, headers such as the correlation id) is made inert when the error is built, so
+`str(exc)`, `repr(exc)` and every attribute are safe to show in a terminal.
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from webchat_tui.api._redact import redact
-from webchat_tui.sanitize import sanitize_line
+from webchat_tui.sanitize import sanitize_json, sanitize_line
 
 __all__ = [
     "WebChatError",
     "ClientValidationError",
     "ApiError",
+    "RedirectError",
+    "InvalidResponseError",
+    "PagingError",
     "BadRequestError",
     "AuthenticationError",
     "SessionExpired",
@@ -60,11 +68,23 @@ __all__ = [
 ]
 
 
+MAX_ERROR_TEXT = 2000
+"""Longest error message kept (a hostile server can send megabytes)."""
+
+
+def _inert(value: str | None) -> str | None:
+    """A one-line remote value made inert, redacted and cut to a sane length (None stays None)."""
+    return None if value is None else redact(sanitize_line(str(value)))[:MAX_ERROR_TEXT]
+
+
 class WebChatError(Exception):
     """Base class of every error raised by `webchat_tui.api`."""
 
     def __init__(self, message: str) -> None:
-        self.message = redact(sanitize_line(message))
+        text = redact(sanitize_line(message))
+        if len(text) > MAX_ERROR_TEXT:
+            text = text[:MAX_ERROR_TEXT] + f"… ({len(text) - MAX_ERROR_TEXT} more characters)"
+        self.message = text
         super().__init__(self.message)
 
     def __repr__(self) -> str:
@@ -75,8 +95,8 @@ class ClientValidationError(WebChatError, ValueError):
     """Input rejected before any request was sent; `field` names the offending field (wire name)."""
 
     def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
+        self.field = redact(sanitize_line(field))
+        self.reason = redact(sanitize_line(reason))
         super().__init__(f"{field}: {reason}")
 
     def __repr__(self) -> str:
@@ -107,13 +127,14 @@ class ApiError(WebChatError):
         operation: str | None = None,
     ) -> None:
         self.status = status
-        self.code = code
+        self.code = _inert(code)
         self.message_params: dict[str, str] = {
-            str(k): redact(sanitize_line(str(v))) for k, v in (message_params or {}).items()
+            redact(sanitize_line(str(k))): redact(sanitize_line(str(v)))
+            for k, v in (message_params or {}).items()
         }
-        self.correlation_id = correlation_id
-        self.body: dict[str, Any] = dict(body or {})
-        self.operation = operation
+        self.correlation_id = _inert(correlation_id)
+        self.body: dict[str, Any] = sanitize_json(dict(body or {}))
+        self.operation = _inert(operation)
         text = message or f"HTTP {status}"
         super().__init__(text)
 
@@ -131,6 +152,26 @@ class ApiError(WebChatError):
             f"{type(self).__name__}(status={self.status}, code={self.code!r}, message={self.message!r}, "
             f"correlation_id={self.correlation_id!r})"
         )
+
+
+class RedirectError(ApiError):
+    """3xx: the server answered with a redirect. Redirects are never followed (they could carry the guest's
+    token to another origin), so a 3xx is an error."""
+
+
+class InvalidResponseError(ApiError):
+    """A response whose body does not have the shape the contract promises (not JSON, not an object, a
+    missing or wrongly typed field, an unusable id, nesting too deep). `status` is the HTTP status."""
+
+    def __init__(self, status: int, message: str, *, operation: str | None = None) -> None:
+        super().__init__(status, "invalid.response", message, operation=operation)
+
+
+class PagingError(InvalidResponseError):
+    """The server's paging cannot be followed: a cursor that does not advance, too many pages, too long."""
+
+    def __init__(self, message: str, *, status: int = 200, operation: str | None = None) -> None:
+        super().__init__(status, message, operation=operation)
 
 
 class BadRequestError(ApiError):
@@ -227,7 +268,7 @@ class OAuthError(WebChatError):
 
     def __init__(self, message: str, *, status: int | None = None, error: str | None = None) -> None:
         self.status = status
-        self.error = error
+        self.error = _inert(error)
         super().__init__(message)
 
 
@@ -277,7 +318,9 @@ def error_from_response(
     data: dict[str, Any] = body if isinstance(body, dict) else {}
     code = data.get("code") if isinstance(data.get("code"), str) else None
     message = data.get("messageWithParams") or data.get("message")
-    if not isinstance(message, str) or not message:
+    if 300 <= status < 400:
+        message = f"The server answered with a redirect (HTTP {status}), which is not followed"
+    elif not isinstance(message, str) or not message:
         message = f"The request failed with status {status}"
     params = data.get("messageParams")
     params = params if isinstance(params, dict) else None
@@ -290,6 +333,8 @@ def error_from_response(
     )
     if status == 401 and code == "credentials.expired":
         cls: type[ApiError] = SessionExpired
+    elif 300 <= status < 400:
+        cls = RedirectError
     elif status in _BY_STATUS:
         cls = _BY_STATUS[status]
     elif status >= 500:

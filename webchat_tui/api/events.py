@@ -1,8 +1,9 @@
 """Event-stream frames parsed into a discriminated union of small frozen dataclasses (discriminator: `kind`).
 
 This is the hot path (a burst is thousands of frames per second), so frames are decoded once with
-`json.loads` and the dataclasses are built directly; no pydantic here. Remote text (message bodies) is
-sanitised while parsing.
+`json.loads` and the dataclasses are built directly; no pydantic here. Every remote string kept in an event is
+made inert while parsing, ids that could not safely become a URL path segment or cursor are refused (the frame
+becomes `UnknownEvent`), and no frame, however malformed or deeply nested, makes `parse_frame` raise.
 
 | kind              | frame                                                                   |
 |-------------------|-------------------------------------------------------------------------|
@@ -21,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from webchat_tui.api.validation import is_valid_id
 from webchat_tui.sanitize import sanitize_line, sanitize_text
 
 __all__ = [
@@ -99,7 +101,8 @@ class SocketClosingEvent:
 
 @dataclass(frozen=True, slots=True)
 class UnknownEvent:
-    """A frame this client does not understand, kept whole."""
+    """A frame this client does not understand. `topic` and `type` are inert; `data` is the decoded frame as
+    received (never shown: only its shape is logged)."""
 
     topic: str | None
     type: str | None
@@ -125,26 +128,37 @@ _loads = json.loads
 
 
 def _required_id(value: Any) -> str:
-    """An id that will become a REST cursor or path segment: a non-empty string, else TypeError."""
-    if isinstance(value, str) and value:
-        return value
+    """An id that will become a REST cursor or path segment (`is_valid_id`), else TypeError."""
+    if is_valid_id(value):
+        return value  # type: ignore[no-any-return]
     raise TypeError("not an id")
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    return sanitize_line(value) if isinstance(value, str) else ""
 
 
 def _id_of(obj: Any) -> str:
     if isinstance(obj, dict):
         value = obj.get("id")
-        if isinstance(value, str):
+        if isinstance(value, str) and is_valid_id(value):
             return value
     return ""
 
 
+def _inert_or_none(value: Any) -> str | None:
+    return sanitize_line(value) if isinstance(value, str) else None
+
+
 def parse_envelope(data: Any) -> StreamEvent:
     """Turn a decoded envelope into a `StreamEvent` (never raises)."""
+    try:
+        return _parse_envelope(data)
+    except Exception:  # malformed in a way not foreseen below (e.g. RecursionError): unknown, never fatal
+        return UnknownEvent(None, None, None)
+
+
+def _parse_envelope(data: Any) -> StreamEvent:
     if not isinstance(data, dict):
         return UnknownEvent(None, None, data)
     metadata = data.get("metadata")
@@ -173,6 +187,8 @@ def parse_envelope(data: Any) -> StreamEvent:
                 )
             if kind == "member-change":
                 member = body["member"]
+                if not isinstance(member, dict):
+                    raise TypeError("member is not an object")
                 state = member.get("state")
                 return MemberChangeEvent(
                     _required_id(member["id"]),
@@ -181,7 +197,7 @@ def parse_envelope(data: Any) -> StreamEvent:
                     _id_of(body.get("conversation")),
                 )
         except (KeyError, TypeError):
-            return UnknownEvent(data.get("topicName"), kind, data)
+            return UnknownEvent(_inert_or_none(data.get("topicName")), _inert_or_none(kind), data)
     topic = data.get("topicName")
     if topic == "channel.metadata" and isinstance(body, dict):
         message = body.get("message")
@@ -191,17 +207,15 @@ def parse_envelope(data: Any) -> StreamEvent:
             return PONG
     if isinstance(topic, str) and topic.endswith("socket_closing"):
         return _SOCKET_CLOSING
-    return UnknownEvent(
-        topic if isinstance(topic, str) else None, kind if isinstance(kind, str) else None, data
-    )
+    return UnknownEvent(_inert_or_none(topic), _inert_or_none(kind), data)
 
 
 def parse_frame(raw: str | bytes) -> StreamEvent:
     """Decode one websocket text frame and parse it (never raises; bad JSON becomes `UnknownEvent`)."""
     try:
         data = _loads(raw)
-    except ValueError:
-        return UnknownEvent(None, None, raw)
+    except Exception:  # not JSON, not text, or nested deeper than the decoder's recursion limit
+        return UnknownEvent(None, None, None)
     return parse_envelope(data)
 
 
@@ -219,5 +233,5 @@ def message_from_rest(entity: dict[str, Any]) -> MessageEvent | None:
             _text(entity.get("timestamp")),
             _id_of(entity.get("conversation")),
         )
-    except (KeyError, TypeError):
+    except Exception:  # any malformed entity is skipped, never fatal
         return None

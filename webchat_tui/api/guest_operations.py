@@ -3,13 +3,14 @@ conversation's JWT, remembered from the create response or given with ``jwt=``."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any
 
-from webchat_tui.api._redact import register_secret
+from webchat_tui.api._redact import get_logger
 from webchat_tui.api._retry import OpClass
 from webchat_tui.api.client_core import GUEST_PATH, ClientCore, M
-from webchat_tui.api.errors import ClientValidationError, ServerError
+from webchat_tui.api.errors import ClientValidationError, InvalidResponseError, PagingError
+from webchat_tui.api.events import MessageEvent, message_from_rest
 from webchat_tui.api.models import (
     CreateWebChatConversationRequest,
     CreateWebChatConversationResponse,
@@ -21,11 +22,22 @@ from webchat_tui.api.models import (
     WebChatMessageEntityList,
     WebChatTyping,
 )
-from webchat_tui.api.validation import validate_id, validate_member_info, validate_required
+from webchat_tui.api.paging import CursorPage, PageLimits, follow_cursor
+from webchat_tui.api.validation import parse_body, validate_id, validate_member_info, validate_required
 
 __all__ = ["GuestOperations"]
 
 _SORT_ORDERS = ("ascending", "descending")
+_GET_MESSAGES = "getWebchatGuestConversationMessages"
+log = get_logger("webchat_tui.api.client")
+
+
+MEMBER_PAGE_LIMITS = PageLimits(max_pages=50, max_seconds=60.0)
+"""A chat has a handful of members; 50 pages of 100 is already absurd."""
+
+
+def _message_event(entity: Any) -> MessageEvent | None:
+    return message_from_rest(entity) if isinstance(entity, dict) else None
 
 
 class GuestOperations(ClientCore):
@@ -70,7 +82,7 @@ class GuestOperations(ClientCore):
         validate_required(body.routing_target.target_address, "routingTarget.targetAddress")
         validate_member_info(body.member_info)
         if body.member_auth_token:
-            register_secret(body.member_auth_token)
+            self.secrets.add(body.member_auth_token)
         response = await self._send(
             "postWebchatGuestConversations",
             "POST",
@@ -81,7 +93,7 @@ class GuestOperations(ClientCore):
         )
         data = response.json()
         if isinstance(data, dict):
-            register_secret(data.get("jwt") if isinstance(data.get("jwt"), str) else None)
+            self.secrets.add(data.get("jwt") if isinstance(data.get("jwt"), str) else None)
         created = self._parse(CreateWebChatConversationResponse, response, "postWebchatGuestConversations")
         self.set_guest_token(created.id, created.jwt)
         return created
@@ -121,21 +133,27 @@ class GuestOperations(ClientCore):
     async def list_all_members(
         self, conversation_id: str, *, exclude_disconnected_members: bool = False, jwt: str | None = None
     ) -> list[WebChatMemberInfo]:
-        """Every member, reading all pages."""
-        members: list[WebChatMemberInfo] = []
-        page_number = 1
-        while True:
+        """Every member, reading all pages (at most `MEMBER_PAGE_LIMITS`, else `PagingError`)."""
+
+        async def fetch(cursor: str | None) -> CursorPage[WebChatMemberInfo]:
+            number = int(cursor or "1")
             page = await self.get_webchat_guest_conversation_members(
                 conversation_id,
                 page_size=100,
-                page_number=page_number,
+                page_number=number,
                 exclude_disconnected_members=exclude_disconnected_members,
                 jwt=jwt,
             )
-            members.extend(page.entities)
-            if not page.entities or not page.has_next_page or page_number >= 1000:
-                return members
-            page_number += 1
+            more = bool(page.entities) and page.has_next_page
+            return CursorPage(page.entities, str(number + 1) if more else None)
+
+        members: list[WebChatMemberInfo] = []
+        pages = follow_cursor(
+            fetch, after=None, limits=MEMBER_PAGE_LIMITS, operation="getWebchatGuestConversationMembers"
+        )
+        async for page in pages:
+            members.extend(page.items)
+        return members
 
     async def get_webchat_guest_conversation_member(
         self, conversation_id: str, member_id: str, *, jwt: str | None = None
@@ -202,7 +220,7 @@ class GuestOperations(ClientCore):
         jwt: str | None = None,
     ) -> WebChatMessageEntityList:
         """One page of messages (cursor paging with ``after`` / ``before`` message ids)."""
-        data = await self._get_messages_raw(
+        data = await self._get_messages_json(
             conversation_id,
             after=after,
             before=before,
@@ -210,9 +228,36 @@ class GuestOperations(ClientCore):
             max_results=max_results,
             jwt=jwt,
         )
-        return WebChatMessageEntityList.model_validate(data)
+        return parse_body(WebChatMessageEntityList, data, 200, _GET_MESSAGES)
 
-    async def _get_messages_raw(
+    async def get_message_events_page(
+        self, conversation_id: str, *, after: str | None = None, page_size: int = 100, jwt: str | None = None
+    ) -> CursorPage[MessageEvent]:
+        """One ascending page of messages after ``after`` as lightweight `MessageEvent`s (the event stream's
+        backfill). Malformed entries are skipped; `CursorPage.next_cursor` is None on the last page."""
+        data = await self._get_messages_json(
+            conversation_id, after=after, sort_order="ascending", max_results=page_size, jwt=jwt
+        )
+        entities = data.get("entities")
+        if entities is None:
+            entities = []
+        if not isinstance(entities, list):
+            raise InvalidResponseError(
+                200, f"{_GET_MESSAGES}: entities is not a list", operation=_GET_MESSAGES
+            )
+        events = [e for e in map(_message_event, entities) if e is not None]
+        if len(events) != len(entities):
+            log.warning("%d malformed message(s) skipped in a page", len(entities) - len(events))
+        if not entities or not data.get("next"):
+            return CursorPage(events, None)
+        if not events:
+            raise PagingError(
+                f"{_GET_MESSAGES}: a page without one usable message id cannot be followed",
+                operation=_GET_MESSAGES,
+            )
+        return CursorPage(events, events[-1].id)
+
+    async def _get_messages_json(
         self,
         conversation_id: str,
         *,
@@ -222,8 +267,7 @@ class GuestOperations(ClientCore):
         max_results: int | None = None,
         jwt: str | None = None,
     ) -> dict[str, Any]:
-        """`getWebchatGuestConversationMessages` as decoded JSON (the event stream's backfill builds its own
-        lightweight objects from it)."""
+        """`getWebchatGuestConversationMessages` as decoded JSON (an object, else `InvalidResponseError`)."""
         params: dict[str, str] = {}
         if after is not None:
             validate_id(after, "after")
@@ -240,7 +284,7 @@ class GuestOperations(ClientCore):
                 raise ClientValidationError("maxResults", "must be between 1 and 100")
             params["maxResults"] = str(max_results)
         response = await self._send(
-            "getWebchatGuestConversationMessages",
+            _GET_MESSAGES,
             "GET",
             self._guest_path(conversation_id, "messages"),
             op_class=OpClass.SAFE,
@@ -251,28 +295,51 @@ class GuestOperations(ClientCore):
         )
         data = response.json()
         if not isinstance(data, dict):
-            raise ServerError(
-                response.status,
-                None,
-                "the messages response is not a JSON object",
-                operation="getWebchatGuestConversationMessages",
+            raise InvalidResponseError(
+                response.status, "the messages response is not a JSON object", operation=_GET_MESSAGES
             )
         return data
 
+    def iter_message_event_pages(
+        self,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        jwt: str | None = None,
+        page_size: int = 100,
+        limits: PageLimits | None = None,
+    ) -> AsyncIterator[CursorPage[MessageEvent]]:
+        """Every page of `MessageEvent`s after ``after``, ascending (`follow_cursor`: bounded, the cursor must
+        advance, `PagingError` otherwise)."""
+
+        def fetch(cursor: str | None) -> Awaitable[CursorPage[MessageEvent]]:
+            return self.get_message_events_page(conversation_id, after=cursor, page_size=page_size, jwt=jwt)
+
+        return follow_cursor(fetch, after=after, limits=limits or PageLimits(), operation=_GET_MESSAGES)
+
     async def iter_messages(
-        self, conversation_id: str, *, after: str | None = None, jwt: str | None = None, page_size: int = 100
+        self,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        jwt: str | None = None,
+        page_size: int = 100,
+        limits: PageLimits | None = None,
     ) -> AsyncIterator[WebChatMessage]:
-        """Every message after ``after`` (or from the start), ascending, reading pages to the end."""
-        cursor = after
-        for _ in range(100_000):
+        """Every message after ``after`` (or from the start), ascending, reading pages to the end (bounded
+        like `iter_message_event_pages`)."""
+
+        async def fetch(cursor: str | None) -> CursorPage[WebChatMessage]:
             page = await self.get_webchat_guest_conversation_messages(
                 conversation_id, after=cursor, sort_order="ascending", max_results=page_size, jwt=jwt
             )
-            for message in page.entities:
+            last = page.entities[-1].id if page.entities and page.next else None
+            return CursorPage(page.entities, last)
+
+        pages = follow_cursor(fetch, after=after, limits=limits or PageLimits(), operation=_GET_MESSAGES)
+        async for page in pages:
+            for message in page.items:
                 yield message
-            if not page.entities or not page.next:
-                return
-            cursor = page.entities[-1].id
 
     async def get_webchat_guest_conversation_message(
         self, conversation_id: str, message_id: str, *, jwt: str | None = None

@@ -3,19 +3,16 @@ and keeping each request's latest state."""
 
 from __future__ import annotations
 
-import re
-
 from webchat_tui.api._redact import get_logger
 from webchat_tui.api.guest_operations import GuestOperations
 from webchat_tui.api.models import WebChatGuestMediaRequest
 from webchat_tui.api.session_types import MediaRequest
+from webchat_tui.api.validation import is_valid_id
 from webchat_tui.sanitize import sanitize_line
 
 __all__ = ["MediaRequestBook", "fetch_announced"]
 
 log = get_logger("webchat_tui.api.session")
-
-_MEDIA_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
 
 
 async def fetch_announced(
@@ -24,7 +21,7 @@ async def fetch_announced(
     """The media request(s) a `media-request` message announces: its body is the request id (when it is not
     an id, every request of the conversation is read). Raises `WebChatError` when they cannot be read."""
     body = body.strip()
-    if _MEDIA_ID.match(body):
+    if is_valid_id(body):
         return [await client.get_webchat_guest_conversation_mediarequest(conversation_id, body)]
     return list((await client.get_webchat_guest_conversation_mediarequests(conversation_id)).entities)
 

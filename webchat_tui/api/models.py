@@ -3,7 +3,8 @@
 Conventions (see `ApiModel`): camelCase on the wire, snake_case in Python (both accepted when building),
 unknown fields kept (``extra="allow"``), unknown enum values kept as plain strings instead of failing,
 `to_wire()` drops ``None`` fields. Secrets (`jwt`, `member_auth_token`) are left out of reprs.
-Human-readable remote text (message bodies, member names) is sanitised while parsing.
+Every model parsed from a response (`RemoteModel`) makes every remote string inert before validation and
+rejects an ``id`` that could not safely become a URL path segment (`is_valid_id`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from webchat_tui.sanitize import sanitize_line, sanitize_text
+from webchat_tui.api.validation import is_valid_id
+from webchat_tui.sanitize import sanitize_json, sanitize_line, sanitize_text
 
 __all__ = [
     "ApiModel",
+    "RemoteModel",
     "TargetType",
     "MemberRole",
     "MemberState",
@@ -155,6 +158,20 @@ class ApiModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+class RemoteModel(ApiModel):
+    """Base of the models parsed from responses: every string made inert, every ``id`` checked."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inert(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            identifier = data.get("id")
+            if identifier is not None and not is_valid_id(identifier):
+                raise ValueError("the id is not usable (empty, too long, or holds '/', '..' or controls)")
+            return sanitize_json(data)
+        return data
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Guest chat
 
@@ -228,7 +245,7 @@ class CreateWebChatConversationRequest(ApiModel):
     journey_context: JourneyContext | None = None
 
 
-class WebChatMemberInfo(ApiModel):
+class WebChatMemberInfo(RemoteModel):
     """A member of a chat as the API returns it (events carry only `id` and `state`)."""
 
     id: str | None = None
@@ -246,7 +263,7 @@ class WebChatMemberInfo(ApiModel):
     state: MemberStateField | None = None
 
 
-class CreateWebChatConversationResponse(ApiModel):
+class CreateWebChatConversationResponse(RemoteModel):
     """Response of `postWebchatGuestConversations`: conversation id, guest JWT, event stream URI, guest
     member."""
 
@@ -256,7 +273,7 @@ class CreateWebChatConversationResponse(ApiModel):
     member: WebChatMemberInfo
 
 
-class WebChatConversation(ApiModel):
+class WebChatConversation(RemoteModel):
     """Reference to a conversation (in practice only `id` and `selfUri`)."""
 
     id: str | None = None
@@ -272,7 +289,7 @@ class CreateWebChatMessageRequest(ApiModel):
     body_type: BodyTypeField | None = None
 
 
-class WebChatMessage(ApiModel):
+class WebChatMessage(RemoteModel):
     """A chat message (standard text or a system line such as member-join or media-request)."""
 
     id: str
@@ -285,7 +302,7 @@ class WebChatMessage(ApiModel):
     self_uri: str | None = None
 
 
-class WebChatTyping(ApiModel):
+class WebChatTyping(RemoteModel):
     """Response of `postWebchatGuestConversationMemberTyping` (and the body of a typing event)."""
 
     id: str
@@ -294,7 +311,7 @@ class WebChatTyping(ApiModel):
     timestamp: datetime
 
 
-class WebChatGuestMediaRequest(ApiModel):
+class WebChatGuestMediaRequest(RemoteModel):
     """A co-browse / screen-share request. As a PATCH body only `state` is needed."""
 
     id: str | None = None
@@ -306,13 +323,13 @@ class WebChatGuestMediaRequest(ApiModel):
     self_uri: str | None = None
 
 
-class WebChatGuestMediaRequestEntityList(ApiModel):
+class WebChatGuestMediaRequestEntityList(RemoteModel):
     """Response of `getWebchatGuestConversationMediarequests` (not paginated)."""
 
     entities: list[WebChatGuestMediaRequest] = Field(default_factory=list)
 
 
-class WebChatMemberInfoEntityList(ApiModel):
+class WebChatMemberInfoEntityList(RemoteModel):
     """A page of members (page-number paging)."""
 
     entities: list[WebChatMemberInfo] = Field(default_factory=list)
@@ -336,7 +353,7 @@ class WebChatMemberInfoEntityList(ApiModel):
         return False
 
 
-class WebChatMessageEntityList(ApiModel):
+class WebChatMessageEntityList(RemoteModel):
     """A page of messages (cursor paging: `next` / `previousPage` may be a URI or a bare id)."""
 
     page_size: int | None = None
@@ -355,7 +372,7 @@ class WebChatMessageEntityList(ApiModel):
 # Errors
 
 
-class Detail(ApiModel):
+class Detail(RemoteModel):
     """`ErrorBody.details[]`."""
 
     error_code: str | None = None
@@ -364,7 +381,7 @@ class Detail(ApiModel):
     entity_name: str | None = None
 
 
-class Limit(ApiModel):
+class Limit(RemoteModel):
     """`ErrorBody.limit` (namespace kept as a string: the enum is long and grows)."""
 
     key: str | None = None
@@ -372,7 +389,7 @@ class Limit(ApiModel):
     value: int | None = None
 
 
-class ErrorBody(ApiModel):
+class ErrorBody(RemoteModel):
     """The body of every error response."""
 
     message: str | None = None
@@ -392,13 +409,13 @@ class ErrorBody(ApiModel):
 # Admin
 
 
-class WebChatConfig(ApiModel):
+class WebChatConfig(RemoteModel):
     """Widget look of a deployment."""
 
     web_chat_skin: WebChatSkinField | None = None
 
 
-class DomainEntityRef(ApiModel):
+class DomainEntityRef(RemoteModel):
     """Reference to another entity (the deployment's inbound chat flow)."""
 
     id: str | None = None
@@ -406,7 +423,7 @@ class DomainEntityRef(ApiModel):
     self_uri: str | None = None
 
 
-class WebChatDeployment(ApiModel):
+class WebChatDeployment(RemoteModel):
     """A web chat deployment (admin)."""
 
     id: str | None = None
@@ -421,7 +438,7 @@ class WebChatDeployment(ApiModel):
     self_uri: str | None = None
 
 
-class WebChatDeploymentEntityListing(ApiModel):
+class WebChatDeploymentEntityListing(RemoteModel):
     """All deployments (no paging)."""
 
     total: int | None = None
@@ -429,7 +446,7 @@ class WebChatDeploymentEntityListing(ApiModel):
     self_uri: str | None = None
 
 
-class WebChatSettings(ApiModel):
+class WebChatSettings(RemoteModel):
     """Org-wide web chat settings."""
 
     require_deployment: bool | None = None

@@ -276,7 +276,7 @@ class ChatSession:
             self._set_state(SessionState.IDLE, "The session was closed")
             raise StreamClosedError("the session was closed while the chat was being created")
         self._conversation_id = created.id
-        self._jwt = Secret(created.jwt)
+        self._jwt = Secret(created.jwt, self._client.secrets)
         me_id = created.member.id or ""
         self._me_id = me_id
         self.started_at = datetime.now(UTC)

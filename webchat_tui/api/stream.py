@@ -18,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Literal, Protocol, cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -28,7 +28,6 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from webchat_tui.api._redact import get_logger
 from webchat_tui.api._retry import parse_retry_after
 from webchat_tui.api.errors import (
-    ApiError,
     NetworkError,
     RateLimitError,
     ServerError,
@@ -43,12 +42,20 @@ from webchat_tui.api.events import (
     SocketClosingEvent,
     TypingEvent,
     UnknownEvent,
-    message_from_rest,
     parse_frame,
 )
 from webchat_tui.api.models import WebChatMemberInfo
+from webchat_tui.api.paging import CursorPage, PageLimits
 
-__all__ = ["EventStream", "StreamOptions", "StreamStatus", "MembersSnapshot", "StreamItem", "ReconnectPolicy"]
+__all__ = [
+    "EventStream",
+    "StreamOptions",
+    "StreamStatus",
+    "MembersSnapshot",
+    "StreamItem",
+    "ReconnectPolicy",
+    "BackfillClient",
+]
 
 log = get_logger("webchat_tui.api.stream")
 ws_log = get_logger("webchat_tui.api.ws")
@@ -73,6 +80,38 @@ class StreamOptions:
     """Failed connection attempts tolerated before `start()` gives up."""
     max_size: int = 2**20
     page_size: int = 100
+    backfill_limits: PageLimits = field(default_factory=PageLimits)
+    """Bounds of one backfill (pages, wall time); beyond them the stream fails with `PagingError`."""
+
+
+class BackfillClient(Protocol):
+    """What `EventStream` needs from a client for its REST backfill (`WebChatClient` is one)."""
+
+    def iter_message_event_pages(
+        self,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        jwt: str | None = None,
+        page_size: int = 100,
+        limits: PageLimits | None = None,
+    ) -> AsyncIterator[CursorPage[MessageEvent]]:
+        """The pages of messages after ``after``, ascending, bounded."""
+        ...
+
+    async def list_all_members(
+        self, conversation_id: str, *, exclude_disconnected_members: bool = False, jwt: str | None = None
+    ) -> list[WebChatMemberInfo]:
+        """Every member of the conversation."""
+        ...
+
+
+class _NoRedirects(connect):
+    """`websockets` connect that never follows a redirect: a 3xx handshake answer is an error, so the stream
+    (and the token in its URI) never goes to another origin."""
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        return exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +182,15 @@ class ReconnectPolicy:
 class EventStream:
     """The event stream of one guest conversation.
 
-    ``client`` is the `WebChatClient` used for REST backfill (it must know the conversation's JWT);
+    ``client`` is the `BackfillClient` (a `WebChatClient`) used for REST backfill (it must know the
+    conversation's JWT);
     ``member_id`` is the guest's own member id (its DISCONNECTED ends the stream).
     Call `start()`, then `next_batch()` repeatedly; an empty list means the stream is closed for good.
     """
 
     def __init__(
         self,
-        client: Any,
+        client: BackfillClient,
         conversation_id: str,
         event_stream_uri: str,
         *,
@@ -256,7 +296,7 @@ class EventStream:
         try:
             while not self._stopping and not self._ended:
                 try:
-                    ws = await connect(
+                    ws = await _NoRedirects(
                         self._uri,
                         compression=None,
                         open_timeout=self.options.open_timeout,
@@ -268,6 +308,14 @@ class EventStream:
                     )
                 except InvalidStatus as exc:
                     status = exc.response.status_code
+                    if 300 <= status < 400:
+                        await self._fatal(
+                            StreamError(
+                                f"the event stream answered with a redirect (HTTP {status}), which is not "
+                                "followed"
+                            )
+                        )
+                        return
                     if status in (401, 403):
                         await self._fatal(
                             StreamAuthError(
@@ -493,8 +541,8 @@ class EventStream:
                 delay = min(self.options.reconnect_max, self.options.reconnect_base * 2 ** min(attempt, 10))
                 log.warning("backfill failed (%s); retrying in %.2f s", type(exc).__name__, delay)
                 await self.sleep(delay)
-            except ApiError as exc:
-                log.warning("backfill refused: %s", exc)
+            except WebChatError as exc:  # refused, or paging the server's answers cannot be followed
+                log.warning("backfill failed for good: %s", exc)
                 out.append(StreamStatus("failed", str(exc), error=exc))
                 return out
         self.resyncs += 1
@@ -507,28 +555,17 @@ class EventStream:
     async def _backfill_messages(self, out: list[StreamItem]) -> int:
         seen = self._seen
         count = 0
-        cursor = self._last_id
         # Collect first, commit after: a failure half-way must not advance the cursor past a gap.
         fetched: list[MessageEvent] = []
-        for _ in range(100_000):
-            data = await self._client._get_messages_raw(
-                self._conversation_id,
-                after=cursor,
-                sort_order="ascending",
-                max_results=self.options.page_size,
-                jwt=self._jwt,
-            )
-            entities = data.get("entities") or []
-            for entity in entities:
-                event = message_from_rest(entity) if isinstance(entity, dict) else None
-                if event is not None:
-                    fetched.append(event)
-            if not entities or not data.get("next"):
-                break
-            last = entities[-1]
-            cursor = last.get("id") if isinstance(last, dict) else None
-            if not cursor:
-                break
+        pages = self._client.iter_message_event_pages(
+            self._conversation_id,
+            after=self._last_id,
+            jwt=self._jwt,
+            page_size=self.options.page_size,
+            limits=self.options.backfill_limits,
+        )
+        async for page in pages:
+            fetched.extend(page.items)
         for event in fetched:
             if event.id in seen:
                 continue

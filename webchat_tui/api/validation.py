@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from webchat_tui.api.errors import ClientValidationError
-from webchat_tui.api.models import GuestMemberInfo
+from pydantic import BaseModel, ValidationError
+
+from webchat_tui.api.errors import ClientValidationError, InvalidResponseError
+
+if TYPE_CHECKING:
+    from webchat_tui.api.models import GuestMemberInfo
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
+    "MAX_ID_LENGTH",
+    "is_valid_id",
+    "parse_body",
     "validate_message_body",
     "validate_member_info",
     "validate_required",
@@ -19,7 +27,38 @@ __all__ = [
 MAX_MESSAGE_LENGTH = 4000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{3,30}$")
-_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,200}$")
+MAX_ID_LENGTH = 128
+_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,128}$")
+M = TypeVar("M", bound=BaseModel)
+
+
+def is_valid_id(value: Any) -> bool:
+    """Whether ``value`` may become a URL path segment or cursor: 1 to 128 of ``A-Z a-z 0-9 . _ ~ : -``, and
+    not ``.`` or ``..`` (so no ``/``, no control character, nothing that changes the path)."""
+    return isinstance(value, str) and _ID.match(value) is not None and value not in (".", "..")
+
+
+def parse_body(model: type[M], data: Any, status: int, operation: str) -> M:
+    """Decoded JSON ``data`` as ``model``; `InvalidResponseError` (never a pydantic error) if not."""
+    if not isinstance(data, dict):
+        raise InvalidResponseError(
+            status, f"{operation}: the response body is not a JSON object", operation=operation
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False, include_input=False)[0] if exc.error_count() else None
+        where = ".".join(str(p) for p in problem["loc"]) if problem else "?"
+        what = problem["msg"] if problem else "invalid"
+        raise InvalidResponseError(
+            status,
+            f"{operation}: the response does not match the contract ({where}: {what})",
+            operation=operation,
+        ) from None
+    except RecursionError:
+        raise InvalidResponseError(
+            status, f"{operation}: the response is nested too deeply", operation=operation
+        ) from None
 
 
 def validate_message_body(body: str, field: str = "body") -> None:
@@ -41,9 +80,9 @@ def validate_required(value: str | None, field: str) -> None:
 
 
 def validate_id(value: str, field: str) -> None:
-    """A path id must be present and contain no characters that would change the URL."""
+    """A path id must be present and contain no characters that would change the URL (see `is_valid_id`)."""
     validate_required(value, field)
-    if not _ID.match(value):
+    if not is_valid_id(value):
         raise ClientValidationError(field, "is not a valid id")
 
 
