@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from webchat_tui.api._error_mapping import api_error, network_error
 from webchat_tui.api._redact import Secret, SecretRegistry, get_logger, install_redaction
-from webchat_tui.api._retry import OpClass, RetryPolicy, backoff_delay, status_is_retryable
+from webchat_tui.api._retry import OpClass, RetryPolicy, run_with_retries
 from webchat_tui.api._transport import HttpResponse, HttpTransport, Timeouts, TransportFailure
 from webchat_tui.api.auth import AdminToken, OAuthTokens
-from webchat_tui.api.errors import ClientValidationError, SessionExpired
+from webchat_tui.api.errors import ClientValidationError
 from webchat_tui.api.regions import resolve_environment
 from webchat_tui.api.validation import parse_body, validate_id
 
@@ -179,21 +179,21 @@ class ClientCore:
         json_body: Any = None,
         max_attempts: int | None = None,
         success_on_retry: Collection[tuple[int, str | None]] = (),
+        reconcile: Callable[[], Awaitable[HttpResponse | None]] | None = None,
     ) -> HttpResponse:
-        """Send with auth and the retry policy; return a 2xx response or raise a typed error.
+        """Send with auth and the retry engine (`run_with_retries`); return a 2xx response or raise a typed
+        error.
 
         `success_on_retry`: (status, code) pairs that mean "already done" when seen on a retry after an
         ambiguous attempt (e.g. a DELETE whose first try was applied but whose response was lost).
+        `reconcile`: the hook that looks for an ambiguous attempt's effect before the next one.
         """
-        policy = self.retry
-        attempts = max_attempts or (1 if op_class is OpClass.EPHEMERAL else policy.max_attempts)
-        started = time.monotonic()
         request_id = str(uuid.uuid4())
         url = f"{self.base_url}{path}"
-        attempt = 0
-        ambiguous_before = False
         refreshed_admin = False
-        while True:
+
+        async def once(ambiguous_before: bool) -> HttpResponse:
+            nonlocal refreshed_admin
             if auth == "guest":
                 headers = self._guest_auth(conversation_id, jwt)
             elif auth == "admin":
@@ -207,82 +207,40 @@ class ClientCore:
                     method, url, headers=headers, params=params, json_body=json_body
                 )
             except TransportFailure as failure:
-                log.debug(
-                    "%s %s %s failed after %.0f ms: %s",
-                    operation,
-                    method,
-                    path,
-                    (time.monotonic() - t0) * 1000,
-                    failure,
-                )
-                retryable = op_class in (OpClass.SAFE, OpClass.IDEMPOTENT) or (
-                    op_class is OpClass.NON_IDEMPOTENT and failure.sent is False
-                )
-                delay = backoff_delay(attempt, policy, self._rng)
-                if not retryable or attempt + 1 >= attempts or self._past_deadline(started, delay):
-                    raise network_error(operation, failure, op_class) from None
-                ambiguous_before = ambiguous_before or failure.sent is not False
-                log.debug("retrying %s in %.2f s (attempt %d)", operation, delay, attempt + 2)
-                await self.sleep(delay)
-                attempt += 1
-                continue
-            log.debug(
-                "%s %s %s -> %d in %.0f ms",
-                operation,
-                method,
-                path,
-                response.status,
-                (time.monotonic() - t0) * 1000,
-            )
+                elapsed = (time.monotonic() - t0) * 1000
+                log.debug("%s %s %s failed after %.0f ms: %s", operation, method, path, elapsed, failure)
+                raise network_error(operation, failure, op_class) from None
+            elapsed = (time.monotonic() - t0) * 1000
+            log.debug("%s %s %s -> %d in %.0f ms", operation, method, path, response.status, elapsed)
             if 200 <= response.status < 300:
                 return response
             error = api_error(operation, response)
-            if (
-                ambiguous_before
-                and (response.status, error.code) in success_on_retry
-                or (ambiguous_before and (response.status, None) in success_on_retry)
-            ):
+            done = (response.status, error.code) in success_on_retry or (
+                response.status,
+                None,
+            ) in success_on_retry
+            if ambiguous_before and done:
                 log.debug(
-                    "%s: %d on a retry after an ambiguous attempt counts as success",
-                    operation,
-                    response.status,
+                    "%s: %d on a retry after an ambiguous attempt is success", operation, response.status
                 )
                 return HttpResponse(status=204, headers=response.headers, content=b"", url=response.url)
             if auth == "admin" and response.status == 401 and not refreshed_admin:
-                refreshed_admin = True
+                refreshed_admin = True  # a token revoked early: one fresh token, at once
                 await self._oauth.authorization(force_refresh=True)
-                continue
-            if isinstance(error, SessionExpired) or not status_is_retryable(op_class, response.status):
-                raise error
-            if attempt + 1 >= attempts:
-                raise error
-            if response.status >= 500 or response.status == 408:
-                ambiguous_before = True  # the server may have applied it before failing
-            retry_after = getattr(error, "retry_after", None)
-            if retry_after is not None:
-                if retry_after > policy.max_retry_after:
-                    raise error
-                delay = retry_after
-                reason = "Retry-After"
-            else:
-                delay = backoff_delay(attempt, policy, self._rng)
-                reason = "backoff"
-            if self._past_deadline(started, delay):
-                raise error
-            log.debug(
-                "retrying %s after HTTP %d in %.2f s (%s, attempt %d)",
-                operation,
-                response.status,
-                delay,
-                reason,
-                attempt + 2,
-            )
-            await self.sleep(delay)
-            attempt += 1
+                return await once(ambiguous_before)
+            raise error
 
-    def _past_deadline(self, started: float, delay: float) -> bool:
-        deadline = self.retry.deadline
-        return deadline is not None and time.monotonic() + delay - started > deadline
+        return await run_with_retries(
+            once,
+            operation=operation,
+            op_class=op_class,
+            policy=self.retry,
+            rng=self._rng,
+            sleep=lambda delay: self.sleep(delay),
+            log=log,
+            max_attempts=max_attempts,
+            reconcile=reconcile,
+        )
 
     @staticmethod
     def _parse(model: type[M], response: HttpResponse, operation: str) -> M:

@@ -3,7 +3,8 @@
 Resent blind only when the request provably never reached the server. After any other failure the
 conversation's messages are read first (reconciliation): if the message is there, it is returned instead of
 being sent again. Messages this client already stored are never taken for the one being sent, so the same
-text sent twice on purpose is stored twice.
+text sent twice on purpose is stored twice. The loop is the one retry engine (`_retry.run_with_retries`); the
+reconciliation is its hook.
 """
 
 from __future__ import annotations
@@ -11,24 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 
-from webchat_tui.api._redact import get_logger
-from webchat_tui.api._retry import OpClass, backoff_delay
-from webchat_tui.api.errors import (
-    AmbiguousOutcomeError,
-    NetworkError,
-    RateLimitError,
-    ServerError,
-    ServiceUnavailableError,
-    WebChatError,
-)
+from webchat_tui.api._retry import OpClass
+from webchat_tui.api._transport import HttpResponse
 from webchat_tui.api.guest_operations import GuestOperations
 from webchat_tui.api.models import CreateWebChatMessageRequest, WebChatMessage
 from webchat_tui.api.validation import validate_id, validate_message_body
 from webchat_tui.sanitize import sanitize_text
 
 __all__ = ["MessageSending"]
-
-log = get_logger("webchat_tui.api.client")
 
 
 class MessageSending(GuestOperations):
@@ -65,71 +56,37 @@ class MessageSending(GuestOperations):
         operation = "postWebchatGuestConversationMemberMessages"
         started_wall = time.time()
         sent_ids = self._sent_message_ids.setdefault(conversation_id, set())
-        attempts = self.retry.max_attempts
-        last_error: Exception | None = None
-        for attempt in range(attempts):
-            try:
-                response = await self._send(
-                    operation,
-                    "POST",
-                    path,
-                    op_class=OpClass.NON_IDEMPOTENT,
-                    auth="guest",
-                    conversation_id=conversation_id,
-                    jwt=jwt,
-                    json_body=wire,
-                    max_attempts=1,
-                )
-                stored = self._parse(WebChatMessage, response, operation)
-                sent_ids.add(stored.id)
-                return stored
-            except NetworkError as exc:
-                last_error = exc
-                delay = backoff_delay(attempt, self.retry, self._rng)
-                if exc.sent is False:
-                    if attempt + 1 < attempts:
-                        await self.sleep(delay)
-                    continue
-            except (RateLimitError, ServiceUnavailableError) as exc:
-                last_error = exc
-                delay = (
-                    exc.retry_after
-                    if exc.retry_after is not None
-                    else backoff_delay(attempt, self.retry, self._rng)
-                )
-                if delay > self.retry.max_retry_after:
-                    raise
-            except ServerError as exc:
-                last_error = exc
-                delay = backoff_delay(attempt, self.retry, self._rng)
-            # The outcome is unknown: wait first (a slow server may still be storing it), then look before
-            # sending again.
-            if attempt + 1 < attempts:
-                await self.sleep(delay)
-            log.debug("%s: ambiguous failure (%s); reconciling", operation, type(last_error).__name__)
-            try:
-                found = await self._reconcile_message(
-                    conversation_id,
-                    member_id,
-                    request,
-                    jwt=jwt,
-                    after=reconcile_after,
-                    exclude_ids=sent_ids.union(exclude_ids),
-                    since_wall=started_wall,
-                )
-            except WebChatError as exc:
-                # Never resend blind: that could duplicate the message.
-                raise AmbiguousOutcomeError(
-                    f"{operation}: the send failed ({type(last_error).__name__}) and it could not be "
-                    f"verified whether the message was stored ({type(exc).__name__})",
-                    operation=operation,
-                ) from exc
-            if found is not None:
-                log.debug("%s: the message was stored despite the error; not resending", operation)
-                sent_ids.add(found.id)
-                return found
-        assert last_error is not None
-        raise last_error
+        found: list[WebChatMessage] = []
+
+        async def reconcile() -> HttpResponse | None:
+            message = await self._reconcile_message(
+                conversation_id,
+                member_id,
+                request,
+                jwt=jwt,
+                after=reconcile_after,
+                exclude_ids=sent_ids.union(exclude_ids),
+                since_wall=started_wall,
+            )
+            if message is None:
+                return None
+            found.append(message)
+            return HttpResponse(status=200, headers={}, content=b"")
+
+        response = await self._send(
+            operation,
+            "POST",
+            path,
+            op_class=OpClass.NON_IDEMPOTENT,
+            auth="guest",
+            conversation_id=conversation_id,
+            jwt=jwt,
+            json_body=wire,
+            reconcile=reconcile,
+        )
+        stored = found[-1] if found else self._parse(WebChatMessage, response, operation)
+        sent_ids.add(stored.id)
+        return stored
 
     async def _reconcile_message(
         self,

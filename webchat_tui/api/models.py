@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from webchat_tui.api.session_types import MemberRole, MemberState
 from webchat_tui.api.validation import is_valid_id
 from webchat_tui.sanitize import sanitize_json, sanitize_line, sanitize_text
 
@@ -77,23 +78,6 @@ class TargetType(StrEnum):
     """`WebChatRoutingTarget.targetType`."""
 
     QUEUE = "QUEUE"
-
-
-class MemberRole(StrEnum):
-    """`WebChatMemberInfo.role`."""
-
-    AGENT = "AGENT"
-    CUSTOMER = "CUSTOMER"
-    WORKFLOW = "WORKFLOW"
-    ACD = "ACD"
-
-
-class MemberState(StrEnum):
-    """`WebChatMemberInfo.state`."""
-
-    CONNECTED = "CONNECTED"
-    DISCONNECTED = "DISCONNECTED"
-    ALERTING = "ALERTING"
 
 
 class BodyType(StrEnum):

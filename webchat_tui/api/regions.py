@@ -19,6 +19,12 @@ class Region:
     env_host: str
 
     @property
+    def label(self) -> str:
+        """The region key as people write it (``eu-west-1``; the US government region says so)."""
+        name = self.key.replace("_", "-")
+        return f"{name} (gov)" if "gov" in self.env_host else name
+
+    @property
     def api_url(self) -> str:
         """``https://api.<envHost>``."""
         return f"https://api.{self.env_host}"
@@ -53,14 +59,14 @@ _BY_HOST = {r.env_host: r for r in REGIONS}
 
 
 def resolve_environment(environment: str) -> Region:
-    """Map ``mypurecloud.ie``, ``api.mypurecloud.ie``, ``https://api.mypurecloud.ie`` or ``eu_west_1`` to a
-    `Region`.
+    """Map ``mypurecloud.ie``, ``api.mypurecloud.ie``, ``https://api.mypurecloud.ie``, ``eu_west_1`` or
+    ``eu-west-1`` to a `Region`.
 
     Raises `ClientValidationError` (field ``environment``) for anything that is not one of the 17 regions.
     """
     text = environment.strip().lower().rstrip("/")
-    if text in _BY_KEY:
-        return _BY_KEY[text]
+    if text.replace("-", "_") in _BY_KEY:
+        return _BY_KEY[text.replace("-", "_")]
     if "://" in text:
         text = urlsplit(text).hostname or ""
     for prefix in ("api.", "login."):

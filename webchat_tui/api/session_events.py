@@ -56,11 +56,16 @@ class EventQueue:
 
 
 class EventIterator:
-    """Async iterator over session events; ends when the session closes."""
+    """Async iterator over session events; ends when the session closes.
+
+    Also usable like an `asyncio.Queue` by a consumer that drains in batches (`get`, `get_nowait`, `empty`);
+    after the end, `get` waits forever and `get_nowait` finds nothing.
+    """
 
     def __init__(self, hub: EventHub, queue: EventQueue) -> None:
         self._hub = hub
         self._queue = queue
+        self._ended = False
 
     def __aiter__(self) -> EventIterator:
         return self
@@ -74,7 +79,33 @@ class EventIterator:
 
     async def aclose(self) -> None:
         """Stop receiving events."""
+        self.close()
+
+    def close(self) -> None:
+        """Stop receiving events (sync)."""
         self._hub.detach(self._queue)
+
+    def empty(self) -> bool:
+        """True when no event is waiting."""
+        items = self._queue.items
+        return not items or items[0] is _END
+
+    def get_nowait(self) -> SessionEvent:
+        """The next waiting event; `asyncio.QueueEmpty` when none is."""
+        if self.empty():
+            raise asyncio.QueueEmpty
+        return self._queue.items.popleft()  # type: ignore[return-value]
+
+    async def get(self) -> SessionEvent:
+        """The next event, waiting for one (forever once the session has ended)."""
+        if not self._ended:
+            item = await self._queue.get()
+            if item is not _END:
+                return item  # type: ignore[return-value]
+            self._ended = True
+            self._hub.detach(self._queue)
+        await asyncio.Future()  # nothing will ever come
+        raise AssertionError("unreachable")
 
 
 class EventHub:

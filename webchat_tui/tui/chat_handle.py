@@ -1,21 +1,22 @@
-"""One running chat as the TUI holds it: client, session and the event queue the chat screen drains.
+"""One running chat as the TUI holds it: client, session and the session's event iterator the chat screen
+drains.
 
-No Textual here. The queue is subscribed *before* `session.start()`, so the chat screen sees every event from
-the first one, however long it takes to open.
+No Textual here. The iterator (`ChatSession.events()`: bounded, coalescing) is opened *before*
+`session.start()`, so the chat screen sees every event from the first one, however long it takes to open.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from webchat_tui.api.session_types import SessionState
 from webchat_tui.config import ChatSettings
 
 if TYPE_CHECKING:
     from webchat_tui.api import ChatSession, WebChatClient
-    from webchat_tui.api.session_types import SessionEvent
+    from webchat_tui.api.session_events import EventIterator
 
 __all__ = ["ChatHandle", "open_chat"]
 
@@ -29,8 +30,8 @@ class ChatHandle:
     settings: ChatSettings
     description: str
     """Where the chat runs, in words ("the local emulator", "Genesys Cloud (mypurecloud.ie)")."""
-    events: asyncio.Queue[SessionEvent] = field(default_factory=asyncio.Queue)
-    unsubscribe: Callable[[], None] | None = None
+    events: EventIterator
+    """The session's events in order (`get`/`get_nowait`/`empty`, like a queue)."""
 
     async def close(self, *, leave: bool = False, leave_timeout: float = 3.0) -> None:
         """Stop the session's background work and the HTTP client.
@@ -40,16 +41,12 @@ class ChatHandle:
                 talking to a guest who has quit; bounded by `leave_timeout` seconds, failures ignored.
             leave_timeout: how long quitting may wait for the leave request.
         """
-        from webchat_tui.api.session_types import SessionState  # the api package is imported lazily
-
         if leave and self.session.state not in (SessionState.ENDED, SessionState.IDLE):
             try:
                 await asyncio.wait_for(self.session.leave(), leave_timeout)
             except Exception:  # noqa: BLE001 - quitting anyway; the server's idle timeout ends the chat
                 pass
-        if self.unsubscribe is not None:
-            self.unsubscribe()
-            self.unsubscribe = None
+        self.events.close()
         try:
             await self.session.close()
         finally:
@@ -64,7 +61,7 @@ async def open_chat(
     description: str,
     session_options: dict[str, Any] | None = None,
 ) -> ChatHandle:
-    """Create the client and session, subscribe the event queue, then start the chat.
+    """Create the client and session, open the session's event iterator, then start the chat.
 
     Raises:
         Exception: whatever `ChatSession.start()` or the client raised; the client is closed first.
@@ -76,8 +73,9 @@ async def open_chat(
     else:
         client = WebChatClient(environment=environment)
     session = ChatSession(client, **(session_options or {}))
-    handle = ChatHandle(client=client, session=session, settings=settings, description=description)
-    handle.unsubscribe = session.subscribe(handle.events.put_nowait)
+    handle = ChatHandle(
+        client=client, session=session, settings=settings, description=description, events=session.events()
+    )
     member_info = GuestMemberInfo(
         display_name=settings.display_name.strip(),
         first_name=settings.first_name.strip() or None,

@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from webchat_tui.api.errors import ClientValidationError
+from webchat_tui.api.regions import REGIONS, resolve_environment
 from webchat_tui.config import ChatSettings
 
 __all__ = [
     "LOCAL",
     "CUSTOM",
-    "REGIONS",
     "environment_choices",
     "environment_of",
     "normalize_environment",
@@ -26,27 +27,6 @@ LOCAL = "local"
 CUSTOM = "custom"
 """Environment value for an explicit API base URL (`--api-base`)."""
 
-REGIONS: tuple[tuple[str, str], ...] = (
-    ("us-east-1", "mypurecloud.com"),
-    ("eu-west-1", "mypurecloud.ie"),
-    ("ap-southeast-2", "mypurecloud.com.au"),
-    ("ap-northeast-1", "mypurecloud.jp"),
-    ("eu-central-1", "mypurecloud.de"),
-    ("us-west-2", "usw2.pure.cloud"),
-    ("ca-central-1", "cac1.pure.cloud"),
-    ("ap-northeast-2", "apne2.pure.cloud"),
-    ("eu-west-2", "euw2.pure.cloud"),
-    ("ap-south-1", "aps1.pure.cloud"),
-    ("us-east-2 (gov)", "use2.us-gov-pure.cloud"),
-    ("sa-east-1", "sae1.pure.cloud"),
-    ("me-central-1", "mec1.pure.cloud"),
-    ("ap-northeast-3", "apne3.pure.cloud"),
-    ("eu-central-2", "euc2.pure.cloud"),
-    ("mx-central-1", "mxc1.pure.cloud"),
-    ("ap-southeast-1", "apse1.pure.cloud"),
-)
-"""The 17 Genesys Cloud regions: (region key, environment host), from the SDKs' host tables."""
-
 MAX_FIELD = 256
 """Longest value accepted in a single-line member field."""
 
@@ -56,7 +36,7 @@ _ID = re.compile(r"^[A-Za-z0-9._-]+$")
 _URL = re.compile(r"^https?://[^\s/]+\S*$")
 
 
-_HOSTS = {host for _, host in REGIONS}
+_HOSTS = {region.env_host for region in REGIONS}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 """Control characters (C0, DEL, C1) and bidi overrides: pasted escape codes, not text."""
@@ -78,12 +58,10 @@ _TEXT_FIELDS = (
 def normalize_environment(value: str) -> str:
     """Map `eu-west-1`, `eu_west_1`, `api.mypurecloud.ie` or `https://api.mypurecloud.ie/` to the region host;
     anything else is returned stripped (and later reported as unknown)."""
-    text = value.strip().lower().rstrip("/")
-    text = text.removeprefix("https://").removeprefix("http://").removeprefix("api.")
-    for key, host in REGIONS:
-        if text in (host, key.split(" ")[0], key.split(" ")[0].replace("-", "_")):
-            return host
-    return value.strip()
+    try:
+        return resolve_environment(value).env_host
+    except ClientValidationError:
+        return value.strip()
 
 
 def environment_choices(extra: str = "") -> list[tuple[str, str]]:
@@ -93,7 +71,7 @@ def environment_choices(extra: str = "") -> list[tuple[str, str]]:
     say what is wrong with it.
     """
     choices = [("Local emulator", LOCAL), ("Custom API base URL", CUSTOM)]
-    choices += [(f"{host} ({key})", host) for key, host in REGIONS]
+    choices += [(f"{region.env_host} ({region.label})", region.env_host) for region in REGIONS]
     if extra and extra not in _HOSTS and extra not in (LOCAL, CUSTOM):
         choices.append((f"{extra} (unknown region)", extra))
     return choices
