@@ -22,6 +22,7 @@ from webchat_tui.api import (
     WebChatClient,
     errors,
 )
+from webchat_tui.api.session_reducer import EndCause
 
 
 def _assert_matches_record(session: ChatSession, events: list[dict]) -> None:  # type: ignore[type-arg]
@@ -107,6 +108,7 @@ async def test_full_lifecycle(emu, control, client: WebChatClient) -> None:  # t
         await off_loop(control.end, cid)
         await session.wait_until(lambda s: s.state is SessionState.ENDED)
         assert session.end_reason == "The agent ended the chat"
+        assert session.end_cause is EndCause.AGENT_ENDED
         record = await off_loop(control.record, cid)
         _assert_matches_record(session, record)
         guest_typing = [e for e in record if e["kind"] == "typing" and e["senderId"] == me.id]
@@ -127,6 +129,7 @@ async def test_leave_ends_the_session(emu, control, session: ChatSession) -> Non
     await session.send("thanks, that is all")
     await session.leave()
     assert session.state is SessionState.ENDED and session.end_reason == "You left the chat"
+    assert session.end_cause is EndCause.GUEST_LEFT
     cid = session.conversation_id
     assert cid is not None
     _assert_matches_record(session, await off_loop(control.record, cid))  # the transcript is complete

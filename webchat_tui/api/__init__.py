@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from webchat_tui.api.models import GuestMemberInfo, JourneyContext
     from webchat_tui.api.regions import REGIONS, Region, resolve_environment
     from webchat_tui.api.session import ChatSession
+    from webchat_tui.api.session_reducer import EndCause
     from webchat_tui.api.session_types import (
         ChatMessage,
         MediaRequest,
@@ -86,6 +87,7 @@ _WHERE: dict[str, str] = {
     "Region": "regions",
     "resolve_environment": "regions",
     "ChatSession": "session",
+    "EndCause": "session_reducer",
     "EventStream": "stream",
     "StreamOptions": "stream",
     "AmbiguousOutcomeError": "errors",
@@ -146,6 +148,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "WebChatClient",
     "ChatSession",
+    "EndCause",
     "GuestMemberInfo",
     "JourneyContext",
     "EventStream",
