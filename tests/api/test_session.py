@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.api.conftest import FAST_STREAM, off_loop, record_messages, start_connected
+from tests.api.conftest import FAST_STREAM, off_loop, poll, record_messages, start_connected
 from webchat_tui.api import (
     ChatSession,
     GuestMemberInfo,
@@ -302,6 +302,29 @@ async def test_typing_never_raises(emu, control, client: WebChatClient) -> None:
         )
         assert await session.typing() is False  # failed, swallowed
         assert await session.typing() is True
+    finally:
+        await session.close()
+
+
+async def test_keystrokes_make_one_typing_request_per_throttle_window(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
+    """`note_typing()` is what a UI calls per keystroke: the session's throttle is the only one."""
+    session = ChatSession(client, stream_options=FAST_STREAM, typing_throttle=60.0)
+    try:
+        await start_connected(session, emu)
+        cid, me = session.conversation_id, session.me
+        assert cid is not None and me is not None
+        for _ in range(50):
+            session.note_typing()
+        await asyncio.sleep(0)
+
+        def guest_typing() -> list[dict]:  # type: ignore[type-arg]
+            return [e for e in control.record(cid) if e["kind"] == "typing" and e["senderId"] == me.id]
+
+        await poll(guest_typing)
+        await asyncio.sleep(0.3)
+        assert len(await off_loop(guest_typing)) == 1
     finally:
         await session.close()
 

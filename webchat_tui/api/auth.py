@@ -10,11 +10,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from webchat_tui.api._error_mapping import network_error
+from webchat_tui.api._error_mapping import api_error, network_error
 from webchat_tui.api._redact import Secret, SecretRegistry, get_logger
-from webchat_tui.api._retry import OpClass, RetryPolicy, backoff_delay, parse_retry_after
+from webchat_tui.api._retry import OpClass, RetryPolicy, run_with_retries
 from webchat_tui.api._transport import HttpResponse, HttpTransport, TransportFailure
-from webchat_tui.api.errors import ClientValidationError, OAuthError
+from webchat_tui.api.errors import ApiError, ClientValidationError, OAuthError
 from webchat_tui.api.models import OAuthToken
 from webchat_tui.api.validation import parse_body
 
@@ -23,6 +23,7 @@ __all__ = ["AdminToken", "OAuthTokens"]
 log = get_logger("webchat_tui.api.auth")
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_OPERATION = "oauthToken"
 
 
 @dataclass(slots=True)
@@ -94,12 +95,11 @@ class OAuthTokens:
         return AdminToken(value=secret, expires_at=now + lifetime, refresh_at=now + lifetime - margin)
 
     async def _post_token_request(self, basic: str) -> HttpResponse:
-        """POST the client-credentials grant; retried (it creates nothing) on network errors, 429 and 5xx."""
+        """POST the client-credentials grant with the retry engine (it creates nothing, so it is SAFE):
+        retried on network errors, 429 and 5xx; any other answer is returned for `_fetch` to judge."""
         url = f"{self._login_url}/oauth/token"
-        attempt = 0
-        while True:
-            policy = self._policy()
-            last_attempt = attempt + 1 >= policy.max_attempts
+
+        async def once(_ambiguous_before: bool) -> HttpResponse:
             try:
                 response = await self._transport.request(
                     "POST",
@@ -108,15 +108,22 @@ class OAuthTokens:
                     form={"grant_type": "client_credentials"},
                 )
             except TransportFailure as failure:
-                if last_attempt:
-                    raise network_error("oauthToken", failure, OpClass.SAFE) from None
-                await self._sleep(backoff_delay(attempt, policy, self._rng))
-                attempt += 1
-                continue
-            if response.status not in _RETRY_STATUSES or last_attempt:
-                return response
-            delay = parse_retry_after(response.headers.get("retry-after"))
-            if delay is None or delay > policy.max_retry_after:
-                delay = backoff_delay(attempt, policy, self._rng)
-            await self._sleep(delay)
-            attempt += 1
+                raise network_error(_OPERATION, failure, OpClass.SAFE) from None
+            if response.status in _RETRY_STATUSES:
+                raise api_error(_OPERATION, response)
+            return response
+
+        try:
+            return await run_with_retries(
+                once,
+                operation=_OPERATION,
+                op_class=OpClass.SAFE,
+                policy=self._policy(),
+                rng=self._rng,
+                sleep=self._sleep,
+                log=log,
+            )
+        except ApiError as exc:
+            raise OAuthError(
+                f"could not obtain an OAuth token (HTTP {exc.status}): {exc.message}", status=exc.status
+            ) from None

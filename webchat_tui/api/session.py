@@ -89,6 +89,7 @@ class ChatSession:
         self._chat = SessionReducer(_ReducerIO(self), self._events.emit, typing_expiry=typing_expiry)
         self._stream: EventStream | None = None
         self._consumer: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[bool]] = set()
         self._closed = False
         self._ended_event = asyncio.Event()
         self.started_at: datetime | None = None
@@ -305,6 +306,8 @@ class ChatSession:
             return
         self._closed = True
         self._chat.typing.clear()
+        for task in tuple(self._background):
+            task.cancel()
         if self._stream is not None:
             await self._stream.close()
         consumer = self._consumer
@@ -396,19 +399,38 @@ class ChatSession:
 
         Returns True when a request was sent and accepted. Never raises for network or HTTP errors.
         """
-        me_id = self._chat.me_id
-        if self._conversation_id is None or me_id is None or self._chat.state not in _ACTIVE:
+        target = self._typing_due()
+        if target is None:
             return False
-        now = time.monotonic()
-        if now - self._last_typing_sent < self.typing_throttle:
-            return False
-        self._last_typing_sent = now
         try:
-            await self._client.post_webchat_guest_conversation_member_typing(self._conversation_id, me_id)
+            await self._client.post_webchat_guest_conversation_member_typing(*target)
         except WebChatError as exc:
             log.debug("typing indicator not sent: %s", exc)
             return False
         return True
+
+    def note_typing(self) -> None:
+        """The guest typed something: send a typing indicator in the background, unless one went out less
+        than `typing_throttle` seconds ago. For UIs: call it on every keystroke (this is the only throttle).
+        """
+        if self._typing_due(peek=True) is None:
+            return
+        task = asyncio.create_task(self.typing(), name="chat-session-typing")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _typing_due(self, *, peek: bool = False) -> tuple[str, str] | None:
+        """(conversation id, member id) when a typing indicator may go out now (and, unless ``peek``, count
+        it as sent); None while throttled or when the chat is not active."""
+        me_id = self._chat.me_id
+        if self._conversation_id is None or me_id is None or self._chat.state not in _ACTIVE:
+            return None
+        now = time.monotonic()
+        if now - self._last_typing_sent < self.typing_throttle:
+            return None
+        if not peek:
+            self._last_typing_sent = now
+        return self._conversation_id, me_id
 
     async def accept(self, media_request_id: str) -> MediaRequest:
         """Accept a media request."""

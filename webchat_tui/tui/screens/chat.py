@@ -104,7 +104,6 @@ class ChatScreen(Screen[None]):
         self.session = handle.session
         self.media_requests = MediaRequestQueue(self)
         """Pending media requests and their dialogs."""
-        self._last_typing_sent = float("-inf")
         self._state = SessionState.CONNECTING
         self.saved_paths: list[Path] = []
         """Transcripts saved from this screen, newest last."""
@@ -251,17 +250,8 @@ class ChatScreen(Screen[None]):
 
     @on(Composer.Typed)
     def _typed(self) -> None:
-        now = self.webchat.clock()
-        if self._state in _SENDABLE and now - self._last_typing_sent >= 1.0:
-            self._last_typing_sent = now
-            self._send_typing()
-
-    @work(group="typing", exclusive=True, exit_on_error=False)
-    async def _send_typing(self) -> None:
-        try:
-            await self.session.typing()
-        except Exception:  # noqa: BLE001 - typing indicators are best effort
-            pass
+        if self._state in _SENDABLE:
+            self.session.note_typing()  # the session throttles (typing_throttle) and never raises
 
     # ------------------------------------------------------------------ media requests
 
