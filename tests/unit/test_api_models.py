@@ -399,7 +399,8 @@ def test_redact_patterns_and_registry() -> None:
     register_secret("REGISTERED-SECRET-42")
     text = redact(
         "Authorization: Bearer abc.def.ghijklmnop "
-        "GET wss://h/v1/token/eyJhbGciOiJIUzI1NiJ9" ".eyJzdWIiOiJ4In0.sig "
+        "GET wss://h/v1/token/eyJhbGciOiJIUzI1NiJ9"
+        ".eyJzdWIiOiJ4In0.sig "
         "access_token=zzz123456 and REGISTERED-SECRET-42"
     )
     assert (

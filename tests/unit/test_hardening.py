@@ -50,7 +50,9 @@ def test_valid_ids(good: str) -> None:
     assert is_valid_id(good)
 
 
-@pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "/", "a\x00", "a\x9b", "a\u202e", "x" * 129, "a?b", 5])
+@pytest.mark.parametrize(
+    "bad", ["", ".", "..", "a/b", "/", "a\x00", "abc\n", "a\x9b", "a\u202e", "x" * 129, "a?b", 5]
+)
 def test_invalid_ids(bad: object) -> None:
     assert not is_valid_id(bad)
 

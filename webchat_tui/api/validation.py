@@ -28,14 +28,14 @@ MAX_MESSAGE_LENGTH = 4000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{3,30}$")
 MAX_ID_LENGTH = 128
-_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,128}$")
+_ID_FULLMATCH = re.compile(r"[A-Za-z0-9._~:-]{1,128}").fullmatch  # fullmatch: "$" would let "id\n" through
 M = TypeVar("M", bound=BaseModel)
 
 
 def is_valid_id(value: Any) -> bool:
     """Whether ``value`` may become a URL path segment or cursor: 1 to 128 of ``A-Z a-z 0-9 . _ ~ : -``, and
     not ``.`` or ``..`` (so no ``/``, no control character, nothing that changes the path)."""
-    return isinstance(value, str) and _ID.match(value) is not None and value not in (".", "..")
+    return isinstance(value, str) and _ID_FULLMATCH(value) is not None and value not in (".", "..")
 
 
 def parse_body(model: type[M], data: Any, status: int, operation: str) -> M:
