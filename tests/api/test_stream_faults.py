@@ -173,7 +173,7 @@ async def test_auth_refusal_on_reconnect_ends_the_session(emu, control, client: 
         assert session.stream is not None and session.stream.drop_connection()
         await session.wait_until(lambda s: s.state is SessionState.ENDED)
         assert session.end_reason == "The chat's credentials were refused"
-        assert session.end_cause is EndCause.CREDENTIALS_REFUSED
+        assert session.end_cause is EndCause.ERROR
         assert any(isinstance(e, Notice) and e.kind == "stream-failed" and e.level == "error" for e in events)
         assert (await off_loop(control.faults))["websocket"]["refuseHandshakes"] == 4  # no retry after 401
     finally:

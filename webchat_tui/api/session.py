@@ -35,7 +35,7 @@ from webchat_tui.api.models import (
     WebChatRoutingTarget,
 )
 from webchat_tui.api.session_events import EventCallback, EventHub, EventIterator
-from webchat_tui.api.session_reducer import EndCause, LeaveStatus, SessionReducer
+from webchat_tui.api.session_reducer import EndCause, Ending, LeaveStatus, SessionReducer
 from webchat_tui.api.session_types import (
     ChatMessage,
     MediaRequest,
@@ -86,7 +86,7 @@ class ChatSession:
         self._sent_ids: set[str] = set()
         self._last_typing_sent = float("-inf")
         self._events = EventHub(event_queue_size)
-        self._chat = SessionReducer(_ReducerIO(self), self._events.emit, typing_expiry=typing_expiry)
+        self._chat = SessionReducer(_ReducerIO(self), self._emit, typing_expiry=typing_expiry)
         self._stream: EventStream | None = None
         self._consumer: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[bool]] = set()
@@ -183,6 +183,10 @@ class ChatSession:
             self._chat.state is SessionState.ENDED and (self._consumer is None or self._consumer.done())
         )
         return self._events.iterator(ended=ended)
+
+    def _emit(self, event: SessionEvent) -> None:
+        """Publish ``event`` (the reducer publishes through here too)."""
+        self._events.emit(event)
 
     def _end_iterators(self) -> None:
         self._events.end_iterators()
@@ -348,7 +352,7 @@ class ChatSession:
                 await asyncio.wait_for(self._ended_event.wait(), timeout=5.0)
             except TimeoutError:
                 left = chat.leave is not LeaveStatus.STAYING
-                chat.finish(EndCause.GUEST_LEFT if left else EndCause.CHAT_ENDED)
+                chat.finish(Ending.GUEST_LEFT if left else Ending.CHAT_ENDED)
         consumer = self._consumer
         if consumer is not None and not consumer.done():
             await asyncio.wait({consumer}, timeout=5.0)  # let it finish the transcript
@@ -473,10 +477,10 @@ class ChatSession:
             raise
         except Exception as exc:
             log.exception("the chat session failed")
-            self._events.emit(Notice(f"The chat failed: {type(exc).__name__}", level="error", kind="error"))
-            self._chat.finish(EndCause.CONNECTION_FAILED)
+            self._emit(Notice(f"The chat failed: {type(exc).__name__}", level="error", kind="error"))
+            self._chat.finish(Ending.CONNECTION_FAILED)
         if self._chat.state is not SessionState.ENDED and not self._closed:
-            self._chat.finish(EndCause.CONNECTION_CLOSED)
+            self._chat.finish(Ending.CONNECTION_CLOSED)
         stream.mark_ended()
         await stream.close()
         try:

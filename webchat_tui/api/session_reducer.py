@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Protocol
 
 from webchat_tui.api._redact import get_logger
@@ -40,36 +40,41 @@ from webchat_tui.api.session_types import (
 from webchat_tui.api.stream import MembersSnapshot, StreamItem, StreamStatus
 from webchat_tui.api.typing_tracker import TypingTracker
 
-__all__ = ["EndCause", "LeaveStatus", "ReducerIO", "SessionReducer"]
+__all__ = ["EndCause", "Ending", "LeaveStatus", "ReducerIO", "SessionReducer"]
 
 log = get_logger("webchat_tui.api.session")
 
 
 class EndCause(StrEnum):
-    """Why a chat ended."""
+    """Why a chat ended, in the protocol-neutral vocabulary (Web Chat v2 can tell these apart)."""
 
-    GUEST_LEFT = "guest_left"
     AGENT_ENDED = "agent_ended"
-    CHAT_ENDED = "chat_ended"
-    """The guest was disconnected by the service (idle timeout, flow) without the agent or guest leaving."""
-    CREDENTIALS_REFUSED = "credentials_refused"
-    CONNECTION_FAILED = "connection_failed"
-    CONNECTION_CLOSED = "connection_closed"
+    """The agent or the flow ended the conversation (the service disconnected the guest)."""
+    GUEST_LEFT = "guest_left"
+    """The guest left."""
+    ERROR = "error"
+    """A fatal error: refused credentials, a failed or closed connection."""
+
+
+class Ending(Enum):
+    """How a Web Chat v2 chat ended: its `EndCause` and the plain words `ChatSession.end_reason` shows."""
+
+    GUEST_LEFT = (EndCause.GUEST_LEFT, "You left the chat")
+    AGENT_ENDED = (EndCause.AGENT_ENDED, "The agent ended the chat")
+    CHAT_ENDED = (EndCause.AGENT_ENDED, "The chat ended")
+    CREDENTIALS_REFUSED = (EndCause.ERROR, "The chat's credentials were refused")
+    CONNECTION_FAILED = (EndCause.ERROR, "The connection to the chat failed")
+    CONNECTION_CLOSED = (EndCause.ERROR, "The connection to the chat closed")
+
+    @property
+    def cause(self) -> EndCause:
+        """The protocol-neutral cause."""
+        return self.value[0]
 
     def describe(self, detail: str | None = None) -> str:
-        """The plain-words reason (`ChatSession.end_reason`), with ``detail`` for a failed connection."""
-        text = _END_WORDS[self]
-        return f"{text}: {detail}" if detail and self is EndCause.CONNECTION_FAILED else text
-
-
-_END_WORDS = {
-    EndCause.GUEST_LEFT: "You left the chat",
-    EndCause.AGENT_ENDED: "The agent ended the chat",
-    EndCause.CHAT_ENDED: "The chat ended",
-    EndCause.CREDENTIALS_REFUSED: "The chat's credentials were refused",
-    EndCause.CONNECTION_FAILED: "The connection to the chat failed",
-    EndCause.CONNECTION_CLOSED: "The connection to the chat closed",
-}
+        """The plain-words reason, with ``detail`` for a failed connection."""
+        words: str = self.value[1]
+        return f"{words}: {detail}" if detail and self is Ending.CONNECTION_FAILED else words
 
 
 class LeaveStatus(StrEnum):
@@ -311,13 +316,13 @@ class SessionReducer:
         me = self.me
         if me is not None and me.state == "DISCONNECTED":
             if self.leave is LeaveStatus.LEFT:
-                cause = EndCause.GUEST_LEFT
+                cause = Ending.GUEST_LEFT
             elif self._agent_left_last:
-                cause = EndCause.AGENT_ENDED
+                cause = Ending.AGENT_ENDED
             elif self.leave is LeaveStatus.LEAVING:
-                cause = EndCause.GUEST_LEFT
+                cause = Ending.GUEST_LEFT
             else:
-                cause = EndCause.CHAT_ENDED
+                cause = Ending.CHAT_ENDED
             self.finish(cause)
             return
         connected = [
@@ -377,19 +382,19 @@ class SessionReducer:
             self._recompute_state()
         elif status.status == "failed":
             if self.leave is not LeaveStatus.STAYING:
-                self.finish(EndCause.GUEST_LEFT)
+                self.finish(Ending.GUEST_LEFT)
                 return
             if isinstance(status.error, StreamAuthError):
-                cause, detail = EndCause.CREDENTIALS_REFUSED, None
+                cause, detail = Ending.CREDENTIALS_REFUSED, None
             else:
-                cause, detail = EndCause.CONNECTION_FAILED, status.detail
+                cause, detail = Ending.CONNECTION_FAILED, status.detail
             text = cause.describe(detail)
             self._emit(Notice(text, level="error", kind="stream-failed"))
             self.finish(cause, detail)
         elif status.status == "closed":
             if self.state is not SessionState.ENDED:
                 leaving = self.leave is not LeaveStatus.STAYING
-                self.finish(EndCause.GUEST_LEFT if leaving else EndCause.CONNECTION_CLOSED)
+                self.finish(Ending.GUEST_LEFT if leaving else Ending.CONNECTION_CLOSED)
 
     # Media requests --------------------------------------------------------------------------------------
 
@@ -420,12 +425,12 @@ class SessionReducer:
         self.state = state
         self._emit(StateChanged(state, previous, reason, agent))
 
-    def finish(self, cause: EndCause, detail: str | None = None) -> None:
+    def finish(self, ending: Ending, detail: str | None = None) -> None:
         """End the chat (once): record why, stop typing indicators, tell the I/O side, publish ENDED."""
         if self.state is SessionState.ENDED:
             return
-        self.end_cause = cause
-        self.end_reason = cause.describe(detail)
+        self.end_cause = ending.cause
+        self.end_reason = ending.describe(detail)
         self._agent_id = None
         self.clear_typing()
         self._io.ended()
