@@ -93,7 +93,7 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
         deployment_id=info["deployment_id"],
     )
     probe = FrameProbe(app)
-    control = h.Control(info["base_url"])
+    control = h.control_for(info)
     async with app.run_test(size=SIZE) as pilot:
         await _until(lambda: isinstance(app.screen, JoinScreen), 15, "the join form")
         await _until(lambda: app.local.ready, 15, "the local backend")
@@ -109,7 +109,7 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
             15,
             "the socket to attach",
         )
-        await asyncio.to_thread(control.connect_agent, cid)
+        await asyncio.to_thread(control.connect, cid)
         screen = app.screen
         log = screen.query_one(MessageLog)
         composer = screen.query_one(Composer)

@@ -14,7 +14,8 @@ Design (copied from `performance-baseline.md`'s method):
   judged on the median (the baseline's rule: "use the min for what the machine can do and the median for
   goals").
 
-This module imports only the standard library so workers that import it start as fast as possible.
+This module imports only the standard library (and the emulator's stdlib-only control client) so workers that
+import it start as fast as possible.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from webchat_tui.emulator.control_client import ControlClient
 
 RESULT_PREFIX = "RESULT "
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -473,7 +476,7 @@ class EmulatorProcess:
             )
         self.info = json.loads(first[0])
         threading.Thread(target=self._drain, args=(self.proc.stdout, []), daemon=True).start()
-        self.control = Control(self.base_url)
+        self.control = control_for(self.info)
 
     @staticmethod
     def _drain(stream: Any, sink: list[str]) -> None:
@@ -498,68 +501,9 @@ class EmulatorProcess:
         return dict(self.info)
 
 
-class Control:
-    """Tiny synchronous client for the emulator's control API (`/emulator/v1`), stdlib only."""
-
-    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
-        self.base = base_url.rstrip("/") + "/emulator/v1"
-        self.timeout = timeout
-
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        """One JSON request; returns the decoded body (None for 204); raises BenchError on HTTP errors."""
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            raise BenchError(f"control {method} {path} -> {exc.code}: {exc.read()[:500]!r}") from exc
-        return json.loads(raw) if raw else None
-
-    def reset(self) -> None:
-        """POST /reset."""
-        self.request("POST", "/reset")
-
-    def set_config(self, **config: Any) -> Any:
-        """PUT /config with camelCase keys."""
-        return self.request("PUT", "/config", config)
-
-    def conversations(self) -> list[dict[str, Any]]:
-        """GET /conversations -> entities."""
-        return list(self.request("GET", "/conversations")["entities"])
-
-    def record(self, cid: str) -> list[dict[str, Any]]:
-        """GET /conversations/{cid}/record -> events."""
-        return list(self.request("GET", f"/conversations/{cid}/record")["events"])
-
-    def connect_agent(self, cid: str) -> None:
-        """POST .../agent/connect (autoAgent off: route the queued chat to an agent now)."""
-        self.request("POST", f"/conversations/{cid}/agent/connect", {})
-
-    def agent_messages(self, cid: str, body: str, count: int = 1) -> list[str]:
-        """POST .../agent/messages {"body", "count"} -> ids."""
-        return list(
-            self.request("POST", f"/conversations/{cid}/agent/messages", {"body": body, "count": count})[
-                "ids"
-            ]
-        )
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.01) -> None:
-        """Poll `predicate` until true or raise BenchError after `timeout`."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise BenchError(f"condition not met within {timeout} s")
-            time.sleep(interval)
-
-    def conversation(self, cid: str) -> dict[str, Any] | None:
-        """One entity from /conversations, or None."""
-        for conv in self.conversations():
-            if conv["id"] == cid:
-                return conv
-        return None
+def control_for(info: dict[str, Any]) -> ControlClient:
+    """The emulator's own control-API client for the emulator described by its JSON line (sends the token)."""
+    return ControlClient.from_info(info, timeout=60.0)
 
 
 def create_guest_conversation(

@@ -144,7 +144,7 @@ class Holder:
         emu.control.wait_for(
             lambda: (emu.control.conversation(cid) or {}).get("state") not in (None, "pending_socket")
         )
-        emu.control.connect_agent(cid)
+        emu.control.connect(cid)
         emu.control.wait_for(lambda: (emu.control.conversation(cid) or {}).get("state") == "active")
 
     def _drain(self) -> None:

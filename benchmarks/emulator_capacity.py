@@ -203,7 +203,7 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
             break
         await asyncio.sleep(0.05)
 
-    control = h.Control(info["base_url"])
+    control = h.control_for(info)
     lost = duplicated = unexpected = recorded = 0
     for g in guests:
         events = await asyncio.to_thread(control.record, g.cid)

@@ -34,8 +34,8 @@ BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again
 class Trigger:
     """Asks the emulator to push the burst, from a thread (the control call must not block the loop)."""
 
-    def __init__(self, base_url: str, cid: str, body: str, count: int) -> None:
-        self.control = h.Control(base_url)
+    def __init__(self, info: dict[str, Any], cid: str, body: str, count: int) -> None:
+        self.control = h.control_for(info)
         self.cid, self.body, self.count = cid, body, count
         self.started = 0.0
         self.returned = 0.0
@@ -71,9 +71,9 @@ async def wait_until(predicate: Any, timeout: float = 15.0, what: str = "conditi
         await asyncio.sleep(0.005)
 
 
-async def connect_agent(base_url: str, cid: str) -> None:
+async def connect_agent(info: dict[str, Any], cid: str) -> None:
     """Once the socket is attached (conversation no longer pending_socket), route it to an agent now."""
-    control = h.Control(base_url)
+    control = h.control_for(info)
 
     def attached() -> bool:
         conv = control.conversation(cid)
@@ -84,7 +84,7 @@ async def connect_agent(base_url: str, cid: str) -> None:
         if time.perf_counter() > deadline:
             raise h.BenchError("socket never attached")
         await asyncio.sleep(0.01)
-    await asyncio.to_thread(control.connect_agent, cid)
+    await asyncio.to_thread(control.connect, cid)
 
 
 def _reply(
@@ -111,12 +111,12 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
     info, n, marker = params["info"], int(params["n"]), params["marker"]
     conv = await asyncio.to_thread(h.create_guest_conversation, info["base_url"], info)
     async with connect(conv["eventStreamUri"], compression=None) as ws:
-        await connect_agent(info["base_url"], conv["id"])
+        await connect_agent(info, conv["id"])
         async for raw in ws:  # wait for the agent's member-join: setup done
             frame = json.loads(raw)
             if frame.get("eventBody", {}).get("bodyType") == "member-join":
                 break
-        trigger = Trigger(info["base_url"], conv["id"], marker, n)
+        trigger = Trigger(info, conv["id"], marker, n)
         count = 0
         first = 0.0
         cpu0 = h.cpu_seconds()
@@ -176,13 +176,13 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
             member_info=GuestMemberInfo(display_name="Bench Guest"),
         )
         assert session.conversation_id is not None
-        await connect_agent(info["base_url"], session.conversation_id)
+        await connect_agent(info, session.conversation_id)
         await wait_until(lambda: session.state == SessionState.CONNECTED, what="agent connected")
         await wait_until(
             lambda: any(m.body_type == "member-join" for m in session.messages), what="member-join"
         )
         state["batches"] = 0
-        trigger = Trigger(info["base_url"], session.conversation_id, marker, n)
+        trigger = Trigger(info, session.conversation_id, marker, n)
         cpu0 = h.cpu_seconds()
         t0 = trigger.start()
         await asyncio.wait_for(done.wait(), 120)
@@ -215,7 +215,7 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
     async with _app.joined_app(info) as chat:
-        trigger = Trigger(info["base_url"], chat.conversation_id, marker, n)
+        trigger = Trigger(info, chat.conversation_id, marker, n)
         pattern = _app.last_message_pattern(marker, n)
         frames0, encode0 = chat.probe.frames, chat.probe.encode_seconds
         cpu0 = h.cpu_seconds()

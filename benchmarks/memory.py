@@ -77,7 +77,7 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         body_bytes = 0
         for idx in range(bursts):
             marker = f"{BODY} b{idx}"
-            trigger = Trigger(info["base_url"], chat.conversation_id, marker, size)
+            trigger = Trigger(info, chat.conversation_id, marker, size)
             trigger.start()
             await chat.probe.frame_where(
                 lambda marker=marker: chat.pane_has_last(size) and chat.last_body().startswith(marker),

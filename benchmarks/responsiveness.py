@@ -36,12 +36,7 @@ KEYS = "abcdefghijklmnopqrstuvwxyz"
 
 def worker_stream(params: dict[str, Any]) -> dict[str, Any]:
     """Agent side: one control-API message every 1/rate s for `duration` s (keep-alive HTTP, on schedule)."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    url = urlsplit(params["base_url"])
-    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=30)
-    path = f"/emulator/v1/conversations/{params['cid']}/agent/messages"
+    control = h.control_for(params["info"])
     rate, duration = float(params["rate"]), float(params["duration"])
     total = int(rate * duration)
     start = time.perf_counter()
@@ -53,14 +48,9 @@ def worker_stream(params: dict[str, Any]) -> dict[str, Any]:
             time.sleep(delay)
         elif delay < -0.005:
             late += 1
-        body = json.dumps({"body": f"{STREAM_BODY} {i + 1}/{total}"})
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        resp.read()
-        if resp.status != 200:
-            raise h.BenchError(f"agent message -> {resp.status}")
+        control.agent_messages(params["cid"], f"{STREAM_BODY} {i + 1}/{total}")
     elapsed = time.perf_counter() - start
-    conn.close()
+    control.close()
     return {"sent": total, "elapsed_s": elapsed, "rate": total / elapsed, "late": late}
 
 
@@ -108,7 +98,7 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
             "--params",
             json.dumps(
                 {
-                    "base_url": info["base_url"],
+                    "info": info,
                     "cid": chat.conversation_id,
                     "rate": rate,
                     "duration": duration,
@@ -170,7 +160,7 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
                 arrived.set()
 
         unsubscribe = chat.session.subscribe(on_event)
-        trigger = Trigger(info["base_url"], chat.conversation_id, BURST_BODY, burst)
+        trigger = Trigger(info, chat.conversation_id, BURST_BODY, burst)
         t0 = trigger.start()
         rendered_task = asyncio.ensure_future(
             chat.probe.frame_where(lambda: chat.pane_has_last(burst), timeout=120)

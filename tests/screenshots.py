@@ -40,7 +40,7 @@ async def main(names: list[str], out: Path, show_text: bool) -> None:
     """Draw the named scenarios (all when empty) into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     with EmbeddedEmulator(EmulatorConfig(time_scale=TEST_DEFAULTS["timeScale"], seed=1234)) as emu:
-        control = Control(emu)
+        control = Control.for_emulator(emu)
         try:
             for name in names or list(SCENARIOS):
                 path = await _draw(emu, control, name, out, show_text)

@@ -214,11 +214,48 @@ def profiles_delete(name: str) -> None:
     type=click.FloatRange(min=0.0001),
     help="Multiplier for simulated agent delays and timeouts (0.01 = 100x faster).",
 )
-@click.option("--seed", default=None, type=int, help="Seed for generated ids (default: random).")
-def emulator(host: str, port: int, heartbeat_interval: float, time_scale: float, seed: int | None) -> None:
+@click.option(
+    "--seed", default=None, type=int, help="Seed for generated ids (never secrets; default: random)."
+)
+@click.option(
+    "--control-token",
+    metavar="VALUE",
+    default=None,
+    help="X-Emulator-Token the control API requires (default: random, printed in the JSON line).",
+)
+@click.option(
+    "--no-control-auth", is_flag=True, help="Let the control API run without a token (warns on stderr)."
+)
+@click.option(
+    "--public-host",
+    "public_hosts",
+    metavar="NAME",
+    multiple=True,
+    help="Also answer requests whose Host is NAME (repeatable); by default only the bound address and "
+    "localhost.",
+)
+def emulator(
+    host: str,
+    port: int,
+    heartbeat_interval: float,
+    time_scale: float,
+    seed: int | None,
+    control_token: str | None,
+    no_control_auth: bool,
+    public_hosts: tuple[str, ...],
+) -> None:
     """Run the local Genesys Cloud Web Chat v2 emulator in the foreground (Ctrl+C stops it)."""
     from webchat_tui.emulator.server import run_standalone
 
+    if control_token is not None and not control_token.strip():
+        raise click.BadParameter("must not be empty", param_hint="--control-token")
     run_standalone(
-        host=host, port=port, heartbeat_interval=heartbeat_interval, time_scale=time_scale, seed=seed
+        host=host,
+        port=port,
+        heartbeat_interval=heartbeat_interval,
+        time_scale=time_scale,
+        seed=seed,
+        control_token=control_token,
+        control_auth=not no_control_auth,
+        public_hosts=public_hosts,
     )

@@ -20,22 +20,27 @@ async def test_info_matches_seed_and_reset_clears(emu, http, control) -> None:
     assert len(control.conversations()) == 1
     control.reset()
     assert control.conversations() == []
-    assert (await http.get("/emulator/v1/conversations/nope/record")).status_code == 404
+    assert control.request("GET", "/conversations/nope/record").status_code == 404
 
 
-def test_seed_is_deterministic() -> None:
+def test_seed_fixes_ids_but_never_secrets() -> None:
     from webchat_tui.emulator.config import make_seed
 
-    assert make_seed(99) == make_seed(99)
+    one, two = make_seed(99), make_seed(99)
+    for name in ("organization_id", "deployment_id", "disabled_deployment_id", "auth_deployment_id"):
+        assert getattr(one, name) == getattr(two, name)
+    assert (one.client_id, one.readonly_client_id) == (two.client_id, two.readonly_client_id)
     assert make_seed(99).deployment_id != make_seed(100).deployment_id
+    for name in ("client_secret", "readonly_client_secret", "signing_secret", "member_auth_token"):
+        assert getattr(one, name) != getattr(two, name), name
 
 
 async def test_config_roundtrip_and_validation(control) -> None:
     current = control.set_config(timeScale=0.5, autoAgent=False)
     assert current["timeScale"] == 0.5 and current["autoAgent"] is False
-    assert control.http.get("/config").json() == current
+    assert control.request("GET", "/config").json() == current
     for bad in ({"timeScale": 0}, {"timeScale": "fast"}, {"autoAgent": 1}, {"nope": 1}):
-        assert control.http.put("/config", json=bad).status_code == 400
+        assert control.request("PUT", "/config", json=bad).status_code == 400
 
 
 async def test_agent_commands_need_a_connected_agent(emu, http, control) -> None:
@@ -48,10 +53,13 @@ async def test_agent_commands_need_a_connected_agent(emu, http, control) -> None
         ("agent/transfer", {}),
         ("agent/connect", None),
     ):
-        response = control.http.post(f"/conversations/{guest.cid}/{path}", json=body)
+        response = control.request("POST", f"/conversations/{guest.cid}/{path}", json=body)
         assert response.status_code == 400, path
         assert response.json()["message"]
-    assert control.http.post("/conversations/unknown/agent/messages", json={"body": "x"}).status_code == 404
+    assert (
+        control.request("POST", "/conversations/unknown/agent/messages", json={"body": "x"}).status_code
+        == 404
+    )
 
 
 async def test_bodies_list_and_record_kinds(emu, http, control) -> None:
@@ -126,8 +134,8 @@ async def test_reset_leaves_no_agent_timer_or_socket_task_behind(emu, http, cont
 async def test_transfer_to_the_connected_agent_is_refused(emu, http, control) -> None:
     guest = await connected_guest(emu, http, control)
     agent = next(m for m in control.conversation(guest.cid)["members"] if m["role"] == "AGENT")
-    refused = control.http.post(
-        f"/conversations/{guest.cid}/agent/transfer", json={"toAgent": agent["displayName"]}
+    refused = control.request(
+        "POST", f"/conversations/{guest.cid}/agent/transfer", json={"toAgent": agent["displayName"]}
     )
     assert refused.status_code == 400 and "already" in refused.json()["message"]
     assert [m["id"] for m in control.conversation(guest.cid)["members"] if m["role"] == "AGENT"] == [

@@ -9,14 +9,15 @@ import httpx
 import pytest
 
 from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
+from webchat_tui.emulator.control_client import ControlClient
 
 
 async def test_async_context_manager() -> None:
     async with EmbeddedEmulator(EmulatorConfig(seed=42, time_scale=0.01)) as emu:
         assert emu.base_url.startswith("http://127.0.0.1:") and not emu.base_url.endswith("/")
         assert emu.ws_url == emu.base_url.replace("http://", "ws://")
-        async with httpx.AsyncClient(base_url=emu.base_url) as http:
-            info = (await http.get("/emulator/v1/info")).json()
+        with ControlClient.for_emulator(emu) as control:
+            info = await asyncio.to_thread(control.info)
         assert info["organization_id"] == emu.seed.organization_id
 
 
@@ -27,8 +28,8 @@ def test_start_wait_ready_stop_and_seed_before_start() -> None:
     emu.start()
     try:
         emu.wait_ready(timeout=10)
-        with httpx.Client(base_url=emu.base_url) as http:
-            assert http.get("/emulator/v1/config").json()["autoAgent"] is False
+        with httpx.Client(base_url=emu.base_url) as http, ControlClient.for_emulator(emu) as control:
+            assert control.config()["autoAgent"] is False
             http.post(
                 "/api/v2/webchat/guest/conversations",
                 json={
@@ -39,7 +40,7 @@ def test_start_wait_ready_stop_and_seed_before_start() -> None:
                 },
             )
             emu.reset()
-            assert http.get("/emulator/v1/conversations").json() == {"entities": []}
+            assert control.conversations() == []
     finally:
         emu.stop()
     try:
@@ -110,6 +111,8 @@ async def test_stop_with_open_sockets_and_agent_timers_ends_the_thread() -> None
 def test_two_emulators_built_from_one_config_do_not_share_runtime_changes() -> None:
     config = EmulatorConfig(seed=9, time_scale=0.5)
     with EmbeddedEmulator(config) as first, EmbeddedEmulator(config) as second:
-        assert httpx.put(f"{first.base_url}/emulator/v1/config", json={"timeScale": 0.01}).status_code == 200
-        assert httpx.get(f"{second.base_url}/emulator/v1/config").json()["timeScale"] == 0.5
+        assert first.control_token != second.control_token  # one random token per emulator
+        with ControlClient.for_emulator(first) as one, ControlClient.for_emulator(second) as two:
+            assert one.set_config(timeScale=0.01)["timeScale"] == 0.01
+            assert two.config()["timeScale"] == 0.5
     assert config.time_scale == 0.5

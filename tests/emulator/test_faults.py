@@ -53,7 +53,7 @@ async def test_fault_only_hits_its_operation_and_wildcard_probability(emu, http,
     control.set_faults({"http": [{"operation": "*", "status": 500, "code": "caht.error"}]})
     assert_error(await http.post(GUEST, json=create_body(emu)), 500, "caht.error")
     assert_error(await guest.get("/members"), 500, "caht.error")
-    assert (await http.get("/emulator/v1/info")).status_code == 200  # never on the control API
+    assert control.request("GET", "/info").status_code == 200  # never on the control API
     await guest.close()
 
 
@@ -148,7 +148,7 @@ async def test_fault_plan_validation_get_delete_and_reset(emu, control) -> None:
         {"bogus": []},
         [1, 2],
     ):
-        assert control.http.put("/faults", json=bad).status_code == 400, bad
+        assert control.request("PUT", "/faults", json=bad).status_code == 400, bad
     assert control.faults()["http"] == []  # a rejected plan changes nothing
     plan = control.set_faults(
         {

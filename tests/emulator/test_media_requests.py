@@ -96,10 +96,10 @@ async def test_agent_cancels_a_pending_request(emu, http, control) -> None:
     assert cancelled["state"] == "CANCELLED"
     await guest.wait_for(lambda frames: len([f for f in frames if is_msg(f, "media-request")]) == 2)
     assert (await guest.get(f"/mediarequests/{mr['id']}")).json()["state"] == "CANCELLED"
-    again = control.http.post(f"/conversations/{guest.cid}/agent/mediarequests/{mr['id']}/cancel")
+    again = control.request("POST", f"/conversations/{guest.cid}/agent/mediarequests/{mr['id']}/cancel")
     assert again.status_code == 400
-    bad_types = control.http.post(
-        f"/conversations/{guest.cid}/agent/mediarequests", json={"types": ["VIDEO"]}
+    bad_types = control.request(
+        "POST", f"/conversations/{guest.cid}/agent/mediarequests", json={"types": ["VIDEO"]}
     )
     assert bad_types.status_code == 400
     await guest.close()
@@ -123,7 +123,7 @@ async def test_nothing_changes_a_media_request_after_the_chat_ended(emu, http, c
     mr = control.media_request(guest.cid, ["COBROWSE"])
     control.end(guest.cid)
     before = control.record(guest.cid)
-    cancel = control.http.post(f"/conversations/{guest.cid}/agent/mediarequests/{mr['id']}/cancel")
+    cancel = control.request("POST", f"/conversations/{guest.cid}/agent/mediarequests/{mr['id']}/cancel")
     assert cancel.status_code == 400 and cancel.json()["code"] == "chat.error.conversation.state"
     assert control.record(guest.cid) == before  # no media-request message after the end
     assert (await guest.get(f"/mediarequests/{mr['id']}")).json()["state"] == "PENDING"

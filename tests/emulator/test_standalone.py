@@ -12,6 +12,8 @@ import sys
 import httpx
 from websockets.sync.client import connect
 
+from webchat_tui.emulator.control_client import ControlClient
+
 
 def test_standalone_prints_seed_serves_and_stops_on_sigint() -> None:
     proc = subprocess.Popen(
@@ -48,10 +50,13 @@ def test_standalone_prints_seed_serves_and_stops_on_sigint() -> None:
             "client_id",
             "client_secret",
             "member_auth_token",
+            "control_token",
         }
         assert info["base_url"].startswith("http://127.0.0.1:") and not info["base_url"].endswith(":0")
         with httpx.Client(base_url=info["base_url"], timeout=10) as http:
-            assert http.get("/emulator/v1/info").json()["deployment_id"] == info["deployment_id"]
+            assert http.get("/emulator/v1/info").status_code == 401  # the control API needs the token
+            with ControlClient.from_info(info) as control:
+                assert control.info() == info
             created = http.post(
                 "/api/v2/webchat/guest/conversations",
                 json={

@@ -1,5 +1,5 @@
 """FastAPI assembly: routers, vendor-shaped error handlers (no 422, 404/405 as ErrorBody), correlation ids,
-fault injection and CORS.
+fault injection, and the guard (Host allow-list, control token, CORS for the vendor API only).
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import uuid
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webchat_tui.emulator.agents import Director
-from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed
+from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed, new_control_token
 from webchat_tui.emulator.errors import EmulatorError
 from webchat_tui.emulator.faults import operation_for
+from webchat_tui.emulator.guard import Guard
 from webchat_tui.emulator.routes import admin, control, guest, oauth, stream
 from webchat_tui.emulator.state import Store
 
@@ -124,8 +124,12 @@ class CorrelationAndFaults:
 
 
 def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = None) -> FastAPI:
-    """A fully wired emulator app (state lives in `app.state.store`)."""
+    """A fully wired emulator app (state lives in `app.state.store`). Without `config.control_token` a random
+    one is made (`app.state.control_token`; None when `config.control_auth` is off)."""
     config = config or EmulatorConfig()
+    if config.control_auth and not config.control_token:
+        config = config.copy(control_token=new_control_token())
+    token = config.control_token if config.control_auth else None
     seed = seed or make_seed(config.seed)
     store = Store(config.copy(), seed)  # runtime changes (PUT /config) stay with this app, not the caller's
     director = Director(store)
@@ -134,6 +138,7 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
     )
     app.state.store = store
     app.state.director = director
+    app.state.control_token = token
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -142,10 +147,10 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
         app.include_router(module.router)
     app.add_middleware(CorrelationAndFaults, store=store)
     app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
+        Guard,
+        bound_host=config.host,
+        public_hosts=config.public_hosts,
+        control_token=token,
         expose_headers=[CORRELATION_HEADER, "Retry-After"],
     )
     return app

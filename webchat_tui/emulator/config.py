@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,22 @@ class EmulatorConfig:
     idle_timeout: float = 900.0
     media_request_timeout: float = 120.0
     access_log: bool = False
+    control_token: str | None = field(default=None, repr=False)
+    """`X-Emulator-Token` value for the control API; None = a random token per process (also with a seed)."""
+    control_auth: bool = True
+    """False switches the control-API token check off (`--no-control-auth`)."""
+    public_hosts: tuple[str, ...] = ()
+    """Extra `Host` names accepted besides the bound address, localhost, 127.0.0.1 and [::1]."""
+    max_connections: int = 1000
+    """Open connections (HTTP and websocket) beyond which new ones get 503; lowered to fit the fd limit."""
+    request_read_timeout: float = 10.0
+    """Seconds a client may take to send a whole request (headers and body): slow or silent ones are cut."""
+    keep_alive_timeout: float = 5.0
+    """Seconds an idle keep-alive connection stays open between requests."""
+    ended_retention: float = 3600.0
+    """Seconds an ended conversation stays readable before it is forgotten (real seconds, not time-scaled)."""
+    max_ended_conversations: int = 10_000
+    """Ended conversations kept at most; the oldest are forgotten first."""
 
     def copy(self, **changes: Any) -> EmulatorConfig:
         """A copy with some fields replaced."""
@@ -54,17 +71,19 @@ class SeedInfo:
     disabled_deployment_id: str
     auth_deployment_id: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     readonly_client_id: str
-    readonly_client_secret: str
+    readonly_client_secret: str = field(repr=False)
     signing_secret: str = field(repr=False)
     member_auth_token: str = field(repr=False)
     queues: tuple[str, ...] = QUEUES
 
-    def public_dict(self, base_url: str) -> dict[str, Any]:
-        """The JSON printed by the standalone runner and served by `GET /emulator/v1/info`."""
+    def public_dict(self, base_url: str, control_token: str | None = None) -> dict[str, Any]:
+        """The JSON printed by the standalone runner and served by `GET /emulator/v1/info` (both are
+        reachable only with the control token, so they may carry the secrets)."""
         return {
             "base_url": base_url,
+            "control_token": control_token,
             "organization_id": self.organization_id,
             "deployment_id": self.deployment_id,
             "disabled_deployment_id": self.disabled_deployment_id,
@@ -78,16 +97,26 @@ class SeedInfo:
         }
 
 
+def new_control_token() -> str:
+    """A fresh random control-API token (never derived from the seed)."""
+    return secrets.token_urlsafe(32)
+
+
 def make_seed(seed: int | None) -> SeedInfo:
-    """Derive the seeded organization from `seed` (None = random ids)."""
+    """Derive the seeded organization from `seed` (None = random ids). The seed fixes ids only: every
+    secret (client secrets, the signing key and so the member auth token) is random per call."""
     from webchat_tui.emulator.auth import sign_member_auth_token
 
     rng = random.Random(seed)
     org = seeded_uuid(rng)
     dep, disabled, auth_dep = seeded_uuid(rng), seeded_uuid(rng), seeded_uuid(rng)
-    client_id, client_secret = seeded_uuid(rng), f"emulator-secret-{rng.getrandbits(64):016x}"
-    ro_id, ro_secret = seeded_uuid(rng), f"emulator-readonly-{rng.getrandbits(64):016x}"
-    signing_secret = f"{rng.getrandbits(256):064x}"
+    client_id = seeded_uuid(rng)
+    rng.getrandbits(64)  # draws that once made the secrets: kept so a seed gives the same ids as before
+    ro_id = seeded_uuid(rng)
+    rng.getrandbits(64)
+    client_secret = f"emulator-secret-{secrets.token_hex(16)}"
+    ro_secret = f"emulator-readonly-{secrets.token_hex(16)}"
+    signing_secret = secrets.token_hex(32)
     token = sign_member_auth_token(
         signing_secret, org=org, deployment_id=auth_dep, subject="emulator-demo-user"
     )

@@ -15,7 +15,7 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed
+from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed, new_control_token
 
 if TYPE_CHECKING:
     import uvicorn
@@ -77,13 +77,22 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _with_token(config: EmulatorConfig) -> EmulatorConfig:
+    """`config` with its control token settled: the given one, else a fresh random one."""
+    if config.control_auth and not config.control_token:
+        return config.copy(control_token=new_control_token())
+    return config
+
+
 class EmbeddedEmulator:
     """The emulator on a background thread. Use as a (sync or async) context manager, or `start()` +
-    `wait_ready()` + `stop()`. `seed` is available right after construction; `base_url` once started.
+    `wait_ready()` + `stop()`. `seed` and `control_token` (the `X-Emulator-Token` of its control API; None
+    when the check is off) are available right after construction; `base_url` once started.
     """
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
-        self.config = config or EmulatorConfig()
+        self.config = _with_token(config or EmulatorConfig())
+        self.control_token: str | None = self.config.control_token if self.config.control_auth else None
         self.seed: SeedInfo = make_seed(self.config.seed)
         self.host = self.config.host
         self.port = self.config.port
@@ -194,11 +203,33 @@ def run_standalone(
     heartbeat_interval: float = 30.0,
     time_scale: float = 1.0,
     seed: int | None = None,
+    *,
+    control_token: str | None = None,
+    control_auth: bool = True,
+    public_hosts: tuple[str, ...] = (),
 ) -> None:
-    """Serve in the foreground; print one JSON line with the seed once listening; Ctrl+C stops cleanly."""
-    config = EmulatorConfig(
-        host=host, port=port, heartbeat_interval=heartbeat_interval, time_scale=time_scale, seed=seed
+    """Serve in the foreground; print one JSON line with the seed and the control token once listening;
+    Ctrl+C stops cleanly."""
+    config = _with_token(
+        EmulatorConfig(
+            host=host,
+            port=port,
+            heartbeat_interval=heartbeat_interval,
+            time_scale=time_scale,
+            seed=seed,
+            control_token=control_token,
+            control_auth=control_auth,
+            public_hosts=public_hosts,
+        )
     )
+    token = config.control_token if control_auth else None
+    if not control_auth:
+        print(
+            "webchat-tui emulator: WARNING: --no-control-auth: the control API (/emulator/v1) takes no "
+            "token; any program or web page that reaches this port can drive it",
+            file=sys.stderr,
+            flush=True,
+        )
     seed_info = make_seed(seed)
     try:
         sock = _bind(host, port)
@@ -216,7 +247,7 @@ def run_standalone(
         while not server.started and not task.done():
             await asyncio.sleep(0.002)
         if server.started:
-            line = seed_info.public_dict(f"http://{_url_host(host)}:{bound_port}")
+            line = seed_info.public_dict(f"http://{_url_host(host)}:{bound_port}", token)
             print(json.dumps(line), flush=True)
         await task
 

@@ -7,6 +7,7 @@ only on the server's event loop.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -427,7 +428,7 @@ class Store:
             id=self.ids.new(),
             types=type_list,
             state="PENDING",
-            security_key=f"{int(self.ids.token(32), 16) % 1_000_000:06d}",
+            security_key=f"{secrets.randbelow(1_000_000):06d}",  # a secret: never from the seed
         )
         conv.media_requests[mr.id] = mr
         conv.record.append(

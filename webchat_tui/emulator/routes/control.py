@@ -1,5 +1,6 @@
-"""The control API under `/emulator/v1` (no auth): reset, info, config, conversations and their records, the
-agent side (messages, typing, media requests, transfer, end, connect) and the fault plan.
+"""The control API under `/emulator/v1` (its `X-Emulator-Token` check is in `guard.py`): reset, info,
+config, conversations and their records, the agent side (messages, typing, media requests, transfer, end,
+connect) and the fault plan.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ _CONFIG_KEYS = {
     "requireBearer": "require_bearer",
 }
 BURST_YIELD_EVERY = 256
+MAX_BURST = 100_000
+"""Messages one agent-messages request may ask for."""
+MAX_BURST_BYTES = 100_000_000
+"""Estimated memory one burst may add (each message is kept twice: stored and recorded)."""
+MESSAGE_OVERHEAD_BYTES = 700  # measured: Message + its record entry + ids, without the body
 
 
 def _director(request: Request) -> Director:
@@ -51,8 +57,9 @@ async def reset(request: Request) -> Response:
 
 @router.get("/info")
 async def info(request: Request) -> Response:
-    """Seed info (the same keys as the standalone JSON line)."""
-    return json_response(store_of(request).seed.public_dict(base_url(request)))
+    """Seed info (the same keys as the standalone JSON line, the control token included)."""
+    token = request.app.state.control_token
+    return json_response(store_of(request).seed.public_dict(base_url(request), token))
 
 
 @router.get("/config")
@@ -120,13 +127,24 @@ async def agent_messages(request: Request, conversation_id: str) -> Response:
         bodies = data["bodies"]
         if not isinstance(bodies, list) or not all(isinstance(b, str) for b in bodies):
             raise EmulatorError("bad.request", message="bodies must be a list of strings")
+        if not 1 <= len(bodies) <= MAX_BURST:
+            raise EmulatorError("bad.request", message=f"bodies must hold 1..{MAX_BURST} messages")
+        estimate = sum(MESSAGE_OVERHEAD_BYTES + 2 * len(b.encode("utf-8", "replace")) for b in bodies)
     else:
         body = data.get("body")
         count = data.get("count", 1)
         if not isinstance(body, str):
             raise EmulatorError("bad.request", message="body must be a string")
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1_000_000:
-            raise EmulatorError("bad.request", message="count must be an integer >= 1")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BURST:
+            raise EmulatorError("bad.request", message=f"count must be an integer within 1..{MAX_BURST}")
+        estimate = count * (MESSAGE_OVERHEAD_BYTES + 2 * (len(body.encode("utf-8", "replace")) + 8))
+    if estimate > MAX_BURST_BYTES:
+        raise EmulatorError(
+            "bad.request",
+            message=f"This burst would add about {estimate // 1_000_000} MB; at most "
+            f"{MAX_BURST_BYTES // 1_000_000} MB per request (fewer or shorter messages).",
+        )
+    if "bodies" not in data:
         bodies = [body] if count == 1 else [f"{body} #{i}" for i in range(1, count + 1)]
     agent = store.require_agent(conv)
     ids = []
