@@ -234,6 +234,20 @@ def profiles_delete(name: str) -> None:
     help="Also answer requests whose Host is NAME (repeatable); by default only the bound address and "
     "localhost.",
 )
+@click.option(
+    "--request-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=3600),
+    help="Seconds a client may take to send a whole request; slower or silent connections are closed.",
+)
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=16, max=1_000_000),
+    help="Open connections served at once (lowered to fit the open-files limit); more get 503.",
+)
 def emulator(
     host: str,
     port: int,
@@ -243,6 +257,8 @@ def emulator(
     control_token: str | None,
     no_control_auth: bool,
     public_hosts: tuple[str, ...],
+    request_timeout: float,
+    max_connections: int,
 ) -> None:
     """Run the local Genesys Cloud Web Chat v2 emulator in the foreground (Ctrl+C stops it)."""
     from webchat_tui.emulator.server import run_standalone
@@ -258,4 +274,6 @@ def emulator(
         control_token=control_token,
         control_auth=not no_control_auth,
         public_hosts=public_hosts,
+        request_read_timeout=request_timeout,
+        max_connections=max_connections,
     )

@@ -58,6 +58,9 @@ def _quiet_denied_handshakes() -> None:
 def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
     import uvicorn
 
+    from webchat_tui.emulator.connections import connection_cap, limited_h11, raise_fd_limit
+
+    cap = connection_cap(config.max_connections, raise_fd_limit())
     uv_config = uvicorn.Config(
         app,
         log_level="warning",
@@ -65,9 +68,10 @@ def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
         ws_per_message_deflate=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=max(1, round(config.keep_alive_timeout)),
         ws_ping_interval=None,
         ws="websockets-sansio",
-        http="h11",
+        http=limited_h11(cap, config.request_read_timeout),
     )
     _quiet_denied_handshakes()  # after uvicorn.Config, which (re)configures its loggers
     return uvicorn.Server(uv_config)
@@ -207,6 +211,8 @@ def run_standalone(
     control_token: str | None = None,
     control_auth: bool = True,
     public_hosts: tuple[str, ...] = (),
+    request_read_timeout: float = 10.0,
+    max_connections: int = 1000,
 ) -> None:
     """Serve in the foreground; print one JSON line with the seed and the control token once listening;
     Ctrl+C stops cleanly."""
@@ -220,6 +226,8 @@ def run_standalone(
             control_token=control_token,
             control_auth=control_auth,
             public_hosts=public_hosts,
+            request_read_timeout=request_read_timeout,
+            max_connections=max_connections,
         )
     )
     token = config.control_token if control_auth else None
