@@ -8,6 +8,7 @@ equals `contextId`.
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from typing import Any
 
@@ -107,3 +108,16 @@ def not_active() -> EmulatorError:
         message="Conversation State",
         params={"message": "The conversation is not active"},
     )
+
+
+def checked_number(value: object, name: str, low: float, high: float, *, integer: bool = False) -> float:
+    """`value` when it is a finite JSON number (an integer if `integer`) within [low, high]; else 400
+    `bad.request` in the vendor shape (so `1e400`, `10**400` and NaN never reach a timer or a header)."""
+    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+        kind = "an integer" if integer else "a number"
+        raise EmulatorError("bad.request", message=f"{name} must be {kind} within {low:g}..{high:g}")
+    assert isinstance(value, (int, float))
+    number = math.inf if isinstance(value, int) and value.bit_length() >= 64 else float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise EmulatorError("bad.request", message=f"{name} must be within {low:g}..{high:g}")
+    return number

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from webchat_tui.emulator import spec
-from webchat_tui.emulator.errors import EmulatorError, catalogue
+from webchat_tui.emulator.errors import EmulatorError, catalogue, checked_number
 
 
 @dataclass
@@ -80,15 +80,19 @@ class FaultPlan:
         unknown = set(data) - {"http", "websocket"}
         if unknown:
             raise EmulatorError("bad.request", message=f"Unknown fault plan keys: {sorted(unknown)}")
-        rules = [_build(HttpRule, r, "http rule") for r in (data.get("http") or [])]
+        http = data.get("http") or []
+        if not isinstance(http, list) or len(http) > MAX_HTTP_RULES:
+            raise EmulatorError(
+                "bad.request", message=f"http must be a list of at most {MAX_HTTP_RULES} rules"
+            )
+        rules = [_build(HttpRule, r, "http rule") for r in http]
         for rule in rules:
             if rule.operation != "*" and rule.operation not in _operation_ids():
                 raise EmulatorError("bad.request", message=f"Unknown operation {rule.operation!r}.")
-            if not 0.0 <= rule.probability <= 1.0:
-                raise EmulatorError("bad.request", message="probability must be within 0..1")
+            checked_number(rule.probability, "http rule.probability", 0.0, 1.0)
             if rule.status and not 400 <= rule.status <= 599:
                 raise EmulatorError("bad.request", message="http rule status must be 400..599 (or 0/null)")
-            _non_negative(rule, ("retryAfter", "latencyMs", "times"), "http rule")
+            _in_range(rule, _HTTP_RANGES, "http rule")
         ws = _build(WebsocketFaults, data.get("websocket") or {}, "websocket")
         if not 400 <= ws.refuseStatus <= 599:
             raise EmulatorError("bad.request", message="websocket.refuseStatus must be 400..599")
@@ -96,9 +100,7 @@ class FaultPlan:
             raise EmulatorError(
                 "bad.request", message="websocket.closeCode must be 1000-1003, 1007-1014 or 3000-4999"
             )
-        _non_negative(
-            ws, ("dropAfterFrames", "dropTimes", "refuseHandshakes", "duplicateEveryFrames"), "websocket"
-        )
+        _in_range(ws, _WEBSOCKET_RANGES, "websocket")
         self.http = rules
         self.websocket = ws
 
@@ -172,11 +174,26 @@ def _build(cls: Any, data: Any, what: str) -> Any:
     return cls(**clean)
 
 
-def _non_negative(obj: object, names: tuple[str, ...], what: str) -> None:
-    for name in names:
+MAX_HTTP_RULES = 100
+_COUNT = (0, 1_000_000_000)
+_HTTP_RANGES: dict[str, tuple[int, int]] = {
+    "retryAfter": (0, 86_400),
+    "latencyMs": (0, 600_000),
+    "times": _COUNT,
+}
+_WEBSOCKET_RANGES: dict[str, tuple[int, int]] = {
+    "dropAfterFrames": _COUNT,
+    "dropTimes": _COUNT,
+    "refuseHandshakes": _COUNT,
+    "duplicateEveryFrames": _COUNT,
+}
+
+
+def _in_range(obj: object, ranges: dict[str, tuple[int, int]], what: str) -> None:
+    for name, (low, high) in ranges.items():
         value = getattr(obj, name)
-        if value is not None and value < 0:
-            raise EmulatorError("bad.request", message=f"{what}.{name} must not be negative")
+        if value is not None:
+            checked_number(value, f"{what}.{name}", low, high, integer=True)
 
 
 def _sendable_close_code(code: int) -> bool:

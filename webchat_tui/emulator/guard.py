@@ -124,7 +124,8 @@ class Guard:
             content_type = (_header(scope, b"content-type") or b"").decode("latin-1")
             if content_type.split(";", 1)[0].strip().lower() != "application/json":
                 return EmulatorError("unsupported.media.type", params={"contentType": content_type[:200]})
-        if length is not None and length.strip().isdigit() and int(length) > MAX_CONTROL_BODY:
+        digits = (length or b"").strip()
+        if digits.isdigit() and (len(digits) > 12 or int(digits) > MAX_CONTROL_BODY):
             return _BodyTooLarge(MAX_CONTROL_BODY)
         return None
 

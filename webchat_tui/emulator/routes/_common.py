@@ -83,8 +83,9 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    # Only plain ASCII digits: Python's int() would also take " 5", "1_0" and non-ASCII digits.
-    value = int(raw) if _INTEGER.fullmatch(raw) else low - 1
+    # Only plain ASCII digits: Python's int() would also take " 5", "1_0" and non-ASCII digits; and at most
+    # 18 of them, so a 5,000-digit value is out of range instead of a ValueError from int().
+    value = int(raw) if len(raw) <= 18 and _INTEGER.fullmatch(raw) else low - 1
     if not low <= value <= high:
         raise EmulatorError(
             "invalid.query.param.value",

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from webchat_tui.emulator.agents import Director
-from webchat_tui.emulator.errors import EmulatorError
+from webchat_tui.emulator.errors import EmulatorError, checked_number
 from webchat_tui.emulator.routes._common import base_url, json_body, json_response, store_of
 from webchat_tui.emulator.state import QUEUED, Conversation
 
@@ -25,7 +25,19 @@ _CONFIG_KEYS = {
     "idleTimeout": "idle_timeout",
     "mediaRequestTimeout": "media_request_timeout",
     "requireBearer": "require_bearer",
+    "endedRetention": "ended_retention",
+    "maxEndedConversations": "max_ended_conversations",
 }
+# Accepted ranges of the numeric config keys (seconds unless named otherwise).
+_CONFIG_RANGES: dict[str, tuple[float, float]] = {
+    "time_scale": (0.0001, 1000.0),
+    "heartbeat_interval": (0.01, 86_400.0),
+    "idle_timeout": (0.001, 1e9),
+    "media_request_timeout": (0.001, 1e9),
+    "ended_retention": (0.0, 1e9),
+    "max_ended_conversations": (0, 10_000_000),
+}
+_INTEGER_CONFIG = frozenset({"max_ended_conversations"})
 BURST_YIELD_EVERY = 256
 MAX_BURST = 100_000
 """Messages one agent-messages request may ask for."""
@@ -83,12 +95,14 @@ async def put_config(request: Request) -> Response:
         if attr in ("auto_agent", "require_bearer"):
             if not isinstance(value, bool):
                 raise EmulatorError("bad.request", message=f"{key} must be a boolean")
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise EmulatorError("bad.request", message=f"{key} must be a positive number")
-        updates[attr] = value
+            updates[attr] = value
+        elif attr in _INTEGER_CONFIG:
+            updates[attr] = int(checked_number(value, key, *_CONFIG_RANGES[attr], integer=True))
+        else:
+            updates[attr] = checked_number(value, key, *_CONFIG_RANGES[attr])
     was_auto = cfg.auto_agent
     for attr, value in updates.items():
-        setattr(cfg, attr, float(value) if not isinstance(value, bool) else value)
+        setattr(cfg, attr, value)
     if cfg.auto_agent and not was_auto:
         _director(request).on_auto_agent_enabled()
     return json_response(_config_json(request))
