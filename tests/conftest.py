@@ -19,6 +19,8 @@ TEST_DEFAULTS = {
     "idleTimeout": 900.0,
     "mediaRequestTimeout": 120.0,
     "requireBearer": False,
+    "endedRetention": 3600.0,
+    "maxEndedConversations": 1000,
 }
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 import jwt
 
@@ -16,6 +17,8 @@ from webchat_tui.emulator.errors import EmulatorError
 ISSUER = "urn:purecloud:webchat"
 GUEST_JWT_LIFETIME = 78_761  # seconds; the one real sample (protocol.md §10.3)
 OAUTH_TOKEN_LIFETIME = 86_399
+MAX_OAUTH_TOKENS = 10_000  # live access tokens kept; beyond, the oldest is forgotten (its owner gets 401)
+MAX_CACHED_GUEST_TOKENS = 20_000  # verification cache only: an evicted entry is verified by signature
 ALL_PERMISSIONS = frozenset(
     {
         "webchat:deployment:read",
@@ -57,6 +60,8 @@ class GuestTokens:
         token = jwt.encode(payload, self._key, algorithm="HS256", headers={"kid": secrets.token_hex(8)})
         claims = GuestClaims(conversation_id, member_id, deployment_id, organization_id)
         self._cache[token] = (claims, expires)
+        while len(self._cache) > MAX_CACHED_GUEST_TOKENS:
+            del self._cache[next(iter(self._cache))]
         return token
 
     def verify(self, token: str) -> GuestClaims:
@@ -80,6 +85,13 @@ class GuestTokens:
         """Drop the verification cache (tokens stay valid: the key is unchanged)."""
         self._cache.clear()
 
+    def prune(self, live_conversations: Collection[str]) -> None:
+        """Drop cache entries that expired or whose conversation is gone."""
+        now = time.time()
+        for token, (claims, expires) in list(self._cache.items()):
+            if expires <= now or claims.conversation_id not in live_conversations:
+                del self._cache[token]
+
 
 def parse_authorization(header: str | None, *, require_bearer: bool) -> str:
     """The token from an `Authorization` header: `Bearer <t>`, or the bare token unless `require_bearer`."""
@@ -99,16 +111,26 @@ class OAuthClient:
     """A seeded client-credentials client and the permissions its tokens carry."""
 
     client_id: str
-    client_secret: str
-    permissions: frozenset[str]
+    client_secret: str = field(repr=False)
+    permissions: frozenset[str] = frozenset()
 
 
 class OAuthTokens:
     """Client registry and the opaque access tokens issued to it."""
 
-    def __init__(self, clients: list[OAuthClient]) -> None:
+    def __init__(self, clients: list[OAuthClient], lifetime: int = OAUTH_TOKEN_LIFETIME) -> None:
         self._clients = {c.client_id: c for c in clients}
         self._tokens: dict[str, tuple[frozenset[str], float]] = {}
+        self.lifetime = lifetime
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._tokens
+
+    def __repr__(self) -> str:
+        return f"OAuthTokens({len(self._clients)} clients, {len(self._tokens)} tokens)"  # never a secret
 
     def issue(self, client_id: str, client_secret: str) -> tuple[str, int] | None:
         """(token, expires_in) for valid credentials, else None."""
@@ -116,8 +138,17 @@ class OAuthTokens:
         if client is None or not secrets.compare_digest(client.client_secret, client_secret):
             return None
         token = secrets.token_urlsafe(32)
-        self._tokens[token] = (client.permissions, time.time() + OAUTH_TOKEN_LIFETIME)
-        return token, OAUTH_TOKEN_LIFETIME
+        self._tokens[token] = (client.permissions, time.time() + self.lifetime)
+        while len(self._tokens) > MAX_OAUTH_TOKENS:
+            del self._tokens[next(iter(self._tokens))]
+        return token, self.lifetime
+
+    def prune(self) -> None:
+        """Forget expired tokens."""
+        now = time.time()
+        for token, (_permissions, expires) in list(self._tokens.items()):
+            if expires <= now:
+                del self._tokens[token]
 
     def require(self, header: str | None, permission: str) -> None:
         """401 without a (valid) token, 403 `missing.permissions` when the token lacks `permission`."""

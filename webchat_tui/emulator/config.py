@@ -49,7 +49,7 @@ class EmulatorConfig:
     """Seconds an idle keep-alive connection stays open between requests."""
     ended_retention: float = 3600.0
     """Seconds an ended conversation stays readable before it is forgotten (real seconds, not time-scaled)."""
-    max_ended_conversations: int = 10_000
+    max_ended_conversations: int = 1000
     """Ended conversations kept at most; the oldest are forgotten first."""
 
     def copy(self, **changes: Any) -> EmulatorConfig:

@@ -1,5 +1,6 @@
-"""One guest websocket: a bounded send queue drained by a single sender task, heartbeats, and the websocket
-faults (drop after N frames, duplicate every K-th message frame).
+"""One guest websocket: a bounded send queue drained by a single sender task, the websocket faults (drop
+after N frames, duplicate every K-th message frame), and `HeartbeatTimer`: one timer for every socket's
+heartbeat.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket
@@ -91,15 +93,54 @@ class Connection:
         except Exception:  # the peer went away; the receive loop cleans up
             self.closed.set()
 
-    async def run_heartbeat(self) -> None:
-        """A `WebSocket Heartbeat` frame every `heartbeat_interval` seconds (a config change applies within
-        0.25 s, so tests can shorten the interval of an open socket).
-        """
+
+HEARTBEAT_MAX_NAP = 0.25  # a shortened interval (PUT /config) applies to open sockets within this
+
+
+class HeartbeatTimer:
+    """Sends `WebSocket Heartbeat` to every registered socket every `interval()` seconds from one task.
+
+    Sockets are kept in the order of their last heartbeat, so each wake-up looks only at those that are due;
+    the task sleeps until the earliest is due (at most `HEARTBEAT_MAX_NAP`) and ends when no socket is left.
+    """
+
+    def __init__(self, interval: Callable[[], float]) -> None:
+        self._interval = interval
+        self._last: dict[Connection, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def add(self, conn: Connection) -> None:
+        """Start heartbeats for `conn` (the first one after a full interval)."""
         loop = asyncio.get_running_loop()
-        last = loop.time()
-        while not self.closed.is_set():
-            interval = max(0.01, self.store.config.heartbeat_interval)
-            await asyncio.sleep(min(interval - (loop.time() - last), 0.25))
-            if loop.time() - last >= max(0.01, self.store.config.heartbeat_interval):
-                last = loop.time()
-                self.send(HEARTBEAT_FRAME)
+        self._last[conn] = loop.time()
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run(), name="emulator-heartbeats")
+
+    def remove(self, conn: Connection) -> None:
+        """Stop heartbeats for `conn`."""
+        self._last.pop(conn, None)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = self._last
+        while last:
+            interval = max(0.01, self._interval())
+            now = loop.time()
+            due = []
+            for conn, sent in last.items():
+                if now - sent < interval:
+                    break
+                due.append(conn)
+            for conn in due:
+                del last[conn]
+                if not conn.closed.is_set():
+                    last[conn] = now  # to the end: the order stays "oldest heartbeat first"
+                    conn.send(HEARTBEAT_FRAME)
+            if not last:
+                break
+            earliest = next(iter(last.values()))
+            await asyncio.sleep(min(HEARTBEAT_MAX_NAP, max(0.005, earliest + interval - now)))
+        self._task = None

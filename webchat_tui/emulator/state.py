@@ -43,6 +43,7 @@ from webchat_tui.emulator.domain import (
 )
 from webchat_tui.emulator.errors import EmulatorError, not_active
 from webchat_tui.emulator.faults import FaultPlan
+from webchat_tui.emulator.sockets import HeartbeatTimer
 
 if TYPE_CHECKING:
     from webchat_tui.emulator.agents import Director
@@ -87,7 +88,11 @@ class Store:
         )
         self.faults = FaultPlan(config.seed)
         self.director: Director | None = None
+        self.heartbeats = HeartbeatTimer(lambda: self.config.heartbeat_interval)
         self.conversations: dict[str, Conversation] = {}
+        self.ended: dict[str, float] = {}
+        """Ended conversations -> loop time they ended (oldest first), for eviction."""
+        self._janitor: asyncio.Task[None] | None = None
         self.deployments: dict[str, dict[str, Any]] = {}
         self.settings: dict[str, Any] | None = None
         self._seed_admin()
@@ -105,9 +110,59 @@ class Store:
             for sub in list(conv.subscribers):
                 sub.close(RESET_CLOSE_CODE)
         self.conversations.clear()
+        self.ended.clear()
         self.faults.clear()
         self.guest_tokens.forget()
         self._seed_admin()
+
+    # --- housekeeping ---
+    def ensure_janitor(self) -> None:
+        """Start the housekeeping task (evicts ended conversations, prunes expired tokens) if needed."""
+        if self._janitor is not None and not self._janitor.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # used outside the server loop (a unit of the store): nothing to schedule
+            return
+        self._janitor = loop.create_task(self._housekeeping(), name="emulator-janitor")
+
+    def retention_changed(self) -> None:
+        """The retention or the cap changed: apply them now and restart the janitor on the new period."""
+        if self._janitor is not None:
+            self._janitor.cancel()
+            self._janitor = None
+        self.housekeep()
+        self.ensure_janitor()
+
+    async def _housekeeping(self) -> None:
+        while True:
+            await asyncio.sleep(min(60.0, max(0.05, self.config.ended_retention / 4)))
+            self.housekeep()
+
+    def housekeep(self) -> None:
+        """Evict ended conversations past their retention or over the cap; prune expired tokens."""
+        now = asyncio.get_running_loop().time()
+        retention = self.config.ended_retention
+        for cid, ended_at in list(self.ended.items()):
+            if now - ended_at < retention:
+                break
+            self._evict(cid)
+        self._evict_over_cap()
+        self.oauth.prune()
+        self.guest_tokens.prune(self.conversations.keys())
+
+    def _evict_over_cap(self) -> None:
+        while len(self.ended) > self.config.max_ended_conversations:
+            self._evict(next(iter(self.ended)))
+
+    def _evict(self, conversation_id: str) -> None:
+        self.ended.pop(conversation_id, None)
+        conv = self.conversations.pop(conversation_id, None)
+        if conv is None:
+            return
+        conv.cancel_tasks()
+        for sub in list(conv.subscribers):
+            sub.close(RESET_CLOSE_CODE)
 
     def spawn(self, conv: Conversation, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine tied to `conv` (cancelled when it ends or on reset)."""
@@ -356,6 +411,12 @@ class Store:
         conv.state = ENDED
         conv.agent_id = None
         conv.cancel_tasks()
+        try:
+            self.ended[conv.id] = asyncio.get_running_loop().time()
+        except RuntimeError:
+            return
+        self._evict_over_cap()
+        self.ensure_janitor()
 
     # --- agent side ---
     def require_agent(self, conv: Conversation) -> Member:

@@ -105,6 +105,8 @@ async def put_config(request: Request) -> Response:
         setattr(cfg, attr, value)
     if cfg.auto_agent and not was_auto:
         _director(request).on_auto_agent_enabled()
+    if {"ended_retention", "max_ended_conversations"} & updates.keys():
+        store_of(request).retention_changed()
     return json_response(_config_json(request))
 
 

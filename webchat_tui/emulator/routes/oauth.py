@@ -39,7 +39,9 @@ async def token(request: Request) -> Response:
         except (binascii.Error, UnicodeDecodeError):
             return _oauth_error(401, "invalid_client", "Malformed Basic credentials.")
         client_id, _, client_secret = decoded.partition(":")
-    issued = store_of(request).oauth.issue(client_id, client_secret)
+    store = store_of(request)
+    issued = store.oauth.issue(client_id, client_secret)
+    store.ensure_janitor()  # prunes expired tokens
     if issued is None:
         return _oauth_error(401, "invalid_client", "client not found or bad secret")
     access_token, expires_in = issued

@@ -51,7 +51,7 @@ async def event_stream(ws: WebSocket, token: str) -> None:
     await ws.accept(subprotocol=subprotocols[0] if subprotocols else None)
     conn = Connection(ws, store)
     sender = asyncio.create_task(conn.run_sender())
-    heartbeat = asyncio.create_task(conn.run_heartbeat())
+    store.heartbeats.add(conn)
     store.attach(conv, conn)
     receiver = asyncio.create_task(_receive(ws, conn))
     try:
@@ -60,9 +60,9 @@ async def event_stream(ws: WebSocket, token: str) -> None:
         )
     finally:
         conn.stop()
+        store.heartbeats.remove(conn)
         store.detach(conv, conn)
-        for task in (receiver, heartbeat):
-            task.cancel()
+        receiver.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(sender, timeout=1.0)
 
