@@ -243,7 +243,7 @@ def profiles_delete(name: str) -> None:
 )
 @click.option(
     "--max-connections",
-    default=1000,
+    default=4096,
     show_default=True,
     type=click.IntRange(min=16, max=1_000_000),
     help="Open connections served at once (lowered to fit the open-files limit); more get 503.",

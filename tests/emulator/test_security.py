@@ -232,3 +232,67 @@ async def test_bursts_are_bounded(emu, http, control) -> None:
     assert huge.status_code == 400 and "MB" in huge.json()["message"]
     assert not [e for e in control.record(guest.cid) if e.get("body", "").startswith("y")]
     await guest.close()
+
+
+# --- no secret in a repr (item 14) ---
+
+
+def test_no_emulator_object_shows_a_secret_in_its_repr(emu, control) -> None:
+    from webchat_tui.emulator.auth import OAuthClient
+
+    secrets = [
+        emu.seed.client_secret,
+        emu.seed.readonly_client_secret,
+        emu.seed.signing_secret,
+        emu.seed.member_auth_token,
+        emu.control_token,
+    ]
+    store = emu.app.state.store
+    shown = [
+        repr(emu.seed),
+        str(emu.seed),
+        repr(emu.config),
+        repr(control),
+        repr(store.oauth),
+        repr(OAuthClient(emu.seed.client_id, emu.seed.client_secret, frozenset())),
+    ]
+    for text in shown:
+        for secret in secrets:
+            assert secret not in text, text
+    assert emu.seed.deployment_id in repr(emu.seed)  # ids stay visible
+
+
+# --- member auth tokens are bound to their deployment (item 17) ---
+
+
+async def test_member_auth_token_is_checked_against_its_deployment(emu, http) -> None:
+    issued = await http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(emu.seed.client_id, emu.seed.client_secret),
+    )
+    admin = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    other = await http.post(
+        "/api/v2/webchat/deployments",
+        json={"name": "Second authenticated chat", "authenticationRequired": True},
+        headers=admin,
+    )
+    assert other.status_code == 200, other.text
+    token = emu.seed.member_auth_token  # signed for the seeded auth deployment (`did` claim)
+    elsewhere = await http.post(
+        GUEST, json=create_body(emu, deploymentId=other.json()["id"], memberAuthToken=token)
+    )
+    assert_vendor_error(elsewhere, 400, "chat.deployment.bad.auth")
+    own = await http.post(
+        GUEST, json=create_body(emu, deploymentId=emu.seed.auth_deployment_id, memberAuthToken=token)
+    )
+    assert own.status_code == 200, own.text
+
+
+async def test_a_seed_never_makes_a_token_another_emulator_accepts(emu, http) -> None:
+    with EmbeddedEmulator(EmulatorConfig(seed=1234)) as twin:  # the test emulator's seed
+        assert twin.seed.auth_deployment_id == emu.seed.auth_deployment_id
+        body = create_body(
+            emu, deploymentId=emu.seed.auth_deployment_id, memberAuthToken=twin.seed.member_auth_token
+        )
+        assert_vendor_error(await http.post(GUEST, json=body), 400, "chat.deployment.bad.auth")

@@ -46,7 +46,7 @@ def admit(
             if not member_auth_token:
                 raise EmulatorError("chat.deployment.require.auth")
             subject = verify_member_auth_token(
-                seed.signing_secret, member_auth_token, org=seed.organization_id
+                seed.signing_secret, member_auth_token, org=seed.organization_id, deployment_id=deployment_id
             )
             if subject is None:
                 raise EmulatorError("chat.deployment.bad.auth")

@@ -177,13 +177,13 @@ def sign_member_auth_token(secret: str, *, org: str, deployment_id: str, subject
     return jwt.encode(payload, secret, algorithm="HS256")
 
 
-def verify_member_auth_token(secret: str, token: str, *, org: str) -> str | None:
-    """The subject of a valid member auth token for `org`, else None."""
+def verify_member_auth_token(secret: str, token: str, *, org: str, deployment_id: str) -> str | None:
+    """The subject of a valid member auth token for `org` and this deployment (`did` claim), else None."""
     try:
         payload = jwt.decode(token, secret, algorithms=["HS256"], issuer=SIGNED_DATA_ISSUER)
     except jwt.PyJWTError:
         return None
-    if payload.get("org") != org:
+    if payload.get("org") != org or payload.get("did") != deployment_id:
         return None
     sub = payload.get("sub")
     return str(sub) if sub is not None else None

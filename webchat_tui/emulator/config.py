@@ -41,7 +41,7 @@ class EmulatorConfig:
     """False switches the control-API token check off (`--no-control-auth`)."""
     public_hosts: tuple[str, ...] = ()
     """Extra `Host` names accepted besides the bound address, localhost, 127.0.0.1 and [::1]."""
-    max_connections: int = 1000
+    max_connections: int = 4096
     """Open connections (HTTP and websocket) beyond which new ones get 503; lowered to fit the fd limit."""
     request_read_timeout: float = 10.0
     """Seconds a client may take to send a whole request (headers and body): slow or silent ones are cut."""

@@ -212,7 +212,7 @@ def run_standalone(
     control_auth: bool = True,
     public_hosts: tuple[str, ...] = (),
     request_read_timeout: float = 10.0,
-    max_connections: int = 1000,
+    max_connections: int = 4096,
 ) -> None:
     """Serve in the foreground; print one JSON line with the seed and the control token once listening;
     Ctrl+C stops cleanly."""
