@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webchat_tui.emulator.agents import Director
@@ -54,11 +55,26 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "method.not.allowed",
             status=405,
             message="HTTP method not allowed for this resource.",
-            headers=dict(exc.headers or {}),  # `Allow`, which a 405 must carry
+            headers={"Allow": _allowed_methods(request)},  # a 405 must list every method of the path
         )
     else:
         err = EmulatorError("bad.request", status=exc.status_code, message=str(exc.detail))
     return error_response(err, _context_id(request))
+
+
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """`Allow` for the request's path: every method some route fully matches (Starlette names only the
+    methods of the first route whose path matched)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -21,7 +21,7 @@ from webchat_tui.emulator.routes._common import (
     store_of,
 )
 from webchat_tui.emulator.routes.create_request import parse_create_request
-from webchat_tui.emulator.state import DISCONNECTED, Conversation, Message
+from webchat_tui.emulator.state import DISCONNECTED, MEDIA_TYPES, Conversation, Message
 
 router = APIRouter()
 PREFIX = "/api/v2/webchat/guest/conversations"
@@ -304,6 +304,7 @@ async def patch_media_request(request: Request, conversationId: str, mediaReques
     data = await json_body(request)
     if not isinstance(data, dict):
         raise EmulatorError("bad.request", message="The media request body must be a JSON object.")
+    _check_media_request_fields(data)
     state = data.get("state")
     if not isinstance(state, str) or not state:
         raise EmulatorError("constraint.validation", "state: may not be null", params={"field": "state"})
@@ -314,3 +315,22 @@ async def patch_media_request(request: Request, conversationId: str, mediaReques
         )
     mr = store.guest_patch_media(conv, mediaRequestId, state)
     return json_response(mr.wire(base_url(request), conv.id))
+
+
+_MEDIA_STRING_FIELDS = ("id", "name", "communicationId", "securityKey", "selfUri")
+
+
+def _check_media_request_fields(data: dict[str, Any]) -> None:
+    """400 `invalid.value` for a WebChatGuestMediaRequest field of the wrong type or outside its enum (the
+    guest changes only `state`; the other fields are checked like any body, then ignored)."""
+    for key in _MEDIA_STRING_FIELDS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise EmulatorError("invalid.value", value, key, "string", params={"field": key})
+    types = data.get("types")
+    if types is not None and (
+        not isinstance(types, list) or not all(isinstance(t, str) and t.upper() in MEDIA_TYPES for t in types)
+    ):
+        raise EmulatorError(
+            "invalid.value", types, "types", ", ".join(MEDIA_TYPES), params={"field": "types"}
+        )
