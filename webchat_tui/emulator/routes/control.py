@@ -6,12 +6,14 @@ connect) and the fault plan.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
+from webchat_tui.emulator import wire
 from webchat_tui.emulator.agents import Director
 from webchat_tui.emulator.errors import EmulatorError, checked_number
 from webchat_tui.emulator.routes._common import base_url, json_body, json_response, store_of
@@ -122,10 +124,25 @@ async def conversation(request: Request, conversation_id: str) -> Response:
     return json_response(_conv(request, conversation_id).summary())
 
 
+RECORD_CHUNK = 2000  # events serialised per chunk of a streamed record
+
+
 @router.get("/conversations/{conversation_id}/record")
 async def record(request: Request, conversation_id: str) -> Response:
-    """Every message, typing, member change, media request and PATCH, in order."""
-    return json_response({"events": _conv(request, conversation_id).record})
+    """Every message, typing, member change, media request and PATCH, in order. Streamed in chunks, so a
+    conversation of a million messages never needs its whole JSON in memory at once."""
+    events = _conv(request, conversation_id).record
+    count = len(events)  # the record only grows: later events are left for the next call
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"events":['
+        for start in range(0, count, RECORD_CHUNK):
+            part = ",".join(wire.dumps(e) for e in events[start : min(count, start + RECORD_CHUNK)])
+            yield (part if start == 0 else "," + part).encode()
+            await asyncio.sleep(0)
+        yield b"]}"
+
+    return StreamingResponse(chunks(), media_type="application/json")
 
 
 @router.post("/conversations/{conversation_id}/agent/messages")
