@@ -263,8 +263,13 @@ def emulator(
     """Run the local Genesys Cloud Web Chat v2 emulator in the foreground (Ctrl+C stops it)."""
     from webchat_tui.emulator.server import run_standalone
 
-    if control_token is not None and not control_token.strip():
-        raise click.BadParameter("must not be empty", param_hint="--control-token")
+    if control_token is not None:
+        from webchat_tui.emulator.config import check_control_token
+
+        try:
+            check_control_token(control_token)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--control-token") from None
     run_standalone(
         host=host,
         port=port,

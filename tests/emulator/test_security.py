@@ -61,6 +61,19 @@ def test_token_is_random_per_process_even_with_a_seed() -> None:
     assert "my-own-token" not in repr(given.config)
 
 
+def test_a_control_token_must_fit_in_a_header() -> None:
+    for bad in ("short", "with space inside", "caf\u00e9-token-value", "x" * 513):
+        with pytest.raises(ValueError):
+            EmbeddedEmulator(EmulatorConfig(control_token=bad))
+    done = subprocess.run(
+        [sys.executable, "-m", "webchat_tui", "emulator", "--port", "0", "--control-token", "a b c d e f"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and "--control-token" in done.stderr and done.stdout == ""
+
+
 def test_control_auth_can_be_switched_off_in_process() -> None:
     with EmbeddedEmulator(EmulatorConfig(control_auth=False)) as emu:
         assert emu.control_token is None

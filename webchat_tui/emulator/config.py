@@ -102,6 +102,13 @@ def new_control_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def check_control_token(token: str) -> str:
+    """`token` if it can travel in an HTTP header (printable ASCII, no spaces, 8..512 characters)."""
+    if not 8 <= len(token) <= 512 or not all("!" <= ch <= "~" for ch in token):
+        raise ValueError("a control token is 8 to 512 printable ASCII characters without spaces")
+    return token
+
+
 def make_seed(seed: int | None) -> SeedInfo:
     """Derive the seeded organization from `seed` (None = random ids). The seed fixes ids only: every
     secret (client secrets, the signing key and so the member auth token) is random per call."""

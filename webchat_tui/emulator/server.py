@@ -15,7 +15,13 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed, new_control_token
+from webchat_tui.emulator.config import (
+    EmulatorConfig,
+    SeedInfo,
+    check_control_token,
+    make_seed,
+    new_control_token,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -85,6 +91,8 @@ def _with_token(config: EmulatorConfig) -> EmulatorConfig:
     """`config` with its control token settled: the given one, else a fresh random one."""
     if config.control_auth and not config.control_token:
         return config.copy(control_token=new_control_token())
+    if config.control_token:
+        check_control_token(config.control_token)
     return config
 
 
