@@ -121,6 +121,7 @@ def make_seed(seed: int | None) -> SeedInfo:
     rng.getrandbits(64)  # draws that once made the secrets: kept so a seed gives the same ids as before
     ro_id = seeded_uuid(rng)
     rng.getrandbits(64)
+    rng.getrandbits(256)  # once the signing secret: ids drawn after it stay the same for a seed
     client_secret = f"emulator-secret-{secrets.token_hex(16)}"
     ro_secret = f"emulator-readonly-{secrets.token_hex(16)}"
     signing_secret = secrets.token_hex(32)

@@ -4,8 +4,9 @@
   `[::1]` or a `--public-host` name; else 400 in the vendor shape.
 - The control API (`/emulator/...`): `X-Emulator-Token` must match (401 otherwise, unless the check is off),
   bodies must be `application/json` (415) of at most 1 MiB (413), and no CORS headers are sent.
-- The vendor API keeps the CORS a browser client of the real service sees; its bodies are capped at
-  `MAX_REQUEST_BYTES` (413) while they stream in, so an oversized body is never held whole.
+- The vendor API keeps the CORS a browser client of the real service sees. Every body is capped while it
+  streams in (413), so an oversized body is never held whole: `BODY_LIMITS` per path prefix, else
+  `DEFAULT_BODY_LIMIT` (routes with larger uploads, such as Web Messaging attachments, check their own).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from webchat_tui.emulator.routes._common import MAX_REQUEST_BYTES
 
 CONTROL_PREFIX = "/emulator/"
 MAX_CONTROL_BODY = 1024 * 1024
+BODY_LIMITS: tuple[tuple[str, int], ...] = (
+    (CONTROL_PREFIX, MAX_CONTROL_BODY),
+    ("/api/v2/webchat/", MAX_REQUEST_BYTES),
+    ("/oauth/", MAX_REQUEST_BYTES),
+)
+DEFAULT_BODY_LIMIT = 32 * 1024 * 1024
 CORRELATION_HEADER = "inin-correlation-id"
 _TOKEN_HEADER = TOKEN_HEADER.lower().encode()
 ALWAYS_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -43,6 +50,14 @@ def allowed_hosts(bound_host: str, public_hosts: Iterable[str]) -> frozenset[str
     """Every `Host` name the emulator answers to."""
     names = {normalize_host(h) for h in (*ALWAYS_ALLOWED_HOSTS, bound_host, *public_hosts)}
     return frozenset(n for n in names if n)
+
+
+def body_limit(path: str) -> int:
+    """The most body bytes a request to `path` may send."""
+    for prefix, limit in BODY_LIMITS:
+        if path.startswith(prefix):
+            return limit
+    return DEFAULT_BODY_LIMIT
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -92,8 +107,7 @@ class Guard:
         if scope["type"] == "websocket":
             await (self.app if control else self.vendor)(scope, receive, send)
             return
-        limit = MAX_CONTROL_BODY if control else MAX_REQUEST_BYTES
-        await (self.app if control else self.vendor)(scope, _capped(receive, limit), send)
+        await (self.app if control else self.vendor)(scope, _capped(receive, body_limit(scope["path"])), send)
 
     def _check(self, scope: Scope) -> EmulatorError | None:
         host = _header(scope, b"host")
