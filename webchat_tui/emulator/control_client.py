@@ -56,15 +56,20 @@ class ControlResponse:
 
 
 class ControlClient:
-    """Sync client of one emulator's control API. `token` None sends no token (`--no-control-auth`)."""
+    """Sync client of one emulator's control API. `token` None sends no token (`--no-control-auth`);
+    `cafile` is the PEM to trust for an `https://` emulator (its self-signed certificate)."""
 
-    def __init__(self, base_url: str, token: str | None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, token: str | None, *, timeout: float = 30.0, cafile: str | None = None
+    ) -> None:
         url = urlsplit(base_url)
-        if url.scheme != "http" or not url.hostname:
-            raise ValueError(f"not an http:// emulator URL: {base_url!r}")
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"not an http(s):// emulator URL: {base_url!r}")
         self.base_url = base_url.rstrip("/")
+        self._https = url.scheme == "https"
         self._host = url.hostname
-        self._port = url.port or 80
+        self._port = url.port or (443 if self._https else 80)
+        self._cafile = cafile
         self.token = token
         self.timeout = timeout
         self._local = threading.local()
@@ -76,20 +81,30 @@ class ControlClient:
 
     @classmethod
     def for_emulator(cls, emulator: EmbeddedEmulator, *, timeout: float = 30.0) -> ControlClient:
-        """A client of an in-process emulator (its URL and token)."""
-        return cls(emulator.base_url, emulator.control_token, timeout=timeout)
+        """A client of an in-process emulator (its URL, token and, with TLS, its certificate)."""
+        cafile = getattr(getattr(emulator, "tls", None), "cert", None)
+        return cls(emulator.base_url, emulator.control_token, timeout=timeout, cafile=cafile)
 
     @classmethod
     def from_info(cls, info: Mapping[str, Any], *, timeout: float = 30.0) -> ControlClient:
-        """A client from the emulator's JSON start line (`base_url`, `control_token`)."""
-        return cls(str(info["base_url"]), info.get("control_token"), timeout=timeout)
+        """A client from the emulator's JSON start line (`base_url`, `control_token`, `tls_cert`)."""
+        return cls(
+            str(info["base_url"]), info.get("control_token"), timeout=timeout, cafile=info.get("tls_cert")
+        )
 
     # --- transport ---
     def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn, True
-        conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        existing: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if existing is not None:
+            return existing, True
+        conn: http.client.HTTPConnection
+        if self._https:
+            import ssl
+
+            context = ssl.create_default_context(cafile=self._cafile)
+            conn = http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=context)
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
         self._local.conn = conn
         with self._lock:
             self._connections.append(conn)
