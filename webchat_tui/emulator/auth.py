@@ -45,6 +45,7 @@ class GuestTokens:
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
         self._cache: dict[str, tuple[GuestClaims, int]] = {}
+        self._by_conversation: dict[str, list[str]] = {}
 
     def issue(self, *, conversation_id: str, member_id: str, deployment_id: str, organization_id: str) -> str:
         """A JWT shaped like the real one: `data.{conv,did,sub}`, `iss`, `org`, `iat`, `exp`."""
@@ -60,6 +61,7 @@ class GuestTokens:
         token = jwt.encode(payload, self._key, algorithm="HS256", headers={"kid": secrets.token_hex(8)})
         claims = GuestClaims(conversation_id, member_id, deployment_id, organization_id)
         self._cache[token] = (claims, expires)
+        self._by_conversation.setdefault(conversation_id, []).append(token)
         while len(self._cache) > MAX_CACHED_GUEST_TOKENS:
             del self._cache[next(iter(self._cache))]
         return token
@@ -84,6 +86,12 @@ class GuestTokens:
     def forget(self) -> None:
         """Drop the verification cache (tokens stay valid: the key is unchanged)."""
         self._cache.clear()
+        self._by_conversation.clear()
+
+    def forget_conversation(self, conversation_id: str) -> None:
+        """Drop the cache entries of a conversation that no longer exists (its tokens then get 404)."""
+        for token in self._by_conversation.pop(conversation_id, ()):
+            self._cache.pop(token, None)
 
     def prune(self, live_conversations: Collection[str]) -> None:
         """Drop cache entries that expired or whose conversation is gone."""
@@ -91,6 +99,8 @@ class GuestTokens:
         for token, (claims, expires) in list(self._cache.items()):
             if expires <= now or claims.conversation_id not in live_conversations:
                 del self._cache[token]
+        for conversation_id in [c for c in self._by_conversation if c not in live_conversations]:
+            del self._by_conversation[conversation_id]
 
 
 def parse_authorization(header: str | None, *, require_bearer: bool) -> str:

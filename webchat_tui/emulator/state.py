@@ -158,6 +158,7 @@ class Store:
     def _evict(self, conversation_id: str) -> None:
         self.ended.pop(conversation_id, None)
         conv = self.conversations.pop(conversation_id, None)
+        self.guest_tokens.forget_conversation(conversation_id)
         if conv is None:
             return
         conv.cancel_tasks()
