@@ -8,14 +8,17 @@ STAMP_TEST := $(VENV)/.installed-test
 .PHONY: run test bench screenshots lint emulator clean
 
 $(BIN)/python:
+	@echo "webchat-tui: creating the virtual environment in $(VENV) (first run only)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
+	@echo "webchat-tui: installing the app and its dependencies into $(VENV) (first run only, about a minute)"
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
+	@echo "webchat-tui: installing the app with its test tools into $(VENV) (first run only, about a minute)"
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
@@ -28,9 +31,11 @@ emulator: $(STAMP_RUN)  ## run the emulator standalone on 127.0.0.1:8765 with fi
 test: $(STAMP_TEST)  ## run every test
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP_TEST)
+lint: $(STAMP_TEST)  ## formatting, lint, strict types on the whole package, import contracts
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy webchat_tui/api
+	$(BIN)/mypy --strict webchat_tui
+	$(BIN)/lint-imports
 
 bench: $(STAMP_TEST)  ## run the benchmarks, write benchmarks/RESULTS.md and results.json
 	$(BIN)/python -m benchmarks.run_all

@@ -174,7 +174,7 @@ class WebchatApp(App[None]):
         if handle is not None:
             try:
                 await handle.close()
-            except Exception as exc:  # noqa: BLE001 - the chat is over for us either way
+            except Exception as exc:  # the chat is over for us either way
                 self.log.warning(f"closing the chat failed: {exc!r}")
         while len(self.screen_stack) > 1 and not isinstance(self.screen, JoinScreen):
             await self.pop_screen()
@@ -184,7 +184,7 @@ class WebchatApp(App[None]):
         if handle is not None:
             try:
                 await handle.close(leave=True)  # quitting mid-chat leaves it: the agent sees the guest go
-            except Exception:  # noqa: BLE001 - shutting down; nothing useful to report
+            except Exception:  # shutting down; nothing useful to report
                 pass
         self.local.stop()
 

@@ -44,7 +44,7 @@ class ChatHandle:
         if leave and self.session.state not in (SessionState.ENDED, SessionState.IDLE):
             try:
                 await asyncio.wait_for(self.session.leave(), leave_timeout)
-            except Exception:  # noqa: BLE001 - quitting anyway; the server's idle timeout ends the chat
+            except Exception:  # quitting anyway; the server's idle timeout ends the chat
                 pass
         self.events.close()
         try:
