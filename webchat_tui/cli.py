@@ -3,7 +3,7 @@
 Heavy imports (Textual, FastAPI, httpx) are deferred into the command that needs them, so `--help` and the
 emulator never pay for the UI and the app's first frame never waits for the emulator.
 
-    webchat-tui                                  the app on the embedded emulator
+    webchat-tui [app flags]                      the app on the embedded emulator
     webchat-tui chat [--profile P] [flags]       the app with the form prefilled (any backend)
     webchat-tui profiles save|list|delete        manage saved form values
     webchat-tui emulator [...]                   the emulator alone, in the foreground
@@ -12,17 +12,23 @@ emulator never pay for the UI and the app's first frame never waits for the emul
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from webchat_tui import __version__
 from webchat_tui.config import ChatSettings, ConfigError
 
+if TYPE_CHECKING:
+    from webchat_tui.config import ConfigFile
+
 __all__ = ["main", "make_app", "THEMES"]
 
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
 """Short names for `--theme` and the config file's `theme` key (any Textual theme name works too)."""
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 def make_app(settings: ChatSettings, **options: Any) -> Any:
@@ -32,9 +38,121 @@ def make_app(settings: ChatSettings, **options: Any) -> Any:
     return build(settings, **options)
 
 
-def _run_app(settings: ChatSettings, theme: str | None = None) -> None:
-    app = make_app(settings, theme=theme)
+def theme_names() -> list[str]:
+    """Every theme the app offers: the short names plus Textual's built-in themes."""
+    from textual.theme import BUILTIN_THEMES
+
+    return sorted(set(THEMES) | set(BUILTIN_THEMES))
+
+
+def _check_theme(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value not in theme_names():
+        raise click.BadParameter(f"unknown theme {value!r}; choose one of: {', '.join(theme_names())}")
+    return value
+
+
+def app_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Flags of the app itself (shared by the bare command and `chat`)."""
+    options = [
+        click.option(
+            "--theme",
+            callback=_check_theme,
+            metavar="NAME",
+            help="Colour theme: dark, light or any Textual theme (e.g. nord, gruvbox, catppuccin-latte).",
+        ),
+        click.option(
+            "--transcripts-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder for saved transcripts (default: transcripts in the user data directory).",
+        ),
+        click.option(
+            "--log",
+            "log_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Append a log to FILE (secrets are redacted).",
+        ),
+        click.option(
+            "--debug", is_flag=True, help="Log at debug level (to --log FILE, else the default log file)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _load(path: Path | None = None) -> ConfigFile:
+    """Load the config file, warning on stderr when it exposes a token to other users."""
+    from webchat_tui.config import config_path, exposure_warning, load_config
+
+    try:
+        config = load_config(path or config_path())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    warning = exposure_warning(config)
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
+    return config
+
+
+def default_log_file() -> Path:
+    """Where `--debug` logs without `--log`: the platform's user log directory."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_path("webchat-tui")) / "webchat-tui.log"
+
+
+def setup_logging(log_file: Path | None, debug: bool) -> Path | None:
+    """Send the app's and the client's log records to `log_file` through the redacting filter; returns the
+    file used (None when logging is off)."""
+    if log_file is None and not debug:
+        return None
+    import logging
+
+    from webchat_tui.api import RedactingFilter  # deferred: only logging runs pay for the api import
+
+    path = (log_file or default_log_file()).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the log file {path}: {exc.strerror or exc}") from exc
+    handler.addFilter(RedactingFilter())  # on the handler: it sees records from every logger, children too
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = logging.DEBUG if debug else logging.INFO
+    root.setLevel(level)
+    for name in ("webchat_tui", "httpx", "httpcore", "websockets"):
+        logging.getLogger(name).setLevel(level if name == "webchat_tui" or debug else logging.WARNING)
+    return path
+
+
+def _run_app(
+    settings: ChatSettings,
+    config: ConfigFile,
+    *,
+    theme: str | None = None,
+    transcripts_dir: Path | None = None,
+    log_file: Path | None = None,
+    debug: bool = False,
+    start: bool = False,
+) -> None:
+    chosen = theme or config.theme or ""
+    used_log = setup_logging(log_file, debug)
+    options: dict[str, Any] = {
+        "theme": THEMES.get(chosen, chosen or None),
+        "keymap": config.keymap,
+        "config_file": config.path,
+        "autostart": start,
+        "log_file": used_log,
+    }
+    directory = transcripts_dir or config.transcripts_dir
+    if directory is not None:
+        options["transcript_dir"] = directory.expanduser()
+    app = make_app(settings, **options)
     app.run()
+    if used_log is not None:
+        click.echo(f"Log written to {used_log}", err=True)
     code = getattr(app, "return_code", 0) or 0
     if code:
         raise SystemExit(code)
@@ -93,42 +211,62 @@ def _flags(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None and v != ()}
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="webchat-tui")
+@app_options
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(
+    ctx: click.Context, theme: str | None, transcripts_dir: Path | None, log_file: Path | None, debug: bool
+) -> None:
     """A terminal guest chat for Genesys Cloud Web Chat v2, with a built-in local emulator.
 
     With no command, opens the app on the embedded emulator.
     """
     if ctx.invoked_subcommand is None:
-        from webchat_tui.config import config_path, load_config
-
-        try:
-            chosen = load_config(config_path()).theme or ""
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
-        _run_app(ChatSettings(), theme=THEMES.get(chosen, chosen or None))
+        _run_app(
+            ChatSettings(),
+            _load(),
+            theme=theme,
+            transcripts_dir=transcripts_dir,
+            log_file=log_file,
+            debug=debug,
+        )
 
 
 @main.command()
 @click.option("--profile", "-P", "profile", help="Load form values from this saved profile.")
-@click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme.")
+@click.option("--start", is_flag=True, help="Start the chat at once when the form is valid (scripted demos).")
+@app_options
 @form_options
-def chat(profile: str | None, theme: str | None, **values: Any) -> None:
+def chat(
+    profile: str | None,
+    start: bool,
+    theme: str | None,
+    transcripts_dir: Path | None,
+    log_file: Path | None,
+    debug: bool,
+    **values: Any,
+) -> None:
     """Open the app with the join form filled from a profile and flags (flags win).
 
     Without --environment or --api-base the chat runs on the embedded emulator.
     """
-    from webchat_tui.config import config_path, load_config, resolve_settings
+    from webchat_tui.config import resolve_settings
 
+    config = _load()
     try:
-        config = load_config(config_path())
         settings = resolve_settings(_flags(values), profile=profile, config=config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    chosen = theme or config.theme or ""
-    _run_app(settings, theme=THEMES.get(chosen, chosen or None))
+    _run_app(
+        settings,
+        config,
+        theme=theme,
+        transcripts_dir=transcripts_dir,
+        log_file=log_file,
+        debug=debug,
+        start=start,
+    )
 
 
 @main.group()
@@ -142,17 +280,25 @@ def profiles() -> None:
 @click.option("--default", "make_default", is_flag=True, help="Also make it the default profile.")
 @form_options
 def profiles_save(name: str, from_profile: str | None, make_default: bool, **values: Any) -> None:
-    """Save the given flags as profile NAME (replacing a profile of that name)."""
-    from webchat_tui.config import config_path, convert_values, load_config, save_profile, set_default_profile
+    """Save the given flags as profile NAME (replacing a profile of that name).
 
+    Values are checked with the join form's rules; fields left out are fine (the form asks for them).
+    """
+    from webchat_tui.config import convert_values, save_profile, set_default_profile
+    from webchat_tui.tui.form_model import profile_problems
+
+    config = _load()
     try:
-        config = load_config(config_path())
         base = ChatSettings()
         if from_profile:
             if from_profile not in config.profiles:
                 raise ConfigError(config.path, f"no profile named {from_profile!r}")
             base = config.profiles[from_profile]
         settings = base.merged(convert_values(_flags(values), source="command line"))
+        problems = profile_problems(settings)
+        if problems:
+            lines = "\n".join(f"  {field}: {problem}" for field, problem in problems.items())
+            raise click.ClickException(f"not saved; the form would refuse these values:\n{lines}")
         path = save_profile(name, settings, config.path)
         if make_default:
             set_default_profile(name, path)
@@ -164,12 +310,7 @@ def profiles_save(name: str, from_profile: str | None, make_default: bool, **val
 @profiles.command("list")
 def profiles_list() -> None:
     """List saved profiles (secrets are not shown)."""
-    from webchat_tui.config import config_path, load_config
-
-    try:
-        config = load_config(config_path())
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    config = _load()
     if not config.profiles:
         click.echo(f"No profiles saved in {config.path}")
         return
@@ -194,7 +335,7 @@ def profiles_delete(name: str) -> None:
     click.echo(f"Deleted profile {name!r} from {path}")
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option(
     "--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port (0 = any free)."
@@ -248,6 +389,14 @@ def profiles_delete(name: str) -> None:
     type=click.IntRange(min=16, max=1_000_000),
     help="Open connections served at once (lowered to fit the open-files limit); more get 503.",
 )
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
+    help="How much the server logs on stderr.",
+)
+@click.option("--access-log", is_flag=True, help="Log every request on stderr (method, path, status).")
 def emulator(
     host: str,
     port: int,
@@ -259,8 +408,14 @@ def emulator(
     public_hosts: tuple[str, ...],
     request_timeout: float,
     max_connections: int,
+    log_level: str,
+    access_log: bool,
 ) -> None:
-    """Run the local Genesys Cloud Web Chat v2 emulator in the foreground (Ctrl+C stops it)."""
+    """Run the local Genesys Cloud Web Chat v2 emulator in the foreground (Ctrl+C stops it).
+
+    Prints one JSON line (base URL, seeded ids, control token) on stdout once listening, then a line for
+    humans on stderr.
+    """
     from webchat_tui.emulator.server import run_standalone
 
     if control_token is not None:
@@ -281,4 +436,6 @@ def emulator(
         public_hosts=public_hosts,
         request_read_timeout=request_timeout,
         max_connections=max_connections,
+        log_level=log_level.lower(),
+        access_log=access_log,
     )

@@ -9,6 +9,11 @@ The file lives at `platformdirs.user_config_path("webchat-tui") / "config.toml"`
 `WEBCHAT_TUI_CONFIG` replaces that path (tests use it). Layout::
 
     default_profile = "work"          # optional: used when no --profile is given
+    theme = "nord"                    # optional: any theme the app offers (remembered when chosen in the app)
+    transcripts_dir = "~/chats"       # optional: where saved transcripts go (default: the user data dir)
+
+    [keymap]                          # optional: binding id = keys, e.g. move Leave to ctrl+x
+    "chat.leave" = "ctrl+x"
 
     [profiles.work]
     display_name = "Ada"
@@ -48,6 +53,8 @@ __all__ = [
     "set_default_profile",
     "convert_values",
     "resolve_settings",
+    "set_theme",
+    "exposure_warning",
 ]
 
 CONFIG_ENV_VAR = "WEBCHAT_TUI_CONFIG"
@@ -123,6 +130,10 @@ class ConfigFile:
     path: Path
     default_profile: str | None = None
     theme: str | None = None
+    transcripts_dir: Path | None = None
+    """Where saved transcripts go (`~` expanded); None means the default folder in the user data dir."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """`[keymap]`: binding id → comma separated keys, applied with Textual's keymap support."""
     profiles: dict[str, ChatSettings] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     """The whole parsed document, so writing a profile keeps every other key."""
@@ -154,7 +165,7 @@ def load_config(path: Path | None = None) -> ConfigFile:
         raise ConfigError(path, f"not valid TOML ({exc}); fix or move the file, nothing was changed") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot be read ({exc})") from exc
-    known_top = {"default_profile", "theme", "profiles"}
+    known_top = {"default_profile", "theme", "transcripts_dir", "keymap", "profiles"}
     unknown = sorted(set(raw) - known_top)
     if unknown:
         raise ConfigError(
@@ -166,6 +177,14 @@ def load_config(path: Path | None = None) -> ConfigFile:
     theme = raw.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise ConfigError(path, "theme must be a string")
+    transcripts = raw.get("transcripts_dir")
+    if transcripts is not None and (not isinstance(transcripts, str) or not transcripts.strip()):
+        raise ConfigError(path, "transcripts_dir must be a folder path (a non-empty string)")
+    keymap = raw.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in keymap.items()
+    ):
+        raise ConfigError(path, '[keymap] must map binding ids to keys, e.g. "chat.leave" = "ctrl+x"')
     tables = raw.get("profiles", {})
     if not isinstance(tables, dict):
         raise ConfigError(path, "[profiles] must be a table of tables")
@@ -177,7 +196,31 @@ def load_config(path: Path | None = None) -> ConfigFile:
             profiles[name] = ChatSettings().merged(convert_values(table, source=f"[profiles.{name}]"))
         except ValueError as exc:
             raise ConfigError(path, str(exc)) from exc
-    return ConfigFile(path=path, default_profile=default_profile, theme=theme, profiles=profiles, raw=raw)
+    return ConfigFile(
+        path=path,
+        default_profile=default_profile,
+        theme=theme,
+        transcripts_dir=Path(transcripts).expanduser() if transcripts else None,
+        keymap=dict(keymap),
+        profiles=profiles,
+        raw=raw,
+    )
+
+
+def exposure_warning(config: ConfigFile) -> str | None:
+    """A warning when the file holds a member auth token and other users may read it, else None."""
+    if not any(p.member_auth_token for p in config.profiles.values()):
+        return None
+    try:
+        mode = config.path.stat().st_mode
+    except OSError:
+        return None
+    if mode & 0o077 == 0:
+        return None
+    return (
+        f"{config.path} holds a member auth token and other users can read it "
+        f"(mode {mode & 0o777:03o}); run: chmod 600 {config.path}"
+    )
 
 
 def convert_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:
@@ -340,18 +383,43 @@ def set_default_profile(name: str, path: Path | None = None) -> Path:
     return config.path
 
 
+def set_theme(theme: str, path: Path | None = None) -> Path:
+    """Remember `theme` as the app's theme (the top-level `theme` key); returns the path.
+
+    Raises:
+        ConfigError: the existing file is broken (it is left untouched) or cannot be written.
+    """
+    config = load_config(path)
+    raw = dict(config.raw)
+    raw["theme"] = theme
+    _write(config.path, raw)
+    return config.path
+
+
 def _write(path: Path, document: dict[str, Any]) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a config; owner-only (0600),
-    because profiles can hold member auth tokens."""
+    because profiles can hold member auth tokens.
+
+    The temporary file has a random name in the same directory (so the rename stays on one file system) and
+    is created exclusively without following links: a file or link planted under a guessable name can
+    neither redirect the write nor be written through."""
+    import secrets
+
     import tomli_w
 
+    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        candidate = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(candidate, flags, 0o600)
+        tmp = candidate  # ours from here on: removed if anything below fails
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(tomli_w.dumps(document))
-        os.chmod(tmp, 0o600)  # O_CREAT's mode does not apply to a leftover temp file
         os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
         raise ConfigError(path, f"cannot be written ({exc})") from exc
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)

@@ -61,7 +61,7 @@ def _quiet_denied_handshakes() -> None:
         logger.addFilter(_DeniedHandshakeFilter())
 
 
-def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
+def _uvicorn_server(app: FastAPI, config: EmulatorConfig, log_level: str = "warning") -> uvicorn.Server:
     import uvicorn
 
     from webchat_tui.emulator.connections import connection_cap, limited_h11, raise_fd_limit
@@ -69,7 +69,7 @@ def _uvicorn_server(app: FastAPI, config: EmulatorConfig) -> uvicorn.Server:
     cap = connection_cap(config.max_connections, raise_fd_limit())
     uv_config = uvicorn.Config(
         app,
-        log_level="warning",
+        log_level=log_level,
         access_log=config.access_log,
         ws_per_message_deflate=False,
         lifespan="off",
@@ -221,9 +221,12 @@ def run_standalone(
     public_hosts: tuple[str, ...] = (),
     request_read_timeout: float = 10.0,
     max_connections: int = 4096,
+    log_level: str = "warning",
+    access_log: bool = False,
 ) -> None:
-    """Serve in the foreground; print one JSON line with the seed and the control token once listening;
-    Ctrl+C stops cleanly."""
+    """Serve in the foreground; print one JSON line with the seed and the control token on stdout once
+    listening, then a line for humans on stderr (where, how to stop); Ctrl+C stops cleanly. `log_level` and
+    `access_log` go to uvicorn."""
     config = _with_token(
         EmulatorConfig(
             host=host,
@@ -236,6 +239,7 @@ def run_standalone(
             public_hosts=public_hosts,
             request_read_timeout=request_read_timeout,
             max_connections=max_connections,
+            access_log=access_log,
         )
     )
     token = config.control_token if control_auth else None
@@ -256,15 +260,22 @@ def run_standalone(
     bound_port = sock.getsockname()[1]
     from webchat_tui.emulator.app import create_app
 
-    server = _uvicorn_server(create_app(config, seed_info), config)
+    server = _uvicorn_server(create_app(config, seed_info), config, log_level=log_level)
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.002)
         if server.started:
-            line = seed_info.public_dict(f"http://{_url_host(host)}:{bound_port}", token)
+            base_url = f"http://{_url_host(host)}:{bound_port}"
+            line = seed_info.public_dict(base_url, token)
             print(json.dumps(line), flush=True)
+            print(
+                f"webchat-tui emulator listening on {base_url} (organization {seed_info.organization_id}, "
+                f"deployment {seed_info.deployment_id}); press Ctrl+C to stop.",
+                file=sys.stderr,
+                flush=True,
+            )
         await task
 
     with contextlib.suppress(KeyboardInterrupt):

@@ -1,15 +1,22 @@
 """`WebchatApp`: the Textual app (join form → chat screen) and `make_app`, the factory the CLI and
 tests share.
 
-| key     | action                          |
-|---------|---------------------------------|
-| ctrl+t  | switch between light and dark   |
-| ctrl+p  | command palette                 |
-| ctrl+q  | quit                            |
+| key       | action                                             |
+|-----------|----------------------------------------------------|
+| f1 / ?    | keys of the screen in front (? where no text field has focus) |
+| f2        | ids and URLs of the backend and chat, copyable     |
+| ctrl+t    | switch between light and dark                      |
+| ctrl+p    | command palette                                    |
+| ctrl+q    | quit (leaves a running chat first, bounded)        |
+
+SIGTERM and SIGHUP (the terminal window closed) quit the same way as ctrl+q: the chat is left and the
+terminal restored. Keys can be moved with a `[keymap]` table in config.toml (binding id = keys).
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -20,6 +27,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.backend import LocalEmulator
@@ -44,7 +52,11 @@ class WebchatApp(App[None]):
     TITLE = "webchat-tui"
     CSS_PATH = "app.tcss"
     BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help-question-mark"),
+        Binding("f2", "info", "Info", show=False, id="app.info", tooltip="Ids and URLs, copyable"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="app.toggle-theme", tooltip="Switch light/dark theme"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit (leaves the chat)"),
     ]
 
     def __init__(
@@ -58,6 +70,11 @@ class WebchatApp(App[None]):
         format_time: Callable[[datetime], str] = local_time,
         transcript_dir: Path | None = None,
         session_options: dict[str, Any] | None = None,
+        client_options: dict[str, Any] | None = None,
+        keymap: dict[str, str] | None = None,
+        config_file: Path | None = None,
+        autostart: bool = False,
+        log_file: Path | None = None,
     ) -> None:
         """Build the app.
 
@@ -68,8 +85,13 @@ class WebchatApp(App[None]):
             theme: Textual theme name (default dark).
             clock: monotonic seconds, for elapsed times and the spinner (tests freeze it).
             format_time: how message times are shown (tests freeze it).
-            transcript_dir: where saved transcripts go (default: the current directory).
+            transcript_dir: where saved transcripts go (default: `transcripts` in the user data directory).
             session_options: extra `ChatSession` keyword arguments.
+            client_options: extra `WebChatClient` keyword arguments (e.g. `timeout`).
+            keymap: binding id → keys (the config file's `[keymap]`); unknown ids are reported.
+            config_file: the config file profiles and the chosen theme are saved to (None: not saved).
+            autostart: start the chat at once when the form is valid (`chat --start`).
+            log_file: where the log goes (shown in the info panel), if anywhere.
         """
         super().__init__()
         self.settings = settings or ChatSettings()
@@ -79,18 +101,33 @@ class WebchatApp(App[None]):
         self.backend_label = backend_label
         self.clock = clock
         self.format_time = format_time
-        self.transcript_dir = transcript_dir or Path.cwd()
+        if transcript_dir is None:
+            from webchat_tui.tui.transcript_files import default_transcripts_dir
+
+            transcript_dir = default_transcripts_dir()
+        self.transcript_dir = transcript_dir
+        """Where the chat screen saves transcripts (`tui/transcript_files.save_transcript`)."""
         self.session_options = session_options or {}
+        self.client_options = client_options or {}
+        self.config_file = config_file
+        self.autostart = autostart
+        self.log_file = log_file
+        self.requested_keymap = dict(keymap or {})
         self._requested_theme = theme or DARK_THEME
         self.theme = self._requested_theme if self._requested_theme in self.available_themes else DARK_THEME
         self.chat_handle: ChatHandle | None = None
         self._local_starting = False
+        self._signals: list[signal.Signals] = []
 
     def on_mount(self) -> None:
         self.sub_title = self.backend_label or self._default_label()
         if self.theme != self._requested_theme:
             self.notify(f"Unknown theme {self._requested_theme!r}; using {self.theme}.", markup=False)
-        self.push_screen(JoinScreen(self.settings))
+        if self.requested_keymap:
+            self.set_keymap(self.requested_keymap)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._install_signal_handlers()
+        self.push_screen(JoinScreen(self.settings, autostart=self.autostart))
         # Start the embedded emulator only after the first frame is shown: the first refresh happens in the
         # app's start-up batch and is not shown, so wait for the next one (its imports compete for the GIL).
         self.call_after_refresh(self.call_after_refresh, self._start_local_backend)
@@ -128,7 +165,10 @@ class WebchatApp(App[None]):
         """Off the UI thread: import the api layer and, if asked, start the embedded emulator."""
         try:
             import webchat_tui.api  # noqa: F401
+            import webchat_tui.tui.screens.chat  # noqa: F401 - its binding ids, for the keymap check
 
+            if self.requested_keymap:
+                self.call_from_thread(self.check_keymap)
             if not start_emulator:
                 return
             self.local.start_blocking()
@@ -180,6 +220,7 @@ class WebchatApp(App[None]):
             await self.pop_screen()
 
     async def on_unmount(self) -> None:
+        self._remove_signal_handlers()
         handle, self.chat_handle = self.chat_handle, None
         if handle is not None:
             try:
@@ -188,14 +229,146 @@ class WebchatApp(App[None]):
                 pass
         self.local.stop()
 
+    # ------------------------------------------------------------------ signals
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM and SIGHUP quit like ctrl+q (leave the chat, bounded; restore the terminal).
+
+        Not under a headless test run, which shares the test runner's process and its signal handlers."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if number is None:
+                continue
+            try:
+                loop.add_signal_handler(number, self._signalled, number)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                continue
+            self._signals.append(number)
+
+    def _remove_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for number in self._signals:
+            loop.remove_signal_handler(number)
+        self._signals = []
+
+    def _signalled(self, number: signal.Signals) -> None:
+        import logging
+
+        logging.getLogger("webchat_tui").warning("%s received: leaving the chat and quitting", number.name)
+        self.exit(return_code=128 + int(number))
+
+    # ------------------------------------------------------------------ crash report
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without local variables: they can hold transcript text and tokens."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
+    # ------------------------------------------------------------------ keymap, help and info
+
+    def check_keymap(self) -> None:
+        """Report `[keymap]` entries whose binding id no screen or widget of the app has."""
+        from webchat_tui.tui.keymap import known_binding_ids
+
+        known = known_binding_ids()
+        unknown = sorted(set(self.requested_keymap) - known)
+        if unknown:
+            self.notify(
+                f"[keymap] in the config file: unknown binding id(s) {', '.join(unknown)}; "
+                f"known ids: {', '.join(sorted(known))}",
+                title="Keymap",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
+
+    def action_help(self) -> None:
+        """Show every key of the screen in front (F1; ? where no text field has focus)."""
+        from webchat_tui.tui.screens.help import HelpScreen, help_rows
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        title = type(screen).__name__.removesuffix("Screen") or "screen"
+        self.push_screen(HelpScreen(help_rows(screen), title))
+
+    def info_rows(self) -> list[tuple[str, str]]:
+        """What the info panel shows: backend URL and seeded ids, the chat's ids, where files go."""
+        local = self.local
+        rows: list[tuple[str, str]] = []
+        handle = self.chat_handle
+        if handle is not None:
+            session = handle.session
+            me = session.me
+            rows += [
+                ("Chat runs on", handle.description),
+                ("Conversation id", session.conversation_id or ""),
+                ("Member id", me.id if me is not None else ""),
+                ("Queue", handle.settings.queue),
+            ]
+        if local.ready:
+            label = "Embedded emulator" if local.embedded else "Local emulator"
+            rows += [
+                (label, local.base_url or ""),
+                ("Organization id", local.organization_id),
+                ("Deployment id", local.deployment_id),
+                ("Queues", ", ".join(local.queues)),
+            ]
+        elif local.embedded:
+            rows.append(("Embedded emulator", self.local_error or "starting…"))
+        rows += [
+            ("Transcripts", str(self.transcript_dir)),
+            ("Config file", str(self.config_file) if self.config_file else ""),
+            ("Log file", str(self.log_file) if self.log_file else ""),
+        ]
+        return rows
+
+    def action_info(self) -> None:
+        """Show the info panel (ids and URLs, each copyable)."""
+        from webchat_tui.tui.screens.info import InfoScreen
+
+        if isinstance(self.screen, InfoScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(InfoScreen(self.info_rows()))
+
     # ------------------------------------------------------------------ theme and palette
 
     def action_toggle_theme(self) -> None:
         """Switch between the light and dark themes."""
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
+    def _remember_theme(self, theme: Theme) -> None:
+        """Write a theme the user chose to the config file, so the next start uses it."""
+        if self.config_file is None:
+            return
+        from webchat_tui.config import ConfigError, set_theme
+
+        try:
+            set_theme(theme.name, self.config_file)
+        except ConfigError as exc:
+            self.notify(f"The theme was not remembered: {exc}", severity="warning", markup=False)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                continue  # Textual's key panel lists ~40 text-editing keys; our help screen replaces it
+            yield command
+        yield SystemCommand("Help: keys", "Every key of this screen (F1)", self.action_help)
+        yield SystemCommand(
+            "Show ids and URLs",
+            "Backend URL, seeded ids, conversation and member id; copyable (F2)",
+            self.action_info,
+        )
         yield SystemCommand(
             "Toggle light/dark", "Switch between the light and dark themes", self.action_toggle_theme
         )
@@ -212,17 +385,20 @@ def make_app(
     deployment_id: str = "",
     emulator_time_scale: float = 1.0,
     emulator_seed: int | None = None,
+    queues: tuple[str, ...] = (),
     **options: Any,
 ) -> WebchatApp:
     """Build the app. With `base_url` the "Local emulator" is that already running emulator (tests, scripts);
     without it the app starts an embedded emulator in the background.
 
     Extra keyword arguments go to `WebchatApp` (theme, clock, format_time, transcript_dir, backend_label...).
+    `queues` are the queue names of the emulator at `base_url` (the embedded one reports its own).
     """
     local = LocalEmulator(
         base_url=base_url,
         organization_id=organization_id,
         deployment_id=deployment_id,
+        queues=queues,
         time_scale=emulator_time_scale,
         seed=emulator_seed,
     )

@@ -29,6 +29,7 @@ class LocalEmulator:
         base_url: str | None = None,
         organization_id: str = "",
         deployment_id: str = "",
+        queues: tuple[str, ...] = (),
         time_scale: float = 1.0,
         seed: int | None = None,
     ) -> None:
@@ -36,6 +37,8 @@ class LocalEmulator:
         """Base URL once known (immediately when injected)."""
         self.organization_id = organization_id
         self.deployment_id = deployment_id
+        self.queues = queues
+        """The emulator's queue names (offered by the form's queue field; listed when a queue is unknown)."""
         self.embedded = base_url is None
         """True when this process starts (and owns) the emulator."""
         self._time_scale = time_scale
@@ -65,6 +68,7 @@ class LocalEmulator:
             self._emulator = emulator
             self.organization_id = emulator.seed.organization_id
             self.deployment_id = emulator.seed.deployment_id
+            self.queues = tuple(emulator.seed.queues)
             self.base_url = emulator.base_url
 
     def stop(self) -> None:

@@ -60,18 +60,21 @@ async def open_chat(
     environment: str | None,
     description: str,
     session_options: dict[str, Any] | None = None,
+    client_options: dict[str, Any] | None = None,
 ) -> ChatHandle:
     """Create the client and session, open the session's event iterator, then start the chat.
 
     Raises:
-        Exception: whatever `ChatSession.start()` or the client raised; the client is closed first.
+        Exception: whatever `ChatSession.start()` or the client raised; the client is closed first (and a chat
+            the server already created is left, e.g. when the start is cancelled).
     """
     from webchat_tui.api import ChatSession, GuestMemberInfo, WebChatClient
 
+    options = client_options or {}
     if base_url is not None:
-        client = WebChatClient(base_url=base_url)
+        client = WebChatClient(base_url=base_url, **options)
     else:
-        client = WebChatClient(environment=environment)
+        client = WebChatClient(environment=environment, **options)
     session = ChatSession(client, **(session_options or {}))
     handle = ChatHandle(
         client=client, session=session, settings=settings, description=description, events=session.events()
@@ -97,6 +100,6 @@ async def open_chat(
             member_auth_token=settings.member_auth_token.strip() or None,
         )
     except BaseException:
-        await handle.close()
+        await asyncio.shield(handle.close(leave=True))
         raise
     return handle

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = ["describe_start_error", "describe_action_error"]
 
 _CODES = {
@@ -18,25 +20,60 @@ _CODES = {
 }
 
 
-def describe_start_error(exc: BaseException, *, queue: str = "", target: str = "") -> str:
-    """A sentence or two saying why the chat could not start, and what to do about it."""
+_ID_FIELDS = {"organizationid": "Organization id", "deploymentid": "Deployment id"}
+
+
+def describe_start_error(
+    exc: BaseException,
+    *,
+    queue: str = "",
+    target: str = "",
+    queues: Sequence[str] = (),
+    elapsed: float | None = None,
+) -> str:
+    """A sentence or two saying why the chat could not start, and what to do about it.
+
+    Args:
+        exc: what the start raised.
+        queue: the queue asked for.
+        target: where the chat was to run, in words.
+        queues: the queues the backend is known to have (the local emulator's), listed for an unknown queue.
+        elapsed: seconds the start waited, for "no answer in N s".
+    """
     from webchat_tui.api import errors
 
+    where = target or "the chat service"
     if isinstance(exc, errors.ClientValidationError):
         return f"Check the form: {exc.field} {exc.reason}."
     if isinstance(exc, errors.ApiError):
         template = _CODES.get(exc.code or "")
         if template is not None:
-            return template.format(queue=queue)
+            text = template.format(queue=queue)
+            if exc.code == "chat.error.invalid.queue" and queues:
+                text += f" Queues here: {', '.join(queues)}."
+            return text
+        message = (exc.message or "").lower().replace(" ", "")
+        for key, field in _ID_FIELDS.items():
+            if exc.status == 400 and key in message and ("unknown" in message or "invalid" in message):
+                place = where[:1].upper() + where[1:]
+                return f"{place} does not know this {field.lower()}. Check the {field} field."
         if exc.status == 404:
             return "The deployment or organization was not found. Check both ids."
         if exc.status >= 500:
             return f"The chat service had a problem ({exc.status}). Try again in a moment."
         detail = f": {exc.message}" if exc.message else ""
         return f"The chat could not start ({exc.status} {exc.code or 'error'}){detail}"
+    if isinstance(exc, errors.ApiTimeoutError):
+        waited = f" in {elapsed:.0f} s" if elapsed is not None else ""
+        return (
+            f"No answer from {where}{waited}. It may be slow or overloaded (the connection was not "
+            "refused); try again in a moment, or press Escape next time to stop waiting sooner."
+        )
     if isinstance(exc, errors.NetworkError):
-        where = f" {target}" if target else " the chat service"
-        return f"Cannot reach{where}. Check the environment and your network connection, then try again."
+        return (
+            f"Cannot reach {where}: the connection was refused or the host is unreachable. "
+            "Check the environment and your network connection, then try again."
+        )
     if isinstance(exc, errors.WebChatError):
         return f"The chat could not start: {exc.message}"
     return f"The chat could not start: {type(exc).__name__}: {exc}"

@@ -19,7 +19,11 @@ __all__ = [
     "environment_of",
     "normalize_environment",
     "validate",
+    "profile_problems",
+    "plural",
     "MAX_FIELD",
+    "MAX_PRIORITY",
+    "PRIORITY_PROBLEM",
 ]
 
 LOCAL = "local"
@@ -29,6 +33,15 @@ CUSTOM = "custom"
 
 MAX_FIELD = 256
 """Longest value accepted in a single-line member field."""
+MAX_PRIORITY = 1_000_000
+"""Highest routing priority the form accepts."""
+PRIORITY_PROBLEM = f"Priority must be a whole number from 0 to {MAX_PRIORITY:,}."
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 field`, `2 fields` (`nouns` for irregular plurals)."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{3,32}$")
@@ -111,8 +124,8 @@ def validate(settings: ChatSettings, environment: str) -> dict[str, str]:
         problems["avatar_url"] = "Use an http:// or https:// address."
     if not settings.queue.strip():
         problems["queue"] = "Enter the queue name to route the chat to."
-    if settings.priority is not None and not (0 <= settings.priority <= 1_000_000):
-        problems["priority"] = "Priority must be a whole number from 0 upwards."
+    if settings.priority is not None and not (0 <= settings.priority <= MAX_PRIORITY):
+        problems["priority"] = PRIORITY_PROBLEM
     keys = [k.strip() for k, _ in settings.custom_fields]
     if any(_CONTROL.search(k) or _CONTROL.search(v) for k, v in settings.custom_fields):
         problems["custom_fields"] = _CONTROL_PROBLEM
@@ -135,4 +148,15 @@ def validate(settings: ChatSettings, environment: str) -> dict[str, str]:
             problems[name] = f"Enter the {what}."
         elif not _ID.match(value):
             problems[name] = f"The {what} has letters, digits, dots and dashes only."
+    return problems
+
+
+def profile_problems(settings: ChatSettings) -> dict[str, str]:
+    """What `validate` says about the values a profile *holds*: the same rules as the form, but a field left
+    empty is fine (the form asks for it when the profile is used)."""
+    problems = validate(settings, environment_of(settings))
+    for name in list(problems):
+        value = getattr(settings, name, None)
+        if value in ("", (), None):
+            del problems[name]
     return problems

@@ -301,22 +301,17 @@ class ChatScreen(Screen[None]):
             )
 
     def action_save(self, kind: str) -> None:
-        """Write the transcript to the transcript directory as Markdown or JSON."""
-        suffix = "json" if kind == "json" else "md"
-        body = self.session.export_json() if kind == "json" else self.session.export_markdown()
-        conversation = (self.session.conversation_id or "chat")[:8]
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        directory = self.webchat.transcript_dir
-        path = directory / f"transcript-{conversation}-{stamp}.{suffix}"
-        counter = 1
-        while path.exists():
-            counter += 1
-            path = directory / f"transcript-{conversation}-{stamp}-{counter}.{suffix}"
+        """Save the transcript in the transcripts folder as Markdown or JSON; failures are said, not fatal."""
+        from webchat_tui.tui.transcript_files import TranscriptSaveError, save_transcript
+
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            path.write_text(body, encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"Could not save the transcript: {exc}", severity="error", markup=False)
+            body = self.session.export_json() if kind == "json" else self.session.export_markdown()
+            path = save_transcript(self.webchat.transcript_dir, self.session.conversation_id, kind, body)
+        except Exception as exc:  # a failed write or export: said, and the chat goes on
+            text = str(exc)
+            if not isinstance(exc, TranscriptSaveError):
+                text = f"Could not save the transcript: {exc}"
+            self.notify(text, title="Not saved", severity="error", markup=False)
             return
         self.saved_paths.append(path)
         self.say(f"Transcript saved to {path}")  # the toast fades; the path stays findable here

@@ -3,34 +3,49 @@
 | key      | action                                   |
 |----------|------------------------------------------|
 | enter    | start the chat (when the form is valid)  |
+| escape   | cancel a start in progress               |
 | ctrl+f   | add a custom field row                   |
+| ctrl+r   | show / hide the member auth token        |
 | tab      | next field                               |
+
+The palette (ctrl+p) adds Start chat, Add field, Save form as profile and Load profile.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.lazy import Lazy
 from textual.screen import Screen
+from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.backend import target_for
 from webchat_tui.tui.errors import describe_start_error
-from webchat_tui.tui.form_model import CUSTOM, LOCAL, environment_choices, environment_of, validate
+from webchat_tui.tui.form_model import (
+    CUSTOM,
+    LOCAL,
+    PRIORITY_PROBLEM,
+    environment_choices,
+    environment_of,
+    plural,
+    validate,
+)
 
 if TYPE_CHECKING:
     from webchat_tui.tui.app import WebchatApp
     from webchat_tui.tui.chat_handle import ChatHandle
 
-__all__ = ["JoinScreen", "CustomFieldRow", "MoreFields"]
+__all__ = ["JoinScreen", "CustomFieldRow", "MoreFields", "QueueSuggester"]
 
 # (field name, label, placeholder); every one is a single-line Input with an error line under it.
 _MEMBER_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -74,7 +89,27 @@ class CustomFieldRow(Horizontal):
         return (self.query_one(".custom-key", Input).value, self.query_one(".custom-value", Input).value)
 
 
-def _field(name: str, label: str, placeholder: str, value: str) -> ComposeResult:
+class QueueSuggester(Suggester):
+    """Completes the queue field from the local emulator's queues (only while it is the chosen backend);
+    any other text stays allowed, for real regions."""
+
+    def __init__(self, screen: JoinScreen) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self._screen = screen
+
+    async def get_suggestion(self, value: str) -> str | None:
+        """The first emulator queue that starts with `value`."""
+        if not value:
+            return None
+        for queue in self._screen.offered_queues():
+            if queue.casefold().startswith(value) and queue.casefold() != value:
+                return queue
+        return None
+
+
+def _field(
+    name: str, label: str, placeholder: str, value: str, suggester: Suggester | None = None
+) -> ComposeResult:
     """One form field: label and input in a row plus a (hidden) error line under it, indented by CSS.
 
     Two widgets in a row and one under it: the join form is the first screen, and every container per field
@@ -88,8 +123,13 @@ def _field(name: str, label: str, placeholder: str, value: str) -> ComposeResult
             compact=True,
             password=name == "member_auth_token",
             select_on_focus=False,
+            suggester=suggester,
         )
+        if name == "member_auth_token":
+            yield Button("Show", id="reveal-token", compact=True, tooltip="Show or hide the token (ctrl+r)")
     yield Label("", id=f"error-{name}", classes="field-error")
+    if name == "queue":
+        yield Label("", id="queue-hint", classes="field-hint")
 
 
 class AfterFirstFrame(Lazy):
@@ -104,10 +144,11 @@ class MoreFields(Vertical):
     """The join form after its first field (the rest of "You", custom fields, routing, deployment), mounted
     right after the first frame by the screen."""
 
-    def __init__(self, settings: ChatSettings, values: dict[str, str]) -> None:
+    def __init__(self, settings: ChatSettings, values: dict[str, str], queues: Suggester) -> None:
         super().__init__(id="more-fields")
         self._settings = settings
         self._values = values
+        self._queues = queues
 
     def compose(self) -> ComposeResult:
         s, values = self._settings, self._values
@@ -121,7 +162,9 @@ class MoreFields(Vertical):
         yield Button("+ Add field (ctrl+f)", id="add-field", compact=True)
         yield Static("Routing", classes="section-title")
         for name, label, placeholder in _ROUTING_FIELDS:
-            yield from _field(name, label, placeholder, values[name])
+            yield from _field(
+                name, label, placeholder, values[name], self._queues if name == "queue" else None
+            )
         yield Static("Deployment", classes="section-title")
         with Horizontal(classes="field-row"):
             yield Label("Environment", classes="field-label")
@@ -152,12 +195,24 @@ class JoinScreen(Screen[None]):
         Binding(
             "ctrl+f", "add_custom_field", "Add field", id="join.add-field", tooltip="Add a custom field row"
         ),
-        Binding("ctrl+s", "start", "Start chat", id="join.start", tooltip="Start the chat"),
+        Binding(
+            "escape", "cancel_start", "Cancel start", id="join.cancel-start", tooltip="Stop starting the chat"
+        ),
+        Binding(
+            "ctrl+r",
+            "toggle_token",
+            "Reveal token",
+            show=False,
+            id="join.reveal-token",
+            tooltip="Show or hide the member auth token",
+        ),
     ]
 
-    def __init__(self, settings: ChatSettings) -> None:
+    def __init__(self, settings: ChatSettings, *, autostart: bool = False) -> None:
         super().__init__()
         self._initial = settings
+        self._autostart = autostart
+        self._queue_suggester = QueueSuggester(self)
         self._touched: set[str] = set()
         self._show_all = False
         self._starting = False
@@ -169,8 +224,9 @@ class JoinScreen(Screen[None]):
         self._refresh_scheduled = False
         self._complete = False
         self._start_requested = False
-        self._other_ids = ["", ""]
-        """Org and deployment ids typed for a remote backend, kept while the local emulator is chosen."""
+        self._autostart_pending = False
+        self._ids_by_environment: dict[str, tuple[str, str]] = {}
+        """Org and deployment ids last seen per environment, put back when the user returns to it."""
 
     @property
     def webchat(self) -> WebchatApp:
@@ -202,7 +258,7 @@ class JoinScreen(Screen[None]):
             yield Static("You", classes="section-title")
             name, label, placeholder = _MEMBER_FIELDS[0]
             yield from _field(name, label, placeholder, values[name])
-            yield AfterFirstFrame(MoreFields(s, values))
+            yield AfterFirstFrame(MoreFields(s, values, self._queue_suggester))
         with Vertical(id="join-footer"):
             yield Static("", id="api-error")
             with Horizontal(id="join-actions"):
@@ -223,8 +279,10 @@ class JoinScreen(Screen[None]):
         self._complete = True
         self._sync_environment()
         self.refresh_form()
-        if self._start_requested:
+        if self._start_requested or self._autostart:
             self._start_requested = False
+            self._autostart_pending = self._autostart
+            self._autostart = False
             self.action_start()
 
     # ------------------------------------------------------------------ reading the form
@@ -269,7 +327,7 @@ class JoinScreen(Screen[None]):
         settings, environment = self.read_settings()
         problems = validate(settings, environment)
         if settings.priority == -1:
-            problems["priority"] = "Priority must be a whole number from 0 upwards."
+            problems["priority"] = PRIORITY_PROBLEM
         if environment == LOCAL and not self.webchat.local.ready and not self.webchat.local_error:
             # The local emulator is still starting and fills these in itself: not the user's problem.
             for name in ("organization_id", "deployment_id"):
@@ -296,7 +354,7 @@ class JoinScreen(Screen[None]):
         self.query_one("#start", Button).disabled = bool(problems) or self._starting or waiting_for_local
         status = ""
         if self._starting:
-            status = "Starting the chat…"
+            status = "Starting the chat… (Escape cancels)"
         elif waiting_for_local and self.webchat.local_error:
             status = f"The local emulator did not start: {self.webchat.local_error}"
         elif waiting_for_local and self._pending_start:
@@ -304,7 +362,9 @@ class JoinScreen(Screen[None]):
         elif waiting_for_local:
             status = "Starting the local emulator…"
         elif problems:
-            status = f"{len(problems)} field(s) need attention" if self._show_all or self._touched else ""
+            count = len(problems)
+            needs = f"{plural(count, 'field')} {'needs' if count == 1 else 'need'} attention"
+            status = needs if self._show_all or self._touched else ""
         if status != self._shown_status:
             self._shown_status = status
             self.query_one("#join-status", Static).update(Content(status))
@@ -333,28 +393,37 @@ class JoinScreen(Screen[None]):
         if str(event.value) == self._environment:
             return  # the initial value being set, not a choice by the user
         previous, self._environment = self._environment, str(event.value)
+        self.show_api_error("")  # the last refusal was about the other backend
         self._swap_ids(previous, self._environment)
         self._sync_environment(start_local=True)
         self.refresh_form()
 
     def _swap_ids(self, previous: str, current: str) -> None:
-        """Ids belong to one backend: moving to the local emulator puts its ids in (keeping the others to put
-        back when the user switches away again, if there were any)."""
+        """Ids belong to one backend: remember the ids of the one left, and put in those last used with the
+        one chosen (the local emulator's seeded ids for it; empty for a region not used before)."""
         boxes = [self.query_one(f"#{name}", Input) for name in ("organization_id", "deployment_id")]
-        local = self.webchat.local
-        local_ids = [local.organization_id, local.deployment_id]
-        if current == LOCAL:
-            self._other_ids = [box.value for box in boxes]
-            for box, value in zip(boxes, local_ids, strict=True):
-                box.value = value  # empty until the emulator is ready; then `_prefill_local` fills it
-        elif previous == LOCAL and any(self._other_ids):
-            for box, local_value, other in zip(boxes, local_ids, self._other_ids, strict=True):
-                if box.value == local_value:
-                    box.value = other
+        self._ids_by_environment[previous] = (boxes[0].value, boxes[1].value)
+        if current in self._ids_by_environment:
+            values = self._ids_by_environment[current]
+        elif current == LOCAL:
+            local = self.webchat.local
+            values = (local.organization_id, local.deployment_id)  # empty until ready; then prefilled
+        else:
+            values = ("", "")
+        for box, value in zip(boxes, values, strict=True):
+            box.value = value
+
+    def offered_queues(self) -> tuple[str, ...]:
+        """The queues the queue field offers: the local emulator's, while it is the chosen backend."""
+        return self.webchat.local.queues if self._environment == LOCAL else ()
 
     def _sync_environment(self, start_local: bool = False) -> None:
         environment = str(self.query_one("#environment", Select).value)
         self.query_one("#row-api_base").display = environment == CUSTOM
+        queues = self.offered_queues()
+        hint = self.query_one("#queue-hint", Label)
+        hint.update(Content(f"This emulator's queues: {', '.join(queues)}" if queues else ""))
+        hint.display = bool(queues)
         self.sub_title = f"Join a chat · {self._backend_words(environment)}"
         if environment == LOCAL:
             if self.webchat.local.ready:
@@ -389,6 +458,7 @@ class JoinScreen(Screen[None]):
             return  # `form_completed` prefills and validates
         if str(self.query_one("#environment", Select).value) == LOCAL:
             self._prefill_local()
+        self._sync_environment()
         self.refresh_form()
         if self._pending_start and self.webchat.local.ready:
             self._pending_start = False
@@ -397,6 +467,18 @@ class JoinScreen(Screen[None]):
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_start()
+
+    @on(Button.Pressed, "#reveal-token")
+    def _reveal_pressed(self) -> None:
+        self.action_toggle_token()
+
+    def action_toggle_token(self) -> None:
+        """Show or hide the member auth token (masked by default)."""
+        if not self._complete:
+            return
+        box = self.query_one("#member_auth_token", Input)
+        box.password = not box.password
+        self.query_one("#reveal-token", Button).label = "Show" if box.password else "Hide"
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
@@ -425,6 +507,108 @@ class JoinScreen(Screen[None]):
 
     # ------------------------------------------------------------------ starting
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cancel start is in the footer only while a start is in progress."""
+        if action == "cancel_start":
+            return self._starting or self._pending_start
+        return True
+
+    def action_cancel_start(self) -> None:
+        """Stop starting the chat (Escape): the request in flight is abandoned and a chat the server already
+        created is left, so nobody waits for a guest who is not there."""
+        if self._pending_start:
+            self._pending_start = False
+            self.refresh_form()
+        if not self._starting:
+            return
+        self.workers.cancel_group(self, "start-chat")
+        self.show_api_error("Start cancelled. Change the form or press Enter to try again.")
+
+    def help_extra(self) -> Iterable[tuple[str, str]]:
+        """Keys of this screen that are not bindings (for the help screen)."""
+        yield ("enter", "Start the chat (from any field, when the form is valid)")
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Commands this screen adds to the command palette."""
+        yield SystemCommand("Start chat", "Start the chat with the values in the form", self.action_start)
+        yield SystemCommand("Add field", "Add a custom field row (ctrl+f)", self.action_add_custom_field)
+        yield SystemCommand(
+            "Save form as profile", "Store the form's values in the config file", self.action_save_profile
+        )
+        yield SystemCommand("Load profile", "Fill the form from a saved profile", self.action_load_profile)
+        yield SystemCommand(
+            "Show/hide member auth token", "Reveal the masked token (ctrl+r)", self.action_toggle_token
+        )
+
+    # ------------------------------------------------------------------ profiles
+
+    def action_save_profile(self) -> None:
+        """Ask for a name, then save the form (checked like `profiles save`) as a profile."""
+        from webchat_tui.config import ConfigError, load_config, save_profile
+        from webchat_tui.tui.form_model import profile_problems
+        from webchat_tui.tui.screens.profiles import ProfileNameScreen
+
+        path = self.webchat.config_file
+        if path is None or not self._complete:
+            self.notify("Profiles cannot be saved here (no config file).", severity="warning", markup=False)
+            return
+        settings, environment = self.read_settings()
+        if environment == LOCAL:
+            # the embedded emulator's ids change every start: a profile keeps the ids only for remote targets
+            settings = settings.merged({"organization_id": "", "deployment_id": ""})
+        problems = profile_problems(settings)
+        if problems:
+            self._show_all = True
+            self.refresh_form()
+            self.notify("Fix the marked fields first: " + "; ".join(problems.values()), markup=False)
+            return
+        try:
+            existing = sorted(load_config(path).profiles)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+
+        def save(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                saved = save_profile(name, settings, path)
+            except ConfigError as exc:
+                self.notify(str(exc), title="Not saved", severity="error", markup=False)
+                return
+            self.notify(f"Saved profile {name!r} to {saved}", title="Saved", markup=False)
+
+        self.app.push_screen(ProfileNameScreen(existing), save)
+
+    def action_load_profile(self) -> None:
+        """Pick a saved profile and fill the form with it."""
+        from webchat_tui.config import ConfigError, load_config
+        from webchat_tui.tui.screens.profiles import ProfilePickScreen
+
+        path = self.webchat.config_file
+        if path is None:
+            self.notify("No config file to load profiles from.", severity="warning", markup=False)
+            return
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if not config.profiles:
+            self.notify(f"No profiles saved in {path} yet.", markup=False)
+            return
+        names = [
+            (name, f"{p.display_name or '-'} → {p.queue or '-'} on {p.api_base or p.environment or 'local'}")
+            for name, p in sorted(config.profiles.items())
+        ]
+
+        def load(name: str | None) -> None:
+            if name and name in config.profiles:
+                self.app.switch_screen(JoinScreen(config.profiles[name]))
+                self.notify(f"Loaded profile {name!r}.", markup=False)
+
+        self.app.push_screen(ProfilePickScreen(names), load)
+
     def action_start(self) -> None:
         """Start the chat if the form is valid; otherwise show every problem and focus the first one."""
         if self._starting:
@@ -433,7 +617,10 @@ class JoinScreen(Screen[None]):
             self._start_requested = True  # Enter pressed in the first instant: start once the form is whole
             return
         problems = self.problems()
+        autostart, self._autostart_pending = self._autostart_pending, False
         if problems:
+            if autostart:
+                self.notify("Not started: fix the marked fields, then press Enter.", markup=False)
             self._show_all = True
             self.refresh_form()
             first = next(iter(problems))
@@ -461,8 +648,10 @@ class JoinScreen(Screen[None]):
 
         target = target_for(settings, environment, self.webchat.local)
         self._starting = True
+        self.refresh_bindings()
         self.refresh_form()
         handle: ChatHandle | None = None
+        began = time.monotonic()
         try:
             handle = await open_chat(
                 settings,
@@ -470,11 +659,21 @@ class JoinScreen(Screen[None]):
                 environment=target.environment,
                 description=target.description,
                 session_options=self.webchat.session_options,
+                client_options=self.webchat.client_options,
             )
         except Exception as exc:  # every failure becomes words next to the form; the user can retry
-            self.show_api_error(describe_start_error(exc, queue=settings.queue, target=target.description))
+            self.show_api_error(
+                describe_start_error(
+                    exc,
+                    queue=settings.queue,
+                    target=target.description,
+                    queues=self.webchat.local.queues if environment == LOCAL else (),
+                    elapsed=time.monotonic() - began,
+                )
+            )
         finally:
             self._starting = False
+            self.refresh_bindings()
             self.refresh_form()
         if handle is not None:
             self.webchat.open_chat_screen(handle)
