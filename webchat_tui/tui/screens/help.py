@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static, TextArea
@@ -24,6 +24,11 @@ __all__ = ["HelpScreen", "help_rows"]
 
 _EDITING_WIDGETS: tuple[type[Input] | type[TextArea], ...] = (Input, TextArea)
 _HIDDEN_ACTIONS = {"help_quit", "command_palette"}
+_SCROLL_ACTIONS = {
+    f"{verb}_{where}"
+    for verb in ("scroll", "page")
+    for where in ("up", "down", "left", "right", "home", "end")
+}
 
 
 def _editing_actions() -> set[str]:
@@ -42,6 +47,7 @@ def help_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
     editing = _editing_actions()
     by_action: dict[tuple[str, str], list[str]] = {}
     order: list[tuple[str, str]] = []
+    scrolls: list[str] = []
     for active in screen.active_bindings.values():
         binding = active.binding
         node = active.node
@@ -49,11 +55,12 @@ def help_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
             continue
         if isinstance(node, _EDITING_WIDGETS) and binding.action in editing:
             continue  # summed up as one "text fields" line below
-        words = binding.description or binding.tooltip
+        if isinstance(node, ScrollableContainer) and binding.action in _SCROLL_ACTIONS:
+            scrolls.append(app.get_key_display(binding))
+            continue  # summed up as one "scroll" line below
+        words = binding.tooltip or binding.description
         if not words:
             continue
-        if binding.tooltip and binding.tooltip != words:
-            words = f"{words} — {binding.tooltip}"
         if not active.enabled:
             words += " (not now)"
         section = "Everywhere" if node is app else "This screen"
@@ -68,12 +75,11 @@ def help_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
     extra = getattr(screen, "help_extra", None)
     if callable(extra):
         rows.extend(("This screen", keys, words) for keys, words in extra())
+    if scrolls:
+        rows.append(("This screen", " ".join(dict.fromkeys(scrolls)), "Scroll the focused pane"))
     rows.sort(key=lambda row: row[0] != "This screen")  # stable: the screen's own keys first
     if isinstance(screen.focused, _EDITING_WIDGETS):
-        rows.append(
-            ("Text fields", "arrows home end", "the usual editing keys (ctrl+a/e/k/u/w, ctrl+z undo, …)")
-        )
-    rows.append(("Everywhere", "tab / shift+tab", "Next / previous field or pane"))
+        rows.append(("Text fields", "← → home end", "The usual editing keys (ctrl+a/e/k/u/w, ctrl+x/c/v, …)"))
     return rows
 
 
@@ -82,9 +88,17 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen #help-dialog { width: 84; max-width: 95%; max-height: 90%; }
-    HelpScreen #help-keys { height: auto; max-height: 30; }
+    HelpScreen #help-dialog {
+        width: 90; max-width: 95%; height: auto; max-height: 90%;
+        padding: 0 2; background: $surface; border: thick $accent;
+    }
+    HelpScreen #help-title { text-style: bold; }
+    HelpScreen #help-keys { height: auto; max-height: 40; }
     HelpScreen .help-section { color: $text-accent; text-style: bold; margin-top: 1; }
+    HelpScreen .help-row { height: auto; }
+    HelpScreen .help-keys { width: 24; text-style: bold; }
+    HelpScreen .help-words { width: 1fr; }
+    HelpScreen #help-note { color: $text-muted; margin-top: 1; }
     """
 
     BINDINGS = [Binding("escape,f1,question_mark", "close", "Close", id="help.close")]
@@ -95,17 +109,18 @@ class HelpScreen(ModalScreen[None]):
         self._title = title
 
     def compose(self) -> ComposeResult:
-        width = max((len(keys) for _, keys, _ in self._rows), default=8) + 2
-        with Vertical(id="help-dialog", classes="dialog"):
-            yield Static(Content(f"Keys — {self._title}"), classes="dialog-title")
+        with Vertical(id="help-dialog"):
+            yield Static(Content(f"Keys — {self._title}"), id="help-title")
             with VerticalScroll(id="help-keys"):
                 section = ""
                 for row_section, keys, words in self._rows:
                     if row_section != section:
                         section = row_section
                         yield Static(Content(section), classes="help-section")
-                    yield Static(Content.assemble((keys.ljust(width), "bold"), words), classes="help-row")
-            yield Static(Content("Escape closes this help."), classes="dialog-note")
+                    with Horizontal(classes="help-row"):
+                        yield Static(Content(keys), classes="help-keys")
+                        yield Static(Content(words), classes="help-words")
+            yield Static(Content("Escape closes this help."), id="help-note")
         yield Footer()
 
     def action_close(self) -> None:

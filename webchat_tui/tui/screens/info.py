@@ -25,7 +25,12 @@ class InfoScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     InfoScreen { align: center middle; }
-    InfoScreen #info-dialog { width: 96; max-width: 95%; max-height: 90%; }
+    InfoScreen #info-dialog {
+        width: 100; max-width: 95%; height: auto; max-height: 90%;
+        padding: 0 2; background: $surface; border: thick $accent;
+    }
+    InfoScreen #info-title { text-style: bold; margin-bottom: 1; }
+    InfoScreen #info-note { color: $text-muted; margin-top: 1; }
     InfoScreen #info-rows { height: auto; max-height: 24; }
     InfoScreen .info-row { height: 1; }
     InfoScreen .info-name { width: 18; color: $text-muted; }
@@ -44,15 +49,15 @@ class InfoScreen(ModalScreen[None]):
         """The (name, value) pairs shown; empty values are left out."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="info-dialog", classes="dialog"):
-            yield Static(Content("Chat and backend details"), classes="dialog-title")
+        with Vertical(id="info-dialog"):
+            yield Static(Content("Chat and backend details"), id="info-title")
             with VerticalScroll(id="info-rows"):
                 for index, (name, value) in enumerate(self.rows):
                     with Horizontal(classes="info-row"):
                         yield Static(Content(name), classes="info-name")
                         yield Static(Content(value), classes="info-value")
                         yield Button("Copy", id=f"copy-{index}", classes="info-copy", compact=True)
-            yield Static(Content("c copies everything · Escape closes"), classes="dialog-note")
+            yield Static(Content("c copies everything · Escape closes"), id="info-note")
         yield Footer()
 
     @on(Button.Pressed, ".info-copy")
