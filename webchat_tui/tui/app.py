@@ -131,6 +131,8 @@ class WebchatApp(App[None]):
         # Start the embedded emulator only after the first frame is shown: the first refresh happens in the
         # app's start-up batch and is not shown, so wait for the next one (its imports compete for the GIL).
         self.call_after_refresh(self.call_after_refresh, self._start_local_backend)
+        if self.requested_keymap:
+            self.call_after_refresh(self.call_after_refresh, self._check_keymap_in_thread)
 
     def _default_label(self) -> str:
         if self.settings.api_base:
@@ -165,10 +167,7 @@ class WebchatApp(App[None]):
         """Off the UI thread: import the api layer and, if asked, start the embedded emulator."""
         try:
             import webchat_tui.api  # noqa: F401
-            import webchat_tui.tui.screens.chat  # noqa: F401 - its binding ids, for the keymap check
 
-            if self.requested_keymap:
-                self.call_from_thread(self.check_keymap)
             if not start_emulator:
                 return
             self.local.start_blocking()
@@ -191,6 +190,8 @@ class WebchatApp(App[None]):
         self._tell_join_screens()
 
     def _tell_join_screens(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the screens' widgets may already be gone
         for screen in self.screen_stack:
             if isinstance(screen, JoinScreen):
                 screen.local_backend_changed()
@@ -273,6 +274,14 @@ class WebchatApp(App[None]):
         self._close_messages_no_wait()
 
     # ------------------------------------------------------------------ keymap, help and info
+
+    @work(thread=True, group="keymap-check", exit_on_error=False)
+    def _check_keymap_in_thread(self) -> None:
+        """Import every screen (the chat screen's module pulls in the api layer: off the UI thread), then
+        check the keymap on the UI thread."""
+        import webchat_tui.tui.screens.chat  # noqa: F401 - its binding ids count as known
+
+        self.call_from_thread(self.check_keymap)
 
     def check_keymap(self) -> None:
         """Report `[keymap]` entries whose binding id no screen or widget of the app has."""

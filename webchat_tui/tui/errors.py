@@ -63,11 +63,20 @@ def describe_start_error(
             return f"The chat service had a problem ({exc.status}). Try again in a moment."
         detail = f": {exc.message}" if exc.message else ""
         return f"The chat could not start ({exc.status} {exc.code or 'error'}){detail}"
-    if isinstance(exc, errors.ApiTimeoutError):
+    timed_out = isinstance(exc, errors.ApiTimeoutError) or (
+        # a create that timed out after it was sent is "ambiguous"; the words still say it was a timeout
+        isinstance(exc, errors.AmbiguousOutcomeError) and "timeout" in str(exc).lower()
+    )
+    if timed_out:
         waited = f" in {elapsed:.0f} s" if elapsed is not None else ""
         return (
             f"No answer from {where}{waited}. It may be slow or overloaded (the connection was not "
             "refused); try again in a moment, or press Escape next time to stop waiting sooner."
+        )
+    if isinstance(exc, errors.NetworkError) and exc.sent is None:
+        return (
+            f"The connection to {where} broke before it answered. Check your network connection, "
+            "then try again."
         )
     if isinstance(exc, errors.NetworkError):
         return (
