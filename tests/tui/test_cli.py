@@ -204,3 +204,137 @@ def test_bare_command_uses_the_theme_from_the_config_file(runner: CliRunner, tmp
     [(settings, options)] = FakeApp.built
     assert settings == ChatSettings()
     assert options["theme"] == "textual-light"
+
+
+def test_short_help_flag_is_accepted(runner: CliRunner) -> None:
+    """`-h` works like `--help`, on the group and on the commands."""
+    for args in (["-h"], ["chat", "-h"], ["profiles", "save", "-h"], ["emulator", "-h"]):
+        result = runner.invoke(cli.main, args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Usage:" in result.output
+    assert not FakeApp.built
+
+
+def test_theme_flag_takes_any_theme_the_app_offers(runner: CliRunner) -> None:
+    """`--theme nord` (any Textual theme, as in the config file) is accepted; a typo is refused with the
+    list of themes."""
+    assert runner.invoke(cli.main, ["chat", "--theme", "nord"]).exit_code == 0
+    assert FakeApp.built[-1][1]["theme"] == "nord"
+    assert runner.invoke(cli.main, ["--theme", "catppuccin-latte"]).exit_code == 0
+    assert FakeApp.built[-1][1]["theme"] == "catppuccin-latte"
+    result = runner.invoke(cli.main, ["chat", "--theme", "nrod"])
+    assert result.exit_code == 2 and "unknown theme 'nrod'" in result.output and "nord" in result.output
+
+
+def test_profiles_save_uses_the_forms_rules(runner: CliRunner, tmp_path: Path) -> None:
+    """Values the form would refuse are not stored: each bad field is named; fields left out are fine."""
+    result = runner.invoke(
+        cli.main, ["profiles", "save", "bad", "--email", "nope", "--priority", "-3", "--env", "moon.example"]
+    )
+    assert result.exit_code == 1
+    for words in ("email: Not an email address", "priority: Priority must be", "environment:"):
+        assert words in result.output, result.output
+    assert not (tmp_path / "config.toml").exists()
+    result = runner.invoke(cli.main, ["profiles", "save", "ok", "--queue", "Sales"])
+    assert result.exit_code == 0, result.output
+
+
+def test_start_transcripts_dir_keymap_and_config_file_reach_the_app(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """`--start` asks for an immediate start; the transcripts folder comes from the flag, else the config;
+    the `[keymap]` table and the config path are handed to the app (for theme memory and profiles)."""
+    config = tmp_path / "config.toml"
+    config.write_text('transcripts_dir = "~/chats"\n[keymap]\n"join.add-field" = "f6"\n', encoding="utf-8")
+    assert runner.invoke(cli.main, ["chat", "--start"]).exit_code == 0
+    options = FakeApp.built[-1][1]
+    assert options["autostart"] is True and options["keymap"] == {"join.add-field": "f6"}
+    assert options["transcript_dir"] == Path("~/chats").expanduser() and options["config_file"] == config
+    result = runner.invoke(cli.main, ["chat", "--transcripts-dir", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert FakeApp.built[-1][1]["transcript_dir"] == tmp_path / "t"
+    assert FakeApp.built[-1][1]["autostart"] is False
+
+
+def test_exposed_token_in_the_config_is_warned_about(runner: CliRunner, tmp_path: Path) -> None:
+    """A config holding a member auth token that other users can read gets a warning naming the fix."""
+    assert (
+        runner.invoke(cli.main, ["profiles", "save", "p", "--member-auth-token", "tok-123456"]).exit_code == 0
+    )
+    config = tmp_path / "config.toml"
+    assert runner.invoke(cli.main, ["chat"]).stderr == ""
+    config.chmod(0o644)
+    result = runner.invoke(cli.main, ["chat"])
+    assert result.exit_code == 0
+    assert "other users can read it" in result.stderr and f"chmod 600 {config}" in result.stderr
+
+
+def test_log_flag_writes_a_redacted_log(runner: CliRunner, tmp_path: Path) -> None:
+    """`--log FILE` sends the app's and the client's records to FILE through the redaction filter;
+    `--debug` lowers the level."""
+    import logging
+
+    log = tmp_path / "app.log"
+    root = logging.getLogger()
+    before = list(root.handlers), root.level
+    try:
+        result = runner.invoke(cli.main, ["chat", "--log", str(log), "--debug"])
+        assert result.exit_code == 0, result.output
+        assert FakeApp.built[-1][1]["log_file"] == log
+        assert f"Log written to {log}" in result.stderr
+        secret = "Bearer " + "abcdefgh" * 4
+        logging.getLogger("webchat_tui.api.session").debug("sending Authorization: %s", secret)
+        for handler in root.handlers:
+            handler.flush()
+        text = log.read_text(encoding="utf-8")
+        assert "sending Authorization" in text and "abcdefgh" not in text
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before[0]:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(before[1])
+
+
+def test_standalone_emulator_says_where_it_listens_and_can_log_requests() -> None:
+    """After its JSON line the emulator prints a line for humans on stderr (where, how to stop);
+    `--access-log` logs each request and `--log-level` is accepted."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "webchat_tui",
+            "emulator",
+            "--port",
+            "0",
+            "--access-log",
+            "--log-level",
+            "info",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        info = json.loads(proc.stdout.readline())
+        human = ""
+        while "listening on" not in human:
+            human = proc.stderr.readline()
+            assert human, "stderr closed before the human line"
+        assert info["base_url"] in human and "Ctrl+C" in human
+        httpx.get(f"{info['base_url']}/api/v2/webchat/guest/conversations/none/members", timeout=10)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert "GET /api/v2/webchat/guest/conversations/none/members" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

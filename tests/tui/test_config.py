@@ -171,3 +171,82 @@ def test_pasted_control_characters_are_reported() -> None:
     assert set(problems) == {"display_name", "last_name", "custom_fields"}
     assert "control character" in problems["display_name"]
     assert validate(ChatSettings(display_name="Zoë 漢字 O'Brien", **base), LOCAL) == {}
+
+
+def test_write_never_follows_a_link_planted_next_to_the_config(tmp_path: Path) -> None:
+    """A symlink planted at the old fixed temp name (`config.toml.tmp`) is neither followed nor replaced;
+    the write leaves no temporary file behind and the config is owner-only."""
+    path = tmp_path / "config.toml"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    planted = tmp_path / "config.toml.tmp"
+    planted.symlink_to(victim)
+    save_profile("work", ChatSettings(display_name="Ada", member_auth_token="tok-123456"), path)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert planted.is_symlink() and planted.resolve() == victim
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "config.toml.tmp", "victim.txt"]
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert load_config(path).profiles["work"].display_name == "Ada"
+
+
+def test_exposure_warning_only_for_a_token_readable_by_others(tmp_path: Path) -> None:
+    """No warning for a private file or one without tokens; a warning naming chmod 600 otherwise."""
+    from webchat_tui.config import exposure_warning
+
+    path = tmp_path / "config.toml"
+    save_profile("plain", ChatSettings(display_name="Ada"), path)
+    path.chmod(0o644)
+    assert exposure_warning(load_config(path)) is None
+    save_profile("auth", ChatSettings(member_auth_token="tok-123456"), path)
+    assert exposure_warning(load_config(path)) is None  # written 0600
+    path.chmod(0o640)
+    warning = exposure_warning(load_config(path))
+    assert warning is not None and "chmod 600" in warning and "tok-123456" not in warning
+
+
+def test_keymap_and_transcripts_dir_are_checked(tmp_path: Path) -> None:
+    """`[keymap]` must map ids to key strings and `transcripts_dir` must be a path; both name the problem."""
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\n"chat.leave" = 5\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[keymap\] must map binding ids to keys"):
+        load_config(path)
+    path.write_text('transcripts_dir = ""\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="transcripts_dir must be a folder path"):
+        load_config(path)
+    path.write_text('transcripts_dir = "~/t"\ntheme = "nord"\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.transcripts_dir == Path("~/t").expanduser() and config.theme == "nord"
+
+
+def test_set_theme_keeps_everything_else(tmp_path: Path) -> None:
+    """Remembering the theme rewrites only the `theme` key."""
+    from webchat_tui.config import set_theme
+
+    path = tmp_path / "config.toml"
+    save_profile("p", ChatSettings(display_name="Ada"), path)
+    set_default_profile("p", path)
+    set_theme("gruvbox", path)
+    config = load_config(path)
+    assert (config.theme, config.default_profile, list(config.profiles)) == ("gruvbox", "p", ["p"])
+
+
+def test_transcript_names_are_sanitized_and_files_private(tmp_path: Path) -> None:
+    """Only safe characters reach the file name; the folder is created; files are 0600 and never
+    overwritten."""
+    from datetime import datetime
+
+    from webchat_tui.tui.transcript_files import TranscriptSaveError, save_transcript
+
+    moment = datetime(2026, 1, 2, 3, 4, 5)
+    folder = tmp_path / "t"
+    first = save_transcript(folder, "../\x00evil/\x1b[31m", "markdown", "# hi", moment=moment)
+    second = save_transcript(folder, "../\x00evil/\x1b[31m", "markdown", "# again", moment=moment)
+    assert first.parent == folder and second.parent == folder and first != second
+    assert first.name == "transcript-evil-31m-20260102-030405.md"
+    assert second.name == "transcript-evil-31m-20260102-030405-2.md"
+    assert (first.stat().st_mode & 0o777) == 0o600 and first.read_text(encoding="utf-8") == "# hi"
+    assert save_transcript(folder, None, "json", "{}", moment=moment).name.startswith("transcript-chat-")
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(TranscriptSaveError, match="Could not save the transcript"):
+        save_transcript(blocker / "sub", "c", "json", "{}")

@@ -80,6 +80,9 @@ def _uvicorn_server(app: FastAPI, config: EmulatorConfig, log_level: str = "warn
         http=limited_h11(cap, config.request_read_timeout),
     )
     _quiet_denied_handshakes()  # after uvicorn.Config, which (re)configures its loggers
+    for handler in logging.getLogger("uvicorn.access").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stderr)  # stdout carries only the JSON start line, for scripts
     return uvicorn.Server(uv_config)
 
 
