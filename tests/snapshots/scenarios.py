@@ -151,6 +151,12 @@ async def _join_valid(pilot: Pilot[Any], control: Any) -> None:
     await pilot.press(*"Ada Lovelace")
 
 
+async def _join_help(pilot: Pilot[Any], control: Any) -> None:
+    await pilot.pause()
+    await pilot.press("f1")
+    await wait_until(pilot, lambda: "Keys — Join" in screen_text(pilot.app))
+
+
 async def _chat_waiting(pilot: Pilot[Any], control: Any) -> None:
     await _start(pilot, control)
 
@@ -189,6 +195,7 @@ SCENARIOS: dict[str, Scenario] = {
             "join_invalid", "Errors under the name, email and phone fields; start disabled.", _join_invalid
         ),
         Scenario("join_valid", "A complete form; the start button is enabled.", _join_valid),
+        Scenario("join_help", "F1 on the join form: every key of the form and of the app.", _join_help),
         Scenario(
             "chat_waiting",
             "Waiting for an agent: spinner and elapsed time.",

@@ -17,15 +17,16 @@ def _compare(name: str, snap_compare: Any, emu: Any, control: Any) -> bool:
 
 
 def test_join_empty(snap_compare: Any, emu: Any, control: Any) -> None:
-    """The join form as it opens: header "Join a chat · local emulator", every section (You, Custom fields,
-    Routing, Deployment), queue "Support", the seeded organization and deployment ids, the display name
-    focused and the Start button disabled; no error text."""
+    """The join form as it opens: header "Join a chat · local emulator", the sections You, Custom fields and
+    Routing, queue "Support" with the hint "This emulator's queues: Support, Sales, Billing, Night Shift",
+    the display name row focused (bold accent label, lighter row), the whole Start button (both edges) above
+    the footer, disabled; the footer shows ^f Add field, ^q Quit, f1 Help, ^t Theme; no error text."""
     assert _compare("join_empty", snap_compare, emu, control)
 
 
 def test_join_invalid(snap_compare: Any, emu: Any, control: Any) -> None:
     """Red errors under Display name ("Enter the name the agent will see."), Email ("Not an email address
-    (use name@example.com).") and Phone ("Use digits…"), the status "3 field(s) need attention", and Start
+    (use name@example.com).") and Phone ("Use digits…"), the status "3 fields need attention", and Start
     disabled."""
     assert _compare("join_invalid", snap_compare, emu, control)
 
@@ -33,6 +34,14 @@ def test_join_invalid(snap_compare: Any, emu: Any, control: Any) -> None:
 def test_join_valid(snap_compare: Any, emu: Any, control: Any) -> None:
     """Name Ada Lovelace, email ada@example.com, no errors, and an enabled Start chat button."""
     assert _compare("join_valid", snap_compare, emu, control)
+
+
+def test_join_help(snap_compare: Any, emu: Any, control: Any) -> None:
+    """F1 over the join form: a "Keys — Join" panel with "This screen" (tab, shift+tab, ^f Add a custom
+    field row, ^r Show or hide the member auth token, enter Start the chat, one line for the scroll keys),
+    "Everywhere" (^q, f1, f2, ^t, ^p) and one "Text fields" line instead of the ~40 editing keys; the
+    footer shows only "esc Close"."""
+    assert _compare("join_help", snap_compare, emu, control)
 
 
 def test_chat_waiting(snap_compare: Any, emu: Any, control: Any) -> None:

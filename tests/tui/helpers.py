@@ -29,6 +29,7 @@ def build_app(
     """The app pointed at the test emulator (no embedded emulator of its own)."""
     kw.setdefault("format_time", fixed_time)
     kw.setdefault("theme", "textual-dark")
+    kw.setdefault("queues", tuple(emu.seed.queues))  # as the embedded emulator reports its own
     return make_app(
         settings,
         base_url=emu.base_url,
