@@ -146,6 +146,11 @@ def _run_app(
         "autostart": start,
         "log_file": used_log,
     }
+    from webchat_tui.config import exposure_warning
+
+    warning = exposure_warning(config)
+    if warning:
+        options["warnings"] = (warning,)
     directory = transcripts_dir or config.transcripts_dir
     if directory is not None:
         options["transcript_dir"] = directory.expanduser()

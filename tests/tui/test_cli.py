@@ -267,6 +267,8 @@ def test_exposed_token_in_the_config_is_warned_about(runner: CliRunner, tmp_path
     result = runner.invoke(cli.main, ["chat"])
     assert result.exit_code == 0
     assert "other users can read it" in result.stderr and f"chmod 600 {config}" in result.stderr
+    [warning] = FakeApp.built[-1][1]["warnings"]  # also shown in the app, where the user looks
+    assert "chmod 600" in warning
 
 
 def test_log_flag_writes_a_redacted_log(runner: CliRunner, tmp_path: Path) -> None:

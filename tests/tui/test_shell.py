@@ -259,6 +259,26 @@ async def test_reveal_toggle_shows_and_hides_the_member_auth_token(emu: Any) -> 
         await wait_until(pilot, lambda: box.password)
 
 
+async def test_focused_field_is_plain_to_see(emu: Any) -> None:
+    """The focused row's label changes (bold, another colour) and the row and field get another background;
+    the other rows stay as they were."""
+    app = shell_app(emu)
+    async with app.run_test(size=(100, 40)) as pilot:
+        join = await complete_form(pilot)
+        focused_row, other_row = join.query_one("#row-display_name"), join.query_one("#row-email")
+        focused_label, other_label = (
+            focused_row.query_one(".field-label"),
+            other_row.query_one(".field-label"),
+        )
+        assert focused_label.styles.text_style.bold and not other_label.styles.text_style.bold
+        assert focused_label.styles.color != other_label.styles.color
+        assert focused_row.styles.background != other_row.styles.background
+        assert join.query_one("#display_name").styles.background != join.query_one("#email").styles.background
+        join.query_one("#email").focus()
+        await pilot.pause()
+        assert other_label.styles.text_style.bold and not focused_label.styles.text_style.bold
+
+
 async def test_counts_and_priority_words(emu: Any) -> None:
     """One problem reads "1 field needs attention"; the priority error names the real range."""
     app = shell_app(emu, ChatSettings(display_name="Ada", priority=2_000_000))

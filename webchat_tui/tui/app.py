@@ -75,6 +75,7 @@ class WebchatApp(App[None]):
         config_file: Path | None = None,
         autostart: bool = False,
         log_file: Path | None = None,
+        warnings: tuple[str, ...] = (),
     ) -> None:
         """Build the app.
 
@@ -92,6 +93,7 @@ class WebchatApp(App[None]):
             config_file: the config file profiles and the chosen theme are saved to (None: not saved).
             autostart: start the chat at once when the form is valid (`chat --start`).
             log_file: where the log goes (shown in the info panel), if anywhere.
+            warnings: things the user should know at start (e.g. a config file others can read).
         """
         super().__init__()
         self.settings = settings or ChatSettings()
@@ -112,6 +114,7 @@ class WebchatApp(App[None]):
         self.config_file = config_file
         self.autostart = autostart
         self.log_file = log_file
+        self.startup_warnings = warnings
         self.requested_keymap = dict(keymap or {})
         self._requested_theme = theme or DARK_THEME
         self.theme = self._requested_theme if self._requested_theme in self.available_themes else DARK_THEME
@@ -123,6 +126,8 @@ class WebchatApp(App[None]):
         self.sub_title = self.backend_label or self._default_label()
         if self.theme != self._requested_theme:
             self.notify(f"Unknown theme {self._requested_theme!r}; using {self.theme}.", markup=False)
+        for warning in self.startup_warnings:
+            self.notify(warning, title="Warning", severity="warning", timeout=20, markup=False)
         if self.requested_keymap:
             self.set_keymap(self.requested_keymap)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
