@@ -198,6 +198,9 @@ async def test_network_down_is_explained(emu: Any) -> None:
         join.query_one("#environment", Select).value = "custom"
         await pilot.pause()
         join.query_one("#api_base", Input).value = "http://127.0.0.1:9"
+        # ids are kept per environment: a backend not used before starts without the emulator's ids
+        join.query_one("#organization_id", Input).value = "org-1"
+        join.query_one("#deployment_id", Input).value = "dep-1"
         await pilot.pause()
         assert "Join a chat · custom API base URL" in screen_text(app)
         join.query_one("#display_name", Input).focus()
