@@ -16,6 +16,7 @@ terminal restored. Keys can be moved with a `[keymap]` table in config.toml (bin
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -208,6 +209,9 @@ class WebchatApp(App[None]):
         from webchat_tui.tui.screens.chat import ChatScreen
 
         self.chat_handle = handle
+        logging.getLogger("webchat_tui.tui").info(
+            "chat started on %s: conversation %s", handle.description, handle.session.conversation_id
+        )
         self.push_screen(ChatScreen(handle))
 
     @work(group="return-to-form", exclusive=True, exit_on_error=False)
@@ -260,8 +264,6 @@ class WebchatApp(App[None]):
         self._signals = []
 
     def _signalled(self, number: signal.Signals) -> None:
-        import logging
-
         logging.getLogger("webchat_tui").warning("%s received: leaving the chat and quitting", number.name)
         self.exit(return_code=128 + int(number))
 
@@ -336,6 +338,7 @@ class WebchatApp(App[None]):
                 ("Organization id", local.organization_id),
                 ("Deployment id", local.deployment_id),
                 ("Queues", ", ".join(local.queues)),
+                ("Control token", local.control_token or ""),
             ]
         elif local.embedded:
             rows.append(("Embedded emulator", self.local_error or "starting…"))

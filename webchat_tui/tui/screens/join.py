@@ -13,6 +13,7 @@ The palette (ctrl+p) adds Start chat, Add field, Save form as profile and Load p
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
@@ -662,6 +663,7 @@ class JoinScreen(Screen[None]):
                 client_options=self.webchat.client_options,
             )
         except Exception as exc:  # every failure becomes words next to the form; the user can retry
+            logging.getLogger("webchat_tui.tui").info("chat start failed: %r", exc)
             self.show_api_error(
                 describe_start_error(
                     exc,
