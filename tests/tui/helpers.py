@@ -30,6 +30,7 @@ def build_app(
     kw.setdefault("format_time", fixed_time)
     kw.setdefault("theme", "textual-dark")
     kw.setdefault("queues", tuple(emu.seed.queues))  # as the embedded emulator reports its own
+    kw.setdefault("control_token", emu.control_token)
     return make_app(
         settings,
         base_url=emu.base_url,

@@ -176,7 +176,15 @@ async def test_info_panel_shows_backend_and_chat_ids_and_copies_them(emu: Any) -
         await pilot.press("f2")
         await wait_until(pilot, lambda: isinstance(app.screen, InfoScreen))
         text = screen_text(app)
-        for value in (emu.base_url, emu.seed.organization_id, emu.seed.deployment_id, cid, member.id):
+        shown = (
+            emu.base_url,
+            emu.seed.organization_id,
+            emu.seed.deployment_id,
+            cid,
+            member.id,
+            emu.control_token,
+        )
+        for value in shown:
             assert value in text, value
         await pilot.press("c")
         await pilot.pause()

@@ -403,19 +403,21 @@ def make_app(
     emulator_time_scale: float = 1.0,
     emulator_seed: int | None = None,
     queues: tuple[str, ...] = (),
+    control_token: str | None = None,
     **options: Any,
 ) -> WebchatApp:
     """Build the app. With `base_url` the "Local emulator" is that already running emulator (tests, scripts);
     without it the app starts an embedded emulator in the background.
 
     Extra keyword arguments go to `WebchatApp` (theme, clock, format_time, transcript_dir, backend_label...).
-    `queues` are the queue names of the emulator at `base_url` (the embedded one reports its own).
+    `queues` and `control_token` are those of the emulator at `base_url` (the embedded one reports its own).
     """
     local = LocalEmulator(
         base_url=base_url,
         organization_id=organization_id,
         deployment_id=deployment_id,
         queues=queues,
+        control_token=control_token,
         time_scale=emulator_time_scale,
         seed=emulator_seed,
     )

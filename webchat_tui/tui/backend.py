@@ -30,6 +30,7 @@ class LocalEmulator:
         organization_id: str = "",
         deployment_id: str = "",
         queues: tuple[str, ...] = (),
+        control_token: str | None = None,
         time_scale: float = 1.0,
         seed: int | None = None,
     ) -> None:
@@ -39,8 +40,8 @@ class LocalEmulator:
         self.deployment_id = deployment_id
         self.queues = queues
         """The emulator's queue names (offered by the form's queue field; listed when a queue is unknown)."""
-        self.control_token: str | None = None
-        """The embedded emulator's control-API token, when it has one (shown in the info panel)."""
+        self.control_token = control_token
+        """The emulator's control-API token (`X-Emulator-Token`), when known (shown in the info panel)."""
         self.embedded = base_url is None
         """True when this process starts (and owns) the emulator."""
         self._time_scale = time_scale
@@ -71,7 +72,7 @@ class LocalEmulator:
             self.organization_id = emulator.seed.organization_id
             self.deployment_id = emulator.seed.deployment_id
             self.queues = tuple(emulator.seed.queues)
-            self.control_token = getattr(emulator, "control_token", None)  # emulators with a control token
+            self.control_token = emulator.control_token
             self.base_url = emulator.base_url
 
     def stop(self) -> None:
