@@ -254,6 +254,14 @@ async def test_saving_a_profile_with_invalid_values_is_refused(emu: Any, tmp_pat
 # ---------------------------------------------------------------------------------------------- join form
 
 
+async def test_startup_warnings_are_shown_in_the_app(emu: Any) -> None:
+    """A warning from the CLI (e.g. a config file others can read) is a notification the user sees."""
+    app = shell_app(emu, warnings=("config.toml holds a member auth token; run: chmod 600 config.toml",))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await complete_form(pilot)
+        await wait_for_text(pilot, "chmod 600 config.toml")
+
+
 async def test_reveal_toggle_shows_and_hides_the_member_auth_token(emu: Any) -> None:
     """The token is masked; ctrl+r (or the Show button) reveals it and hides it again."""
     app = shell_app(emu, ChatSettings(display_name="Ada", member_auth_token="tok-123456"))
