@@ -259,7 +259,8 @@ async def test_startup_warnings_are_shown_in_the_app(emu: Any) -> None:
     app = shell_app(emu, warnings=("config.toml holds a member auth token; run: chmod 600 config.toml",))
     async with app.run_test(size=(100, 40)) as pilot:
         await complete_form(pilot)
-        await wait_for_text(pilot, "chmod 600 config.toml")
+        # Pilot runs hide toasts, so read the app's notifications (what the toast rack shows in a terminal)
+        await wait_until(pilot, lambda: any("chmod 600" in str(n.message) for n in app._notifications))
 
 
 async def test_reveal_toggle_shows_and_hides_the_member_auth_token(emu: Any) -> None:

@@ -125,10 +125,6 @@ class WebchatApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.backend_label or self._default_label()
-        if self.theme != self._requested_theme:
-            self.notify(f"Unknown theme {self._requested_theme!r}; using {self.theme}.", markup=False)
-        for warning in self.startup_warnings:
-            self.notify(warning, title="Warning", severity="warning", timeout=20, markup=False)
         if self.requested_keymap:
             self.set_keymap(self.requested_keymap)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -139,6 +135,13 @@ class WebchatApp(App[None]):
         self.call_after_refresh(self.call_after_refresh, self._start_local_backend)
         if self.requested_keymap:
             self.call_after_refresh(self.call_after_refresh, self._check_keymap_in_thread)
+        self.call_after_refresh(self._startup_notices)  # on the join screen, where the toasts are shown
+
+    def _startup_notices(self) -> None:
+        if self.theme != self._requested_theme:
+            self.notify(f"Unknown theme {self._requested_theme!r}; using {self.theme}.", markup=False)
+        for warning in self.startup_warnings:
+            self.notify(warning, title="Warning", severity="warning", timeout=20, markup=False)
 
     def _default_label(self) -> str:
         if self.settings.api_base:
