@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webchat_tui.emulator import messaging
 from webchat_tui.emulator.agents import Director
 from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed, new_control_token
 from webchat_tui.emulator.errors import EmulatorError
@@ -161,6 +162,7 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
     app.add_exception_handler(Exception, _unexpected)
     for module in (guest, admin, oauth, stream, control):
         app.include_router(module.router)
+    messaging.install(app, store)
     app.add_middleware(CorrelationAndFaults, store=store)
     app.add_middleware(
         Guard,

@@ -77,10 +77,18 @@ class SeedInfo:
     signing_secret: str = field(repr=False)
     member_auth_token: str = field(repr=False)
     queues: tuple[str, ...] = QUEUES
+    # Web Messaging (webchat_tui.emulator.messaging): seeded deployments and the demo sign-in code.
+    messaging_deployment_id: str = ""
+    messaging_direct_deployment_id: str = ""
+    messaging_restricted_deployment_id: str = ""
+    messaging_auth_deployment_id: str = ""
+    messaging_auth_code: str = field(default="", repr=False)
+    messaging_allowed_origin: str = "https://www.example.com"
 
     def public_dict(self, base_url: str, control_token: str | None = None) -> dict[str, Any]:
         """The JSON printed by the standalone runner and served by `GET /emulator/v1/info` (both are
         reachable only with the control token, so they may carry the secrets)."""
+        ws_base = "ws" + base_url[len("http") :] if base_url.startswith("http") else base_url
         return {
             "base_url": base_url,
             "control_token": control_token,
@@ -94,6 +102,13 @@ class SeedInfo:
             "readonly_client_id": self.readonly_client_id,
             "readonly_client_secret": self.readonly_client_secret,
             "member_auth_token": self.member_auth_token,
+            "messaging_ws_url": f"{ws_base}/v1",
+            "messaging_deployment_id": self.messaging_deployment_id,
+            "messaging_direct_deployment_id": self.messaging_direct_deployment_id,
+            "messaging_restricted_deployment_id": self.messaging_restricted_deployment_id,
+            "messaging_allowed_origin": self.messaging_allowed_origin,
+            "messaging_auth_deployment_id": self.messaging_auth_deployment_id,
+            "messaging_auth_code": self.messaging_auth_code,
         }
 
 
@@ -128,7 +143,15 @@ def make_seed(seed: int | None) -> SeedInfo:
     token = sign_member_auth_token(
         signing_secret, org=org, deployment_id=auth_dep, subject="emulator-demo-user"
     )
+    # Drawn after every Web Chat v2 value, so the ids printed for a given seed did not change.
+    msg_ids = [seeded_uuid(rng) for _ in range(4)]
+    msg_code = f"emulator-auth-code-{rng.getrandbits(64):016x}"
     return SeedInfo(
+        messaging_deployment_id=msg_ids[0],
+        messaging_direct_deployment_id=msg_ids[1],
+        messaging_restricted_deployment_id=msg_ids[2],
+        messaging_auth_deployment_id=msg_ids[3],
+        messaging_auth_code=msg_code,
         organization_id=org,
         deployment_id=dep,
         disabled_deployment_id=disabled,

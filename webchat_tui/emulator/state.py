@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from webchat_tui.emulator import wire
@@ -95,6 +95,7 @@ class Store:
         self._janitor: asyncio.Task[None] | None = None
         self.deployments: dict[str, dict[str, Any]] = {}
         self.settings: dict[str, Any] | None = None
+        self.reset_hooks: list[Callable[[], None]] = []  # other protocols' state (Web Messaging)
         self._seed_admin()
 
     def _seed_admin(self) -> None:
@@ -114,6 +115,8 @@ class Store:
         self.faults.clear()
         self.guest_tokens.forget()
         self._seed_admin()
+        for hook in self.reset_hooks:
+            hook()
 
     # --- housekeeping ---
     def ensure_janitor(self) -> None:
