@@ -402,6 +402,9 @@ def profiles_delete(name: str) -> None:
     help="How much the server logs on stderr.",
 )
 @click.option("--access-log", is_flag=True, help="Log every request on stderr (method, path, status).")
+@click.option(
+    "--tls", is_flag=True, help='Serve https/wss with a self-signed certificate (its PEM: "tls_cert").'
+)
 def emulator(
     host: str,
     port: int,
@@ -415,8 +418,10 @@ def emulator(
     max_connections: int,
     log_level: str,
     access_log: bool,
+    tls: bool,
 ) -> None:
-    """Run the local Genesys Cloud Web Chat v2 emulator in the foreground (Ctrl+C stops it).
+    """Run the local Genesys Cloud emulator (Web Chat v2 and Web Messaging) in the foreground (Ctrl+C stops
+    it).
 
     Prints one JSON line (base URL, seeded ids, control token) on stdout once listening, then a line for
     humans on stderr.
@@ -443,4 +448,5 @@ def emulator(
         max_connections=max_connections,
         log_level=log_level.lower(),
         access_log=access_log,
+        tls=tls,
     )

@@ -51,6 +51,7 @@ class EmulatorConfig:
     """Seconds an ended conversation stays readable before it is forgotten (real seconds, not time-scaled)."""
     max_ended_conversations: int = 1000
     """Ended conversations kept at most; the oldest are forgotten first."""
+    tls: bool = False  # https/wss with a self-signed certificate made at start (`webchat_tui.emulator.tls`)
 
     def copy(self, **changes: Any) -> EmulatorConfig:
         """A copy with some fields replaced."""

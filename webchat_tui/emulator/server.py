@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
 
+    from webchat_tui.emulator.tls import TlsFiles
+
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -61,7 +63,9 @@ def _quiet_denied_handshakes() -> None:
         logger.addFilter(_DeniedHandshakeFilter())
 
 
-def _uvicorn_server(app: FastAPI, config: EmulatorConfig, log_level: str = "warning") -> uvicorn.Server:
+def _uvicorn_server(
+    app: FastAPI, config: EmulatorConfig, log_level: str = "warning", tls: TlsFiles | None = None
+) -> uvicorn.Server:
     import uvicorn
 
     from webchat_tui.emulator.connections import connection_cap, limited_h11, raise_fd_limit
@@ -70,6 +74,8 @@ def _uvicorn_server(app: FastAPI, config: EmulatorConfig, log_level: str = "warn
     uv_config = uvicorn.Config(
         app,
         log_level=log_level,
+        ssl_certfile=tls.cert if tls else None,
+        ssl_keyfile=tls.key if tls else None,
         access_log=config.access_log,
         ws_per_message_deflate=False,
         lifespan="off",
@@ -99,6 +105,14 @@ def _with_token(config: EmulatorConfig) -> EmulatorConfig:
     return config
 
 
+def _make_tls(config: EmulatorConfig) -> TlsFiles | None:
+    if not config.tls:
+        return None
+    from webchat_tui.emulator.tls import make_self_signed
+
+    return make_self_signed((config.host, *config.public_hosts))
+
+
 class EmbeddedEmulator:
     """The emulator on a background thread. Use as a (sync or async) context manager, or `start()` +
     `wait_ready()` + `stop()`. `seed` and `control_token` (the `X-Emulator-Token` of its control API; None
@@ -117,16 +131,60 @@ class EmbeddedEmulator:
         self._server: uvicorn.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.app: FastAPI | None = None
+        self.tls: TlsFiles | None = _make_tls(self.config)
 
     @property
     def base_url(self) -> str:
-        """`http://host:port` (no trailing slash)."""
-        return f"http://{_url_host(self.host)}:{self.port}"
+        """`http://host:port` (`https` with TLS; no trailing slash)."""
+        return f"{'https' if self.tls else 'http'}://{_url_host(self.host)}:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        """`ws://host:port` (event stream URIs come from create-conversation; this is for tools)."""
-        return f"ws://{_url_host(self.host)}:{self.port}"
+        """`ws://host:port` (`wss` with TLS; event stream URIs come from create-conversation)."""
+        return f"{'wss' if self.tls else 'ws'}://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The keys of the standalone start line (seed ids, Web Messaging ids and URL, `tls_cert`)."""
+        line = self.seed.public_dict(self.base_url, self.control_token)
+        if self.tls:
+            line["tls_cert"] = self.tls.cert
+        return line
+
+    @property
+    def messaging_ws_url(self) -> str:
+        """`ws(s)://host:port/v1`: the Web Messaging guest websocket (add `?deploymentId=...`)."""
+        return f"{self.ws_url}/v1"
+
+    @property
+    def messaging_deployment_id(self) -> str:
+        """The seeded Messenger deployment that starts with a bot."""
+        return self.seed.messaging_deployment_id
+
+    @property
+    def messaging_direct_deployment_id(self) -> str:
+        """The seeded Messenger deployment that goes straight to an agent."""
+        return self.seed.messaging_direct_deployment_id
+
+    @property
+    def messaging_restricted_deployment_id(self) -> str:
+        """The seeded Messenger deployment restricted to `messaging_allowed_origin`."""
+        return self.seed.messaging_restricted_deployment_id
+
+    @property
+    def messaging_allowed_origin(self) -> str:
+        """The one Origin the restricted deployment accepts."""
+        return self.seed.messaging_allowed_origin
+
+    @property
+    def messaging_auth_deployment_id(self) -> str:
+        """The seeded Messenger deployment that requires authenticated sessions."""
+        return self.seed.messaging_auth_deployment_id
+
+    @property
+    def messaging_auth_code(self) -> str:
+        """The sign-in code the authenticated deployment accepts (as `data.code` or for the code exchange)."""
+        return self.seed.messaging_auth_code
 
     def start(self) -> None:
         """Bind the port and start serving in a daemon thread (returns at once)."""
@@ -142,7 +200,7 @@ class EmbeddedEmulator:
             from webchat_tui.emulator.app import create_app
 
             self.app = create_app(self.config, self.seed)
-            self._server = _uvicorn_server(self.app, self.config)
+            self._server = _uvicorn_server(self.app, self.config, tls=self.tls)
             asyncio.run(self._serve(sock))
         except BaseException as exc:  # surfaced by wait_ready()
             self._error = exc
@@ -226,6 +284,7 @@ def run_standalone(
     max_connections: int = 4096,
     log_level: str = "warning",
     access_log: bool = False,
+    tls: bool = False,
 ) -> None:
     """Serve in the foreground; print one JSON line with the seed and the control token on stdout once
     listening, then a line for humans on stderr (where, how to stop); Ctrl+C stops cleanly. `log_level` and
@@ -243,6 +302,7 @@ def run_standalone(
             request_read_timeout=request_read_timeout,
             max_connections=max_connections,
             access_log=access_log,
+            tls=tls,
         )
     )
     token = config.control_token if control_auth else None
@@ -263,15 +323,19 @@ def run_standalone(
     bound_port = sock.getsockname()[1]
     from webchat_tui.emulator.app import create_app
 
-    server = _uvicorn_server(create_app(config, seed_info), config, log_level=log_level)
+    tls_files = _make_tls(config)
+    server = _uvicorn_server(create_app(config, seed_info), config, log_level=log_level, tls=tls_files)
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.002)
         if server.started:
-            base_url = f"http://{_url_host(host)}:{bound_port}"
+            scheme = "https" if tls_files else "http"
+            base_url = f"{scheme}://{_url_host(host)}:{bound_port}"
             line = seed_info.public_dict(base_url, token)
+            if tls_files:
+                line["tls_cert"] = tls_files.cert
             print(json.dumps(line), flush=True)
             print(
                 f"webchat-tui emulator listening on {base_url} (organization {seed_info.organization_id}, "

@@ -1,0 +1,81 @@
+"""`--tls`: a self-signed certificate made at start for 127.0.0.1, ::1, localhost and any public host names,
+so the emulator serves https and wss (the vendor's clients hard-code `wss://`). Clients trust it by loading
+the PEM named in the start line (`"tls_cert"`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+CERT_LIFETIME = dt.timedelta(days=30)
+DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """Paths of the PEM certificate (public, for clients) and its private key (mode 0600)."""
+
+    cert: str
+    key: str
+
+
+def _san_entries(names: Iterable[str]) -> list[object]:
+    from cryptography import x509
+
+    entries: list[object] = []
+    seen: set[str] = set()
+    for raw in names:
+        name = raw.strip().strip("[]").lower()
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return entries
+
+
+def make_self_signed(hosts: Iterable[str] = (), directory: str | None = None) -> TlsFiles:
+    """Write a fresh EC P-256 self-signed certificate for the default names plus `hosts`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "webchat-tui emulator")])
+    now = dt.datetime.now(dt.UTC)
+    sans = _san_entries((*DEFAULT_NAMES, *hosts))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + CERT_LIFETIME)
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)  # type: ignore[arg-type]
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = directory or tempfile.mkdtemp(prefix="webchat-tui-emulator-tls-")
+    cert_path = os.path.join(folder, "emulator-cert.pem")
+    key_path = os.path.join(folder, "emulator-key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return TlsFiles(cert_path, key_path)
