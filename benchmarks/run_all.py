@@ -34,6 +34,7 @@ BENCHMARKS: list[tuple[str, float]] = [
     ("responsiveness", 600),
     ("memory", 600),
     ("emulator_capacity", 600),
+    ("messaging_capacity", 600),
 ]
 
 # Every target of issue 5: (benchmark, name, unit, op, threshold). Used to report a target even if its
@@ -54,6 +55,10 @@ EXPECTED_TARGETS: list[tuple[str, str, str, str, float]] = [
     ("emulator_capacity", "capacity_delivery_p99_ms", "ms", "<=", 100),
     ("emulator_capacity", "capacity_lost_messages", "msgs", "==", 0),
     ("emulator_capacity", "capacity_duplicated_messages", "msgs", "==", 0),
+    ("messaging_capacity", "messaging_capacity_delivered_msgs_per_s", "msg/s", ">=", 1000),
+    ("messaging_capacity", "messaging_capacity_delivery_p99_ms", "ms", "<=", 100),
+    ("messaging_capacity", "messaging_capacity_lost_messages", "msgs", "==", 0),
+    ("messaging_capacity", "messaging_capacity_duplicated_messages", "msgs", "==", 0),
 ]
 
 
