@@ -184,15 +184,13 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
             break
         await asyncio.sleep(0.05)
 
-    control = h.Control(info["base_url"])
-    sessions = await asyncio.to_thread(control.request, "GET", "/messaging/sessions")
-    by_token = {s["token"]: s["id"] for s in sessions["entities"]}
+    control = h.control_for(info)
+    sessions = await asyncio.to_thread(control.messaging_sessions)
+    by_token = {s["token"]: s["id"] for s in sessions}
     lost = duplicated = unexpected = recorded = 0
     for g in guests:
-        transcript = await asyncio.to_thread(
-            control.request, "GET", f"/messaging/sessions/{by_token[g.token]}/messages"
-        )
-        ids = {m["id"] for m in transcript["entities"] if m["type"] != "Event"}
+        transcript = await asyncio.to_thread(control.messaging_messages, by_token[g.token])
+        ids = {m["id"] for m in transcript if m["type"] != "Event"}
         recorded += len(ids)
         got = set(g.received)
         lost += len(ids - got)
@@ -249,7 +247,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
             emu.control.reset()
             emu.control.set_config(timeScale=0.01, autoAgent=True, idleTimeout=10_000_000)
             dep = emu.info["messaging_direct_deployment_id"]
-            emu.control.request("PATCH", f"/messaging/deployments/{dep}", {"messagesPerSecond": 0})
+            emu.control.patch_messaging_deployment(dep, messagesPerSecond=0)
             params = {
                 "info": emu.params(),
                 "guests": guests,

@@ -5,26 +5,16 @@ body is validated too.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.emulator_messaging.helpers import ControlCalls, WsGuest
+from tests.emulator_messaging.helpers import WsGuest
 from webchat_tui.emulator import EmbeddedEmulator
 
 GuestFactory = Callable[..., Awaitable[WsGuest]]
-
-
-@pytest.fixture
-def mctl(emu: EmbeddedEmulator) -> Iterator[ControlCalls]:
-    """Messaging control calls on the freshly reset emulator."""
-    calls = ControlCalls(emu)
-    try:
-        yield calls
-    finally:
-        calls.close()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Helpers for the Web Messaging emulator suite: the schema check every frame and REST body goes through, a
-raw guest over a real websocket (the `websockets` package, no client of ours), and the control calls.
+raw guest over a real websocket (the `websockets` package, no client of ours).
 
 Schema: `tests/reference/web-messaging/schema.json` (a copy of the shared contract) with only the relaxations
 of protocol.md §14.1 that concern what a server emits: `name`/`message` are not required on the error bodies
@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import websockets
 
@@ -54,67 +53,6 @@ def check(ref: str, data: Any) -> None:
 def check_frame(frame: dict[str, Any]) -> None:
     """Every server frame: a `ServerFrame` (envelope plus the body model its `class` selects)."""
     check("ServerFrame", frame)
-
-
-class ControlCalls:
-    """The messaging control endpoints (`/emulator/v1/messaging/...`) over sync httpx."""
-
-    def __init__(self, emu: EmbeddedEmulator) -> None:
-        headers = {}
-        token = getattr(emu, "control_token", None)
-        if token:
-            headers["X-Emulator-Token"] = token
-        self.http = httpx.Client(base_url=f"{emu.base_url}/emulator/v1", timeout=30.0, headers=headers)
-
-    def call(self, method: str, path: str, json: Any = None) -> Any:
-        """One call; the decoded JSON (None for 204); AssertionError for >= 400."""
-        response = self.http.request(method, path, json=json)
-        if response.status_code >= 400:
-            raise AssertionError(f"{method} {path} -> {response.status_code}: {response.text}")
-        return response.json() if response.content else None
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self.http.close()
-
-    def sessions(self, **filters: str) -> list[dict[str, Any]]:
-        """Session summaries."""
-        query = "&".join(f"{k}={v}" for k, v in filters.items())
-        return list(self.call("GET", "/messaging/sessions" + (f"?{query}" if query else ""))["entities"])
-
-    def session_for(self, token: str) -> dict[str, Any]:
-        """The live (or latest) session of a guest token."""
-        found = self.sessions(token=token)
-        assert found, f"no session for token {token}"
-        return found[-1]
-
-    def record(self, sid: str) -> list[dict[str, Any]]:
-        """What the guest sent."""
-        return list(self.call("GET", f"/messaging/sessions/{sid}/record")["events"])
-
-    def messages(self, sid: str) -> list[dict[str, Any]]:
-        """The transcript, oldest first."""
-        return list(self.call("GET", f"/messaging/sessions/{sid}/messages")["entities"])
-
-    def agent(self, sid: str, what: str, body: dict[str, Any] | None = None) -> Any:
-        """`POST .../agent/{what}`."""
-        return self.call("POST", f"/messaging/sessions/{sid}/agent/{what}", body or {})
-
-    def session_op(self, sid: str, what: str, body: dict[str, Any] | None = None) -> Any:
-        """`POST .../sessions/{id}/{what}` (expire, clear, drop, ratelimit)."""
-        return self.call("POST", f"/messaging/sessions/{sid}/{what}", body or {})
-
-    def patch_deployment(self, dep_id: str, **settings: Any) -> dict[str, Any]:
-        """Change a deployment's settings."""
-        return self.call("PATCH", f"/messaging/deployments/{dep_id}", settings)  # type: ignore[no-any-return]
-
-    def set_faults(self, **plan: Any) -> dict[str, Any]:
-        """Replace the socket fault plan."""
-        return self.call("PUT", "/messaging/faults", plan)  # type: ignore[no-any-return]
-
-    def set_config(self, **changes: Any) -> dict[str, Any]:
-        """Shared runtime config (camelCase)."""
-        return self.call("PUT", "/config", changes)  # type: ignore[no-any-return]
 
 
 class WsGuest:

@@ -9,23 +9,24 @@ import httpx
 import pytest
 
 from tests.emulator_messaging.conftest import GuestFactory
-from tests.emulator_messaging.helpers import ControlCalls, WsGuest, is_class
+from tests.emulator_messaging.helpers import WsGuest, is_class
 from webchat_tui.emulator import EmbeddedEmulator
+from webchat_tui.emulator.control_client import ControlClient
 
 DATA = b"%PDF-1.4 a small test document\n" * 20
 
 
 @pytest.fixture(autouse=True)
-def quiet(mctl: ControlCalls) -> None:
+def quiet(control: ControlClient) -> None:
     """No bot replies in between."""
-    mctl.set_config(autoAgent=False)
+    control.set_config(autoAgent=False)
 
 
 async def presign(g: WsGuest, name: str, mime: str, size: int) -> dict:  # type: ignore[type-arg]
     return await g.request("onAttachment", fileName=name, fileType=mime, fileSize=size, errorsAsJson=True)
 
 
-async def test_round_trip(emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls) -> None:
+async def test_round_trip(emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient) -> None:
     g = await guest()
     answer = await presign(g, "report.pdf", "application/pdf", len(DATA))
     assert answer["class"] == "PresignedUrlResponse" and answer["type"] == "response"
@@ -67,8 +68,8 @@ async def test_round_trip(emu: EmbeddedEmulator, guest: GuestFactory, mctl: Cont
         },
     )
     assert again["class"] == "string" and again["code"] == 4008
-    sid = mctl.session_for(g.token)["id"]
-    assert [r["action"] for r in mctl.record(sid)][-4:] == [
+    sid = control.messaging_session_for(g.token)["id"]
+    assert [r["action"] for r in control.messaging_record(sid)][-4:] == [
         "onAttachment",
         "onMessage",
         "getAttachment",
@@ -97,9 +98,9 @@ async def test_refused_before_upload(
 
 
 async def test_type_outside_the_allowed_media(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
-    mctl.patch_deployment(emu.messaging_deployment_id, fileTypes=["image/*"])
+    control.patch_messaging_deployment(emu.messaging_deployment_id, fileTypes=["image/*"])
     g = await guest()
     assert g.frames[-1]["body"]["allowedMedia"]["inbound"]["fileTypes"] == [{"type": "image/*"}]
     assert (await presign(g, "a.pdf", "application/pdf", 10))["body"]["errorCode"] == 4001

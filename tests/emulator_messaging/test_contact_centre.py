@@ -10,7 +10,6 @@ import pytest
 
 from tests.emulator_messaging.conftest import GuestFactory
 from tests.emulator_messaging.helpers import (
-    ControlCalls,
     WsGuest,
     has_content,
     is_class,
@@ -18,13 +17,14 @@ from tests.emulator_messaging.helpers import (
     is_presence,
 )
 from webchat_tui.emulator import EmbeddedEmulator
+from webchat_tui.emulator.control_client import ControlClient
 
 
 @pytest.fixture(autouse=True)
-def unpaced(emu: EmbeddedEmulator, mctl: ControlCalls) -> None:
+def unpaced(emu: EmbeddedEmulator, control: ControlClient) -> None:
     """These guests answer faster than 2 a second: the rate limit is tested elsewhere."""
-    for dep in mctl.call("GET", "/messaging/deployments")["entities"]:
-        mctl.patch_deployment(dep["id"], messagesPerSecond=0)
+    for dep in control.messaging_deployments():
+        control.patch_messaging_deployment(dep["id"], messagesPerSecond=0)
 
 
 JOIN = {"type": "Event", "events": [{"eventType": "Presence", "presence": {"type": "Join"}}]}
@@ -53,7 +53,7 @@ async def tap(g: WsGuest, kind: str, text: str, payload: str) -> None:
 
 
 async def test_bot_first_deployment_offers_rich_content_then_hands_over(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
     join = await g.request("onMessage", message=JOIN)
@@ -91,19 +91,19 @@ async def test_bot_first_deployment_offers_rich_content_then_hands_over(
     )
     assert greeting["body"]["text"].startswith("Hi, I'm ")
     assert greeting["body"]["channel"]["from"]["nickname"] in {"Alex Rivera", "Sam Chen", "Priya Patel"}
-    session = mctl.session_for(g.token)
+    session = control.messaging_session_for(g.token)
     assert session["phase"] == "agent"
     # the record holds every answer the guest gave, in order
     taps = [
         r["request"]["message"]["content"][0]["buttonResponse"]["payload"]
-        for r in mctl.record(session["id"])
+        for r in control.messaging_record(session["id"])
         if r["action"] == "onMessage" and r["request"]["message"].get("content")
     ]
     assert taps == ["card", "date", slot, "agent"]
 
 
 async def test_direct_deployment_agent_reacts_to_keywords(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest(emu.messaging_direct_deployment_id)
     await g.say("hello")
@@ -133,13 +133,13 @@ async def test_direct_deployment_agent_reacts_to_keywords(
     disconnect = await g.wait_for(is_presence("Disconnect"), mark)
     assert disconnect["body"]["metadata"]["readOnly"] == "true"
     assert (await g.say("one more thing"))["code"] == 409
-    assert mctl.session_for(g.token)["state"] == "readOnly"
+    assert control.messaging_session_for(g.token)["state"] == "readOnly"
 
 
 async def test_agent_idle_timeout_closes_the_conversation(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
-    mctl.set_config(idleTimeout=25.0)  # x 0.02 = 0.5 s
+    control.set_config(idleTimeout=25.0)  # x 0.02 = 0.5 s
     g = await guest(emu.messaging_direct_deployment_id)
     await g.say("hello")
     await g.wait_for(is_outbound_text("This conversation was closed because of inactivity."))
@@ -147,36 +147,38 @@ async def test_agent_idle_timeout_closes_the_conversation(
 
 
 async def test_control_agent_side_sends_every_rich_kind(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
-    mctl.set_config(autoAgent=False)
+    control.set_config(autoAgent=False)
     g = await guest(emu.messaging_direct_deployment_id)
-    sid = mctl.session_for(g.token)["id"]
-    burst = mctl.agent(sid, "messages", {"text": "numbered", "count": 5})
+    sid = control.messaging_session_for(g.token)["id"]
+    burst = control.messaging_agent(sid, "messages", {"text": "numbered", "count": 5})
     for i, mid in enumerate(burst["ids"], 1):
         frame = await g.wait_for(lambda f, mid=mid: f.get("body", {}).get("id") == mid)  # type: ignore[misc]
         assert frame["body"]["text"] == f"numbered #{i}"
-    mctl.agent(sid, "typing")
+    control.messaging_agent(sid, "typing")
     await g.wait_for(is_typing)
-    mctl.agent(
+    control.messaging_agent(
         sid, "quickreplies", {"text": "Pick one", "replies": ["Yes", {"text": "No", "payload": "no-thanks"}]}
     )
     qr = await g.wait_for(has_content("QuickReply"))
     assert [c["quickReply"]["payload"] for c in qr["body"]["content"]] == ["Yes", "no-thanks"]
     for what, kind in (("card", "Card"), ("carousel", "Carousel"), ("datepicker", "DatePicker")):
-        mctl.agent(sid, what)
+        control.messaging_agent(sid, what)
         await g.wait_for(has_content(kind))
-    mctl.agent(sid, "attachment", {"fileName": "notes.txt", "text": "hello file", "caption": "your notes"})
+    control.messaging_agent(
+        sid, "attachment", {"fileName": "notes.txt", "text": "hello file", "caption": "your notes"}
+    )
     att = await g.wait_for(has_content("Attachment"))
     assert att["body"]["text"] == "your notes"
-    bot = mctl.agent(sid, "messages", {"text": "from the bot", "bot": True})
+    bot = control.messaging_agent(sid, "messages", {"text": "from the bot", "bot": True})
     frame = await g.wait_for(lambda f: f.get("body", {}).get("id") == bot["ids"][0])
     assert frame["body"]["originatingEntity"] == "Bot"
-    mctl.agent(sid, "transfer", {"toAgent": "Maria Garcia"})
-    mctl.agent(sid, "messages", {"text": "Maria here"})
+    control.messaging_agent(sid, "transfer", {"toAgent": "Maria Garcia"})
+    control.messaging_agent(sid, "messages", {"text": "Maria here"})
     maria = await g.wait_for(is_outbound_text("Maria here"))
     assert maria["body"]["channel"]["from"]["nickname"] == "Maria Garcia"
-    summary = mctl.session_for(g.token)
+    summary = control.messaging_session_for(g.token)
     assert summary["agent"] == "Maria Garcia" and summary["messageCount"] == 12
-    mctl.session_op(sid, "clear")
+    control.messaging_session_action(sid, "clear")
     await g.wait_for(is_class("SessionClearedEvent"))

@@ -8,17 +8,18 @@ import httpx
 import pytest
 
 from tests.emulator_messaging.conftest import CheckedHttp, GuestFactory
-from tests.emulator_messaging.helpers import ControlCalls, is_class
+from tests.emulator_messaging.helpers import is_class
 from webchat_tui.emulator import EmbeddedEmulator
+from webchat_tui.emulator.control_client import ControlClient
 
 HISTORY = "/api/v2/webmessaging/messages"
 EXCHANGE = "/api/v2/webdeployments/token/oauthcodegrantjwtexchange"
 
 
 @pytest.fixture(autouse=True)
-def quiet(mctl: ControlCalls) -> None:
+def quiet(control: ControlClient) -> None:
     """The agent side is driven through the control API."""
-    mctl.set_config(autoAgent=False)
+    control.set_config(autoAgent=False)
 
 
 async def test_config_json_of_every_seeded_deployment(emu: EmbeddedEmulator, rest: CheckedHttp) -> None:
@@ -41,12 +42,12 @@ async def test_config_json_of_every_seeded_deployment(emu: EmbeddedEmulator, res
 
 
 async def test_history_pages_newest_first_each_message_once(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls, rest: CheckedHttp
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient, rest: CheckedHttp
 ) -> None:
     g = await guest()
     await g.say("guest first")
-    sid = mctl.session_for(g.token)["id"]
-    sent = mctl.agent(sid, "messages", {"text": "agent", "count": 59})["ids"]
+    sid = control.messaging_session_for(g.token)["id"]
+    sent = control.messaging_agent(sid, "messages", {"text": "agent", "count": 59})["ids"]
     await g.wait_for(lambda f: f.get("body", {}).get("id") == sent[-1])
     auth = {"Authorization": f"bearer {await g.jwt()}"}  # Kotlin's lower-case scheme
     seen: list[str] = []
@@ -56,7 +57,7 @@ async def test_history_pages_newest_first_each_message_once(
         )
         assert page["total"] == 60 and page["pageCount"] == 3 and page["pageNumber"] == number
         seen.extend(e["id"] for e in page["entities"])
-    transcript = [m["id"] for m in mctl.messages(sid)]
+    transcript = [m["id"] for m in control.messaging_messages(sid)]
     assert seen == list(reversed(transcript))
     past = await rest.get_json(
         f"{HISTORY}?pageSize=25&pageNumber=4", "WebMessagingMessageEntityList", headers=auth
@@ -77,7 +78,7 @@ async def test_empty_history(emu: EmbeddedEmulator, guest: GuestFactory, rest: C
 
 
 async def test_authenticated_deployment(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     dep = emu.messaging_auth_deployment_id
     g = await guest(dep, configure=False)
@@ -91,7 +92,7 @@ async def test_authenticated_deployment(
     assert ok["class"] == "SessionResponse" and ok["body"]["connected"] is True
     echo = await g.say("signed in")
     assert echo["body"]["metadata"]["authenticated"] == "true"
-    assert mctl.session_for(g.token)["authenticated"] is True
+    assert control.messaging_session_for(g.token)["authenticated"] is True
     downgrade = await g.configure()
     assert downgrade["code"] == 4017
 
@@ -126,13 +127,13 @@ async def test_code_exchange_jwt_signs_in_and_revoke_logs_out(
 
 
 async def test_step_up_from_guest_to_authenticated(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     dep = emu.messaging_auth_deployment_id
-    mctl.patch_deployment(dep, authRequired=False)
+    control.patch_messaging_deployment(dep, authRequired=False)
     g = await guest(dep)
     other = await guest(dep, token=g.token)
-    mctl.patch_deployment(dep, authRequired=True)
+    control.patch_messaging_deployment(dep, authRequired=True)
     up = await g.request(
         "configureAuthenticatedSession", deploymentId=dep, data={"code": emu.messaging_auth_code}
     )

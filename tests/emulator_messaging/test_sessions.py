@@ -12,14 +12,15 @@ import pytest
 import websockets
 
 from tests.emulator_messaging.conftest import GuestFactory
-from tests.emulator_messaging.helpers import ControlCalls, WsGuest, is_class, is_presence
+from tests.emulator_messaging.helpers import WsGuest, is_class, is_presence
 from webchat_tui.emulator import EmbeddedEmulator
+from webchat_tui.emulator.control_client import ControlClient
 
 
 @pytest.fixture(autouse=True)
-def quiet(mctl: ControlCalls) -> None:
+def quiet(control: ControlClient) -> None:
     """No bot or agent acting on its own: these tests drive the agent side through the control API."""
-    mctl.set_config(autoAgent=False)
+    control.set_config(autoAgent=False)
 
 
 async def test_configure_answers_a_session_response_with_the_limits(
@@ -37,56 +38,56 @@ async def test_configure_answers_a_session_response_with_the_limits(
 
 
 async def test_message_echo_carries_the_tracing_id_and_is_kept_once(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
     echo = await g.say("hello there")
     assert echo["type"] == "message" and echo["class"] == "StructuredMessage"
     assert echo["body"]["direction"] == "Inbound" and echo["body"]["text"] == "hello there"
     assert echo["body"]["metadata"]["correlationId"]
-    sid = mctl.session_for(g.token)["id"]
-    assert [m["text"] for m in mctl.messages(sid)] == ["hello there"]
+    sid = control.messaging_session_for(g.token)["id"]
+    assert [m["text"] for m in control.messaging_messages(sid)] == ["hello there"]
 
 
 async def test_resume_with_the_same_token_after_a_drop(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
     await g.say("before the drop")
-    sid = mctl.session_for(g.token)["id"]
-    assert mctl.session_op(sid, "drop", {"closeCode": 1011}) == {"dropped": 1}
+    sid = control.messaging_session_for(g.token)["id"]
+    assert control.messaging_session_action(sid, "drop", {"closeCode": 1011}) == {"dropped": 1}
     await asyncio.wait_for(g.closed.wait(), 15)
     assert g.close_code == 1011
     again = await guest(token=g.token, configure=False)
     answer = await again.configure()
     assert answer["body"]["newSession"] is False and answer["body"]["readOnly"] is False
-    assert mctl.session_for(g.token)["id"] == sid
+    assert control.messaging_session_for(g.token)["id"] == sid
     echo = await again.say("after the drop")
     assert echo["body"]["text"] == "after the drop"
-    assert [m["text"] for m in mctl.messages(sid)] == ["before the drop", "after the drop"]
+    assert [m["text"] for m in control.messaging_messages(sid)] == ["before the drop", "after the drop"]
 
 
 async def test_start_new_makes_a_fresh_session_and_the_old_one_unreachable(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
     await g.say("old conversation")
-    old = mctl.session_for(g.token)["id"]
+    old = control.messaging_session_for(g.token)["id"]
     answer = await g.configure(start_new=True)
     assert answer["body"]["newSession"] is True
-    new = mctl.session_for(g.token)
+    new = control.messaging_session_for(g.token)
     assert new["id"] != old and new["messageCount"] == 0
-    states = {s["id"]: s["state"] for s in mctl.sessions(token=g.token)}
+    states = {s["id"]: s["state"] for s in control.messaging_sessions(token=g.token)}
     assert states == {old: "replaced", new["id"]: "active"}
 
 
 async def test_disconnect_makes_the_session_read_only_and_new_messages_are_refused(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls, rest: object
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient, rest: object
 ) -> None:
     g = await guest()
     await g.say("hi")
-    sid = mctl.session_for(g.token)["id"]
-    mctl.agent(sid, "disconnect")
+    sid = control.messaging_session_for(g.token)["id"]
+    control.messaging_agent(sid, "disconnect")
     event = await g.wait_for(is_presence("Disconnect"))
     assert event["body"]["metadata"]["readOnly"] == "true"
     refused = await g.say("are you there?")
@@ -102,7 +103,7 @@ async def test_disconnect_makes_the_session_read_only_and_new_messages_are_refus
         headers={"Authorization": f"Bearer {jwt}"},
     )
     assert page["total"] == 2  # the guest's message and the Disconnect event
-    assert [r["code"] for r in mctl.record(sid) if r["action"] == "onMessage"] == [200, 409]
+    assert [r["code"] for r in control.messaging_record(sid) if r["action"] == "onMessage"] == [200, 409]
     # Kotlin's way out: closeSession, then startNew
     closed = await g.request("closeSession", closeAllConnections=True)
     assert closed["class"] == "SessionResponse" and closed["body"]["connected"] is False
@@ -113,11 +114,11 @@ async def test_disconnect_makes_the_session_read_only_and_new_messages_are_refus
 
 
 async def test_disconnect_without_read_only_lets_the_guest_keep_sending(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
-    sid = mctl.session_for(g.token)["id"]
-    mctl.agent(sid, "disconnect", {"readOnly": False})
+    sid = control.messaging_session_for(g.token)["id"]
+    control.messaging_agent(sid, "disconnect", {"readOnly": False})
     event = await g.wait_for(is_presence("Disconnect"))
     assert event["body"]["metadata"]["readOnly"] == "false"
     assert (await g.say("still here"))["class"] == "StructuredMessage"
@@ -152,7 +153,7 @@ async def test_at_most_three_sockets_per_token_and_messages_fan_out(
 
 
 async def test_raw_burst_is_rate_limited_with_4029(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
     ids = [await g.send("onMessage", message={"type": "Text", "text": f"burst {i}"}) for i in range(20)]
@@ -163,8 +164,8 @@ async def test_raw_burst_is_rate_limited_with_4029(
         assert a["type"] == "response" and a["code"] == 429
         assert a["body"]["errorCode"] == 4029 and a["body"]["retryAfter"] >= 1
     accepted = [a["body"]["text"] for a in answers if a["class"] == "StructuredMessage"]
-    sid = mctl.session_for(g.token)["id"]
-    assert [m["text"] for m in mctl.messages(sid)] == accepted  # refused messages are not kept
+    sid = control.messaging_session_for(g.token)["id"]
+    assert [m["text"] for m in control.messaging_messages(sid)] == accepted  # refused messages are not kept
 
 
 async def test_messages_paced_at_the_documented_rate_pass(emu: EmbeddedEmulator, guest: GuestFactory) -> None:
@@ -176,11 +177,11 @@ async def test_messages_paced_at_the_documented_rate_pass(emu: EmbeddedEmulator,
 
 
 async def test_control_can_force_rate_limit_answers(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
-    sid = mctl.session_for(g.token)["id"]
-    mctl.session_op(sid, "ratelimit", {"count": 2, "retryAfter": 7})
+    sid = control.messaging_session_for(g.token)["id"]
+    control.messaging_session_action(sid, "ratelimit", {"count": 2, "retryAfter": 7})
     first, second = await g.say("one"), await g.say("two")
     assert [first["body"]["retryAfter"], second["body"]["retryAfter"]] == [7, 7]
     await asyncio.sleep(1.1)
@@ -188,7 +189,7 @@ async def test_control_can_force_rate_limit_answers(
 
 
 async def test_custom_attributes_in_both_places_and_over_the_limit(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
     ok = await g.request(
@@ -207,7 +208,7 @@ async def test_custom_attributes_in_both_places_and_over_the_limit(
         channel={"metadata": {"customAttributes": {"order": "1234"}}},
     )
     assert ok2["class"] == "StructuredMessage"
-    assert mctl.session_for(g.token)["customAttributes"] == {"plan": "gold", "order": "1234"}
+    assert control.messaging_session_for(g.token)["customAttributes"] == {"plan": "gold", "order": "1234"}
     big = {"k": "x" * 2048}
     refused = await g.request(
         "onMessage", message={"type": "Text", "text": "c"}, channel={"metadata": {"customAttributes": big}}
@@ -217,9 +218,9 @@ async def test_custom_attributes_in_both_places_and_over_the_limit(
 
 
 async def test_session_expires_after_its_scaled_duration(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
-    mctl.patch_deployment(emu.messaging_deployment_id, durationSeconds=50)  # x 0.02 = 1 s
+    control.patch_messaging_deployment(emu.messaging_deployment_id, durationSeconds=50)  # x 0.02 = 1 s
     g = await guest()
     assert g.frames[-1]["body"]["durationSeconds"] == 1
     await g.wait_for(is_class("SessionExpiredEvent"))
@@ -227,7 +228,7 @@ async def test_session_expires_after_its_scaled_duration(
     assert echo["class"] == "SessionExpiredEvent" and echo["type"] == "response"
     refused = await g.say("late")
     assert refused["class"] == "string" and refused["code"] == 4006
-    assert mctl.session_for(g.token)["state"] == "expired"
+    assert control.messaging_session_for(g.token)["state"] == "expired"
     again = await g.configure()
     assert again["body"]["newSession"] is True
 
@@ -246,17 +247,17 @@ async def test_echo_reports_the_session_duration(emu: EmbeddedEmulator, guest: G
     assert int(echo["body"]["metadata"]["expirationDate"]) > 1_700_000_000
 
 
-async def test_control_expire(emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls) -> None:
+async def test_control_expire(emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient) -> None:
     g = await guest()
-    mctl.session_op(mctl.session_for(g.token)["id"], "expire")
+    control.messaging_session_action(control.messaging_session_for(g.token)["id"], "expire")
     await g.wait_for(is_class("SessionExpiredEvent"))
     assert (await g.say("x"))["code"] == 4006
 
 
-async def test_clear_conversation(emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls) -> None:
+async def test_clear_conversation(emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient) -> None:
     g = await guest()
     await g.say("forget me")
-    old = mctl.session_for(g.token)["id"]
+    old = control.messaging_session_for(g.token)["id"]
     answer = await g.request(
         "onMessage",
         message={"type": "Event", "events": [{"eventType": "Presence", "presence": {"type": "Clear"}}]},
@@ -264,15 +265,18 @@ async def test_clear_conversation(emu: EmbeddedEmulator, guest: GuestFactory, mc
     assert answer["type"] == "response" and answer["code"] == 200
     await g.wait_for(is_class("SessionClearedEvent"))
     await g.wait_for(is_class("ConnectionClosedEvent"))
-    assert mctl.messages(old) == [] and mctl.sessions(token=g.token)[0]["state"] == "cleared"
+    assert (
+        control.messaging_messages(old) == []
+        and control.messaging_sessions(token=g.token)[0]["state"] == "cleared"
+    )
     again = await guest(token=g.token, configure=False)
     assert (await again.configure())["body"]["newSession"] is True
 
 
 async def test_clear_refused_when_the_deployment_does_not_allow_it(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
-    mctl.patch_deployment(emu.messaging_deployment_id, clearEnabled=False)
+    control.patch_messaging_deployment(emu.messaging_deployment_id, clearEnabled=False)
     g = await guest()
     answer = await g.request(
         "onMessage",
@@ -281,7 +285,7 @@ async def test_clear_refused_when_the_deployment_does_not_allow_it(
     assert answer["code"] == 403 and answer["body"] == "Presence events Conversation Clear are not supported"
 
 
-async def test_error_codes(emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls) -> None:
+async def test_error_codes(emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient) -> None:
     g = await guest(configure=False)
     assert (await g.say("before configure"))["code"] == 4007
     assert (await g.request("noSuchAction"))["code"] == 400
@@ -298,7 +302,7 @@ async def test_error_codes(emu: EmbeddedEmulator, guest: GuestFactory, mctl: Con
         lambda f: f.get("class") == "string" and f.get("code") == 400 and "tracingId" not in f
     )
     assert garbled["body"] == "Request failed."
-    mctl.patch_deployment(emu.messaging_deployment_id, userTyping=False)
+    control.patch_messaging_deployment(emu.messaging_deployment_id, userTyping=False)
     typing = await g.request(
         "onMessage", message={"type": "Event", "events": [{"eventType": "Typing", "typing": {"type": "On"}}]}
     )
@@ -306,19 +310,19 @@ async def test_error_codes(emu: EmbeddedEmulator, guest: GuestFactory, mctl: Con
 
 
 async def test_guest_typing_is_accepted_silently_and_recorded(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
     await g.send(
         "onMessage", message={"type": "Event", "events": [{"eventType": "Typing", "typing": {"type": "On"}}]}
     )
-    sid = mctl.session_for(g.token)["id"]
+    sid = control.messaging_session_for(g.token)["id"]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 15
-    while not [r for r in mctl.record(sid) if r["action"] == "onMessage"]:
+    while not [r for r in control.messaging_record(sid) if r["action"] == "onMessage"]:
         assert loop.time() < deadline
         await asyncio.sleep(0.02)
-    entry = [r for r in mctl.record(sid) if r["action"] == "onMessage"][0]
+    entry = [r for r in control.messaging_record(sid) if r["action"] == "onMessage"][0]
     assert entry["code"] == 200 and entry["request"]["message"]["events"][0]["eventType"] == "Typing"
     assert "token" not in entry["request"]
 
@@ -339,9 +343,9 @@ async def test_unknown_deployment_and_origin_refused_on_the_upgrade(
 
 
 async def test_reset_closes_messaging_sockets_and_forgets_sessions(
-    emu: EmbeddedEmulator, guest: GuestFactory, mctl: ControlCalls
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient
 ) -> None:
     g = await guest()
-    mctl.call("POST", "/reset")
+    control.reset()
     await asyncio.wait_for(g.closed.wait(), 15)
-    assert mctl.sessions() == []
+    assert control.messaging_sessions() == []

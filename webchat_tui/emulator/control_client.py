@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 if TYPE_CHECKING:
     from webchat_tui.emulator.server import EmbeddedEmulator
@@ -269,6 +269,74 @@ class ControlClient:
     def clear_faults(self) -> None:
         """Clear the fault plan."""
         self.call("DELETE", "/faults")
+
+    # --- Web Messaging (`/emulator/v1/messaging`, contract in `webchat_tui.emulator.messaging.control`) ---
+    def messaging_sessions(
+        self, *, deployment_id: str | None = None, token: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Web Messaging sessions (`id, token, deploymentId, customAttributes, state, phase, ...`)."""
+        query = {k: v for k, v in (("deploymentId", deployment_id), ("token", token)) if v is not None}
+        path = "/messaging/sessions" + (f"?{urlencode(query)}" if query else "")
+        return list(self.call("GET", path)["entities"])
+
+    def messaging_session(self, sid: str) -> dict[str, Any]:
+        """One session summary (`ControlError` 404 when unknown)."""
+        return self.call("GET", f"/messaging/sessions/{sid}")  # type: ignore[no-any-return]
+
+    def messaging_session_for(self, token: str) -> dict[str, Any]:
+        """The latest session of a guest token (`LookupError` when it has none)."""
+        found = self.messaging_sessions(token=token)
+        if not found:
+            raise LookupError("no Web Messaging session for this token")
+        return found[-1]
+
+    def messaging_record(self, sid: str) -> list[dict[str, Any]]:
+        """Every request the guest sent, in order: `{action, tracingId, time, code, request}`."""
+        return list(self.call("GET", f"/messaging/sessions/{sid}/record")["events"])
+
+    def messaging_messages(self, sid: str) -> list[dict[str, Any]]:
+        """The session's transcript (StructuredMessage bodies), oldest first."""
+        return list(self.call("GET", f"/messaging/sessions/{sid}/messages")["entities"])
+
+    def messaging_agent(self, sid: str, what: str, body: dict[str, Any] | None = None) -> Any:
+        """`POST /messaging/sessions/{sid}/agent/{what}`: messages, quickreplies, card, carousel, datepicker,
+        attachment, typing, transfer, disconnect (bodies in the contract)."""
+        return self.call("POST", f"/messaging/sessions/{sid}/agent/{what}", body or {})
+
+    def messaging_agent_messages(
+        self, sid: str, text: str, count: int = 1, *, bot: bool = False
+    ) -> list[str]:
+        """The agent (or the bot) sends `text`, or `count` numbered copies; returns the message ids."""
+        body: dict[str, Any] = {"text": text, "count": count}
+        if bot:
+            body["bot"] = True
+        return list(self.messaging_agent(sid, "messages", body)["ids"])
+
+    def messaging_session_action(self, sid: str, what: str, body: dict[str, Any] | None = None) -> Any:
+        """`POST /messaging/sessions/{sid}/{what}`: expire, clear, drop (`{"closeCode"}`), ratelimit
+        (`{"count", "retryAfter"}`)."""
+        return self.call("POST", f"/messaging/sessions/{sid}/{what}", body or {})
+
+    def messaging_faults(self) -> dict[str, Any]:
+        """The Web Messaging socket fault plan."""
+        return self.call("GET", "/messaging/faults")  # type: ignore[no-any-return]
+
+    def set_messaging_faults(self, **plan: Any) -> dict[str, Any]:
+        """Replace the socket fault plan (`dropAfterFrames`, `duplicateEveryFrames`, `reorderEveryFrames`,
+        `delayMs`, ...); returns it."""
+        return self.call("PUT", "/messaging/faults", plan)  # type: ignore[no-any-return]
+
+    def clear_messaging_faults(self) -> None:
+        """No socket faults."""
+        self.call("DELETE", "/messaging/faults")
+
+    def messaging_deployments(self) -> list[dict[str, Any]]:
+        """The Messenger deployments and their settings."""
+        return list(self.call("GET", "/messaging/deployments")["entities"])
+
+    def patch_messaging_deployment(self, deployment_id: str, **settings: Any) -> dict[str, Any]:
+        """Change a deployment's settings (camelCase, e.g. `durationSeconds=60`); returns it."""
+        return self.call("PATCH", f"/messaging/deployments/{deployment_id}", settings)  # type: ignore[no-any-return]
 
     @staticmethod
     def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
