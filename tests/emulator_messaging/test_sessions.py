@@ -108,6 +108,7 @@ async def test_disconnect_makes_the_session_read_only_and_new_messages_are_refus
     closed = await g.request("closeSession", closeAllConnections=True)
     assert closed["class"] == "SessionResponse" and closed["body"]["connected"] is False
     assert closed["body"]["readOnly"] is True
+    assert (await g.say("after closing"))["code"] == 4007  # the socket no longer holds the session
     fresh = await g.configure(start_new=True)
     assert fresh["body"]["newSession"] is True and fresh["body"]["readOnly"] is False
     assert (await g.say("new chat"))["class"] == "StructuredMessage"

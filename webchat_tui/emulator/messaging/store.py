@@ -490,6 +490,10 @@ class MessagingStore:
                     other.close(CLOSE_AFTER_EVENT)
         body = {"connected": False, "newSession": False, "readOnly": True}
         peer.send(frames.frame(frames.RESPONSE, "SessionResponse", body, tracing_id=tracing_id))
+        # `connected: false`: this socket no longer holds the session (a configure attaches it again).
+        if peer in session.connections:
+            session.connections.remove(peer)
+        peer.session = None
         return 200
 
     # --- onMessage (§3.3) ---
