@@ -350,3 +350,18 @@ async def test_reset_closes_messaging_sockets_and_forgets_sessions(
     control.reset()
     await asyncio.wait_for(g.closed.wait(), 15)
     assert control.messaging_sessions() == []
+
+
+async def test_old_sessions_are_forgotten_beyond_the_cap(
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webchat_tui.emulator.messaging import store
+
+    monkeypatch.setattr(store, "MAX_RETIRED_SESSIONS", 2)
+    g = await guest()
+    first = control.messaging_session_for(g.token)["id"]
+    for _ in range(4):
+        assert (await g.configure(start_new=True))["body"]["newSession"] is True
+    states = [s["state"] for s in control.messaging_sessions(token=g.token)]
+    assert states == ["replaced", "replaced", "active"]
+    assert first not in {s["id"] for s in control.messaging_sessions()}

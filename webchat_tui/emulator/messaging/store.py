@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from webchat_tui.emulator.state import Store
 
 MAX_TOKEN_LENGTH = 2048
+MAX_RETIRED_SESSIONS = 10_000  # expired, cleared or replaced sessions kept for the control API
 JWT_LIFETIME = 3600  # seconds (not scaled: a client refreshes by `exp` itself)
 JWT_ISSUER = "urn:emulator:webmessaging"
 AUTH_USER = {"firstName": "Jamie", "lastName": "Demo"}  # who the seeded sign-in code belongs to
@@ -104,6 +105,7 @@ class MessagingStore:
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> deployment id
         self.attachments: dict[str, Attachment] = {}
         self.peers: set[Peer] = set()
+        self.retired: dict[str, None] = {}  # ids of sessions no token reaches any more, oldest first
         self._jwt_key = f"{store.seed.signing_secret}:webmessaging"
 
     # --- lifecycle ---
@@ -119,6 +121,7 @@ class MessagingStore:
         for peer in list(self.peers):
             peer.close(1001)
         self.sessions.clear()
+        self.retired.clear()
         self.by_token.clear()
         self.authenticated_tokens.clear()
         self.refresh_tokens.clear()
@@ -132,6 +135,17 @@ class MessagingStore:
         session.tasks.add(task)
         task.add_done_callback(session.tasks.discard)
         return task
+
+    def _retire(self, session: MessagingSession) -> None:
+        """The session is over for good; past `MAX_RETIRED_SESSIONS` the oldest is forgotten, files too."""
+        self.retired[session.id] = None
+        while len(self.retired) > MAX_RETIRED_SESSIONS:
+            oldest = next(iter(self.retired))
+            del self.retired[oldest]
+            old = self.sessions.pop(oldest, None)
+            if old is not None:
+                for att_id in old.attachments:
+                    self.attachments.pop(att_id, None)
 
     def get_session(self, session_id: str) -> MessagingSession:
         """The session or a control-API 404."""
@@ -306,6 +320,7 @@ class MessagingStore:
         else:
             if existing is not None and existing.live:
                 existing.state = REPLACED
+                self._retire(existing)
                 existing.cancel_tasks()
                 for other in list(existing.connections):
                     if other is not peer:
@@ -367,6 +382,7 @@ class MessagingStore:
                 session.publish(frames.frame(frames.MESSAGE, "LogoutEvent", {}))
                 self.authenticated_tokens.discard(session.token)
                 session.state = REPLACED
+                self._retire(session)
                 session.phase = ENDED
                 session.cancel_tasks()
                 if self.by_token.get(session.token) is session:
@@ -406,6 +422,7 @@ class MessagingStore:
         if session.state == EXPIRED:
             return
         session.state = EXPIRED
+        self._retire(session)
         session.phase = ENDED
         session.cancel_tasks()
         session.publish(frames.frame(frames.MESSAGE, "SessionExpiredEvent", {}))
@@ -798,6 +815,7 @@ class MessagingStore:
     def clear(self, session: MessagingSession) -> None:
         """Clear conversation (§7.6): SessionClearedEvent, the session is wiped, ConnectionClosedEvent."""
         session.state = CLEARED
+        self._retire(session)
         session.phase = ENDED
         session.cancel_tasks()
         session.history.clear()
