@@ -365,3 +365,18 @@ async def test_old_sessions_are_forgotten_beyond_the_cap(
     states = [s["state"] for s in control.messaging_sessions(token=g.token)]
     assert states == ["replaced", "replaced", "active"]
     assert first not in {s["id"] for s in control.messaging_sessions()}
+
+
+async def test_get_configuration_resume_token_and_disconnect_customer(
+    emu: EmbeddedEmulator, guest: GuestFactory
+) -> None:
+    g = await guest()
+    config = await g.request("getConfiguration", deploymentId=emu.messaging_deployment_id)
+    assert config["class"] == "GetConfigurationResponse" and config["type"] == "response"
+    assert config["body"]["maxCustomDataBytes"] == 2048 and config["body"]["messageRoutingEnabled"] is True
+    resume = await g.request("resumeToken")
+    assert resume["class"] == "ResumeTokenResponse" and resume["body"]["resumeToken"]
+    done = await g.request("disconnectCustomer")
+    assert done["code"] == 200
+    await g.wait_for(is_presence("Disconnect"))
+    assert (await g.say("after the guest left"))["code"] == 409
