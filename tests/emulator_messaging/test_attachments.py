@@ -153,3 +153,14 @@ async def test_delete_and_unknown_attachments(emu: EmbeddedEmulator, guest: Gues
     async with httpx.AsyncClient(timeout=30) as http:
         late = await http.put(body["url"], content=b"hello", headers=body["headers"])
     assert late.status_code == 400
+
+
+async def test_a_file_of_several_megabytes_goes_through(emu: EmbeddedEmulator, guest: GuestFactory) -> None:
+    g = await guest()
+    data = bytes(range(256)) * (3 * 1024 * 4)  # 3 MiB, over the 1 MB cap of ordinary request bodies
+    body = (await presign(g, "photo.png", "image/png", len(data)))["body"]
+    async with httpx.AsyncClient(timeout=60) as http:
+        put = await http.put(body["url"], content=data, headers=body["headers"])
+        assert put.status_code == 200, put.text
+        success = await g.wait_for(is_class("UploadSuccessEvent"))
+        assert (await http.get(success["body"]["downloadUrl"])).content == data

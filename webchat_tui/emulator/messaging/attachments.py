@@ -18,6 +18,7 @@ DOWNLOAD_PATH = "/webmessaging-files/downloads"
 UPLOAD_URL_LIFETIME = 900.0  # seconds before time scaling (the vendor's value is unknown)
 DOWNLOAD_URL_LIFETIME = 600.0  # about 10 minutes (protocol.md §11)
 MIN_URL_LIFETIME = 5.0  # a scaled lifetime never drops below this, so a slow test machine can still use it
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the platform-wide cap for messaging attachments (protocol.md §11)
 MAX_FILE_NAME = 255  # behind 4005 (the vendor's limit is unknown)
 EICAR_MARKER = b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE"  # content "scan": such a file fails with 4003
 _BAD_NAME_CHARS = set('/\\:*?"<>|')

@@ -21,7 +21,12 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from webchat_tui.emulator.errors import EmulatorError
-from webchat_tui.emulator.messaging.attachments import DOWNLOAD_PATH, EICAR_MARKER, UPLOAD_PATH
+from webchat_tui.emulator.messaging.attachments import (
+    DOWNLOAD_PATH,
+    EICAR_MARKER,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_PATH,
+)
 from webchat_tui.emulator.messaging.connection import MessagingConnection
 from webchat_tui.emulator.messaging.session import Attachment
 from webchat_tui.emulator.messaging.store import MessagingStore
@@ -186,7 +191,7 @@ async def upload(request: Request, attachment_id: str, file_name: str) -> Respon
         raise EmulatorError(
             "bad.request", message=f"Attachment is {att.state}; upload again with a new onAttachment"
         )
-    limit = store.sessions[att.session_id].deployment.max_file_size_kb * 1000 + 999
+    limit = min(MAX_UPLOAD_BYTES, store.sessions[att.session_id].deployment.max_file_size_kb * 1000 + 999)
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
