@@ -380,3 +380,51 @@ async def test_get_configuration_resume_token_and_disconnect_customer(
     assert done["code"] == 200
     await g.wait_for(is_presence("Disconnect"))
     assert (await g.say("after the guest left"))["code"] == 409
+
+
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"action": "onMessage", "message": {"type": "Text", "text": 5}},
+        {"action": "onMessage", "message": {"type": "Text", "content": ["x"]}},
+        {
+            "action": "onMessage",
+            "message": {"type": "Text", "content": [{"contentType": "Card", "card": {}}]},
+        },
+        {
+            "action": "onMessage",
+            "message": {"type": "Event", "events": [{"eventType": "Presence", "presence": 3}]},
+        },
+        {"action": "onMessage", "message": {"type": "Event", "events": "Typing"}},
+        {"action": "onMessage", "message": "hello"},
+        {
+            "action": "onMessage",
+            "message": {"type": "Text", "text": "x"},
+            "channel": {"metadata": {"customAttributes": {"a": 1}}},
+        },
+        {"action": "onAttachment", "fileName": "a.txt", "fileType": "text/plain", "fileSize": "ten"},
+        {"action": "getAttachment", "attachmentId": {"id": 1}},
+        {"action": "closeSession"},
+        {"action": "echo"},
+        {"action": "configureSession", "deploymentId": 42},
+        {"action": "configureAuthenticatedSession", "deploymentId": "x", "data": "code"},
+    ],
+)
+async def test_malformed_requests_get_an_error_frame_and_the_socket_stays(
+    emu: EmbeddedEmulator, guest: GuestFactory, request_fields: dict
+) -> None:  # type: ignore[type-arg]
+    g = await guest()
+    fields = dict(request_fields)
+    answer = await g.request(fields.pop("action"), **fields)
+    assert answer["class"] == "string" and 400 <= answer["code"] < 5000, answer
+    assert (await g.request("echo", message={"type": "Text", "text": "ping"}))["class"] == "StructuredMessage"
+
+
+async def test_message_metadata_that_is_not_a_map_is_ignored(
+    emu: EmbeddedEmulator, guest: GuestFactory
+) -> None:
+    g = await guest()
+    echo = await g.request(
+        "onMessage", message={"type": "Text", "text": "x", "metadata": ["not", "a", "map"]}
+    )
+    assert echo["class"] == "StructuredMessage" and set(echo["body"]["metadata"]) == {"correlationId"}

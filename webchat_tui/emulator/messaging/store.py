@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from webchat_tui.emulator.messaging.director import MessagingDirector
     from webchat_tui.emulator.state import Store
 
+log = logging.getLogger("webchat_tui.emulator.messaging")
 MAX_TOKEN_LENGTH = 2048
 MAX_RETIRED_SESSIONS = 10_000  # expired, cleared or replaced sessions kept for the control API
 JWT_LIFETIME = 3600  # seconds (not scaled: a client refreshes by `exp` itself)
@@ -211,6 +213,10 @@ class MessagingStore:
         except RequestError as exc:
             peer.send(frames.error(exc.code, exc.text, tracing_id))
             code = exc.code
+        except Exception:  # an emulator bug must not take the guest's socket down: 5000, as the service does
+            log.exception("Web Messaging request %r failed", action)
+            peer.send(frames.error(5000, GENERIC_FAILURE, tracing_id))
+            code = 5000
         target = peer.session or session
         if target is not None:
             request = {k: v for k, v in data.items() if k != "token"}
@@ -553,7 +559,10 @@ class MessagingStore:
         echo_content = [self._inbound_content(session, item, base) for item in content]
         if attrs:
             session.custom_attributes.update(attrs)
-        metadata = {k: v for k, v in (message.get("metadata") or {}).items() if isinstance(v, str)}
+        raw_meta = message.get("metadata")
+        metadata = (
+            {k: v for k, v in raw_meta.items() if isinstance(v, str)} if isinstance(raw_meta, dict) else {}
+        )
         body = self._inbound(
             msg_type=msg_type, text=text, content=echo_content, metadata=metadata, session=session
         )
