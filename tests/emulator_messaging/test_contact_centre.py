@@ -163,7 +163,12 @@ async def test_control_agent_side_sends_every_rich_kind(
     )
     qr = await g.wait_for(has_content("QuickReply"))
     assert [c["quickReply"]["payload"] for c in qr["body"]["content"]] == ["Yes", "no-thanks"]
-    for what, kind in (("card", "Card"), ("carousel", "Carousel"), ("datepicker", "DatePicker")):
+    for what, kind in (
+        ("card", "Card"),
+        ("carousel", "Carousel"),
+        ("datepicker", "DatePicker"),
+        ("listpicker", "ListPicker"),
+    ):
         control.messaging_agent(sid, what)
         await g.wait_for(has_content(kind))
     control.messaging_agent(
@@ -179,6 +184,6 @@ async def test_control_agent_side_sends_every_rich_kind(
     maria = await g.wait_for(is_outbound_text("Maria here"))
     assert maria["body"]["channel"]["from"]["nickname"] == "Maria Garcia"
     summary = control.messaging_session_for(g.token)
-    assert summary["agent"] == "Maria Garcia" and summary["messageCount"] == 12
+    assert summary["agent"] == "Maria Garcia" and summary["messageCount"] == 13
     control.messaging_session_action(sid, "clear")
     await g.wait_for(is_class("SessionClearedEvent"))

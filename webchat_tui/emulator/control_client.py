@@ -300,7 +300,7 @@ class ControlClient:
 
     def messaging_agent(self, sid: str, what: str, body: dict[str, Any] | None = None) -> Any:
         """`POST /messaging/sessions/{sid}/agent/{what}`: messages, quickreplies, card, carousel, datepicker,
-        attachment, typing, transfer, disconnect (bodies in the contract)."""
+        listpicker, attachment, typing, transfer, disconnect (bodies in the contract)."""
         return self.call("POST", f"/messaging/sessions/{sid}/agent/{what}", body or {})
 
     def messaging_agent_messages(

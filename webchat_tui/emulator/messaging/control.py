@@ -16,7 +16,8 @@ The agent side (each returns the sent message bodies as `{"ids": [...], "message
   "text #1".."text #N".
 - `POST /sessions/{id}/agent/quickreplies` `{"text"?, "replies": [{"text", "payload"?}] | ["a", ...]}`.
 - `POST /sessions/{id}/agent/card` `{"card"?: Card}`; `.../agent/carousel` `{"cards"?: [Card]}`;
-  `.../agent/datepicker` `{"datePicker"?: DatePicker}` (samples when omitted); all take `"text"?`, `"bot"?`.
+  `.../agent/datepicker` `{"datePicker"?: DatePicker}`; `.../agent/listpicker` `{"listPicker"?: ListPicker}`
+  (samples when omitted); all take `"text"?`, `"bot"?`.
 - `POST /sessions/{id}/agent/attachment` `{"fileName", "mime"?, "text"? | "base64"?, "caption"?}`.
 - `POST /sessions/{id}/agent/typing` -> 204 (Outbound Typing event, not kept in history).
 - `POST /sessions/{id}/agent/transfer` `{"toAgent"?}` -> 204.
@@ -53,7 +54,12 @@ from starlette.responses import Response
 from webchat_tui.emulator.errors import EmulatorError
 from webchat_tui.emulator.faults import _sendable_close_code
 from webchat_tui.emulator.messaging import frames
-from webchat_tui.emulator.messaging.director import MessagingDirector, sample_card, sample_date_picker
+from webchat_tui.emulator.messaging.director import (
+    MessagingDirector,
+    sample_card,
+    sample_date_picker,
+    sample_list_picker,
+)
 from webchat_tui.emulator.messaging.routes import messaging_of
 from webchat_tui.emulator.messaging.session import MessagingSession
 from webchat_tui.emulator.messaging.store import MessagingStore
@@ -217,6 +223,17 @@ async def agent_date_picker(request: Request, session_id: str) -> Response:
     if not isinstance(picker, dict):
         raise EmulatorError("bad.request", message="datePicker must be an object")
     return _sent([_send(store, session, data, [frames.date_picker_content(picker)])])
+
+
+@router.post("/sessions/{session_id}/agent/listpicker")
+async def agent_list_picker(request: Request, session_id: str) -> Response:
+    """A list picker (`listPicker` or a sample with one section of three items)."""
+    store, session = _session(request, session_id)
+    data = await _body(request)
+    picker = data.get("listPicker") or sample_list_picker()
+    if not isinstance(picker, dict):
+        raise EmulatorError("bad.request", message="listPicker must be an object")
+    return _sent([_send(store, session, data, [frames.list_picker_content(picker)])])
 
 
 @router.post("/sessions/{session_id}/agent/attachment")

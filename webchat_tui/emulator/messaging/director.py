@@ -51,6 +51,19 @@ def sample_card(n: int = 1) -> dict[str, Any]:
     }
 
 
+def sample_list_picker() -> dict[str, Any]:
+    """A ListPicker with one single-choice section of three items (schema `ContentListPicker`)."""
+    items = [
+        {"id": f"plan-{n}", "title": f"Emulator plan {n}", "subtitle": f"Option {n} of 3"} for n in (1, 2, 3)
+    ]
+    return {
+        "id": "emulator-plans",
+        "sections": [{"title": "Plans", "multipleSelection": False, "items": items}],
+        "receivedMessage": {"title": "Choose a plan", "buttonLabel": "Choose"},
+        "replyMessage": {"title": "Thanks for your choice"},
+    }
+
+
 def sample_date_picker(slots: int = 3) -> dict[str, Any]:
     """A DatePicker with `slots` one-hour slots on the next days at 10:00 UTC (fixture 14 shape)."""
     day = dt.datetime.now(dt.UTC).replace(hour=10, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)

@@ -122,6 +122,11 @@ def date_picker_content(picker: dict[str, Any]) -> dict[str, Any]:
     return {"contentType": "DatePicker", "datePicker": picker}
 
 
+def list_picker_content(picker: dict[str, Any]) -> dict[str, Any]:
+    """A ListPicker content item."""
+    return {"contentType": "ListPicker", "listPicker": picker}
+
+
 def attachment_content(attachment: dict[str, Any]) -> dict[str, Any]:
     """An Attachment content item."""
     return {"contentType": "Attachment", "attachment": attachment}
