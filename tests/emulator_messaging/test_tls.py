@@ -33,7 +33,9 @@ MESSAGING_KEYS = {
 @pytest.fixture(scope="module")
 def tls_emu() -> Iterator[EmbeddedEmulator]:
     """A second emulator, with `--tls`."""
-    with EmbeddedEmulator(EmulatorConfig(time_scale=0.02, seed=99, tls=True)) as emu:
+    with EmbeddedEmulator(
+        EmulatorConfig(time_scale=0.02, seed=99, tls=True, public_hosts=("chat.test", "10.1.2.3"))
+    ) as emu:
         yield emu
 
 
@@ -48,8 +50,8 @@ async def test_https_and_wss_with_the_generated_certificate(tls_emu: EmbeddedEmu
     with open(info["tls_cert"], "rb") as f:
         cert = x509.load_pem_x509_certificate(f.read())
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert "localhost" in names.get_values_for_type(x509.DNSName)
-    assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} >= {"127.0.0.1", "::1"}
+    assert set(names.get_values_for_type(x509.DNSName)) >= {"localhost", "chat.test"}
+    assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} >= {"127.0.0.1", "::1", "10.1.2.3"}
     context = trust(info["tls_cert"])
     dep = tls_emu.messaging_deployment_id
     async with httpx.AsyncClient(verify=context, timeout=30) as http:
