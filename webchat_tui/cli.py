@@ -7,6 +7,7 @@ emulator never pay for the UI and the app's first frame never waits for the emul
     webchat-tui chat [--profile P] [flags]       the app with the form prefilled (any backend)
     webchat-tui profiles save|list|delete        manage saved form values
     webchat-tui emulator [...]                   the emulator alone, in the foreground
+    webchat-tui serve [--host H] [--port P]      the app in web browsers (one app per tab)
 """
 
 from __future__ import annotations
@@ -449,4 +450,39 @@ def emulator(
         log_level=log_level.lower(),
         access_log=access_log,
         tls=tls,
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0 = any free)."
+)
+@click.option("--api-base", metavar="URL", help="Use this running emulator instead of starting one.")
+@click.option("--org", "--organization-id", "organization_id", help="Organization id (with --api-base).")
+@click.option("--deployment", "--deployment-id", "deployment_id", help="Deployment id (with --api-base).")
+@click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme of the app in the browser.")
+@click.option(
+    "--max-sessions", default=60, show_default=True, type=click.IntRange(1), help="Browser tabs at once."
+)
+def serve(
+    host: str,
+    port: int,
+    api_base: str | None,
+    organization_id: str | None,
+    deployment_id: str | None,
+    theme: str | None,
+    max_sessions: int,
+) -> None:
+    """Serve the guest app to web browsers (one app per tab, all on one emulator); Ctrl+C stops."""
+    from webchat_tui.web.server import run_serve
+
+    run_serve(
+        host=host,
+        port=port,
+        api_base=api_base,
+        organization_id=organization_id,
+        deployment_id=deployment_id,
+        theme=THEMES.get(theme or "", theme),
+        max_sessions=max_sessions,
     )

@@ -301,11 +301,18 @@ class ChatScreen(Screen[None]):
             )
 
     def action_save(self, kind: str) -> None:
-        """Save the transcript in the transcripts folder as Markdown or JSON; failures are said, not fatal."""
-        from webchat_tui.tui.transcript_files import TranscriptSaveError, save_transcript
+        """Save the transcript in the transcripts folder as Markdown or JSON; failures are said, not fatal.
+        In a browser (`webchat-tui serve`) it is downloaded instead: nothing is written on the server."""
+        from webchat_tui.tui.delivery import deliver_to_browser
+        from webchat_tui.tui.transcript_files import TranscriptSaveError, save_transcript, transcript_name
 
         try:
             body = self.session.export_json() if kind == "json" else self.session.export_markdown()
+            name = transcript_name(self.session.conversation_id, kind, datetime.now())
+            if deliver_to_browser(self.app, body, name):
+                self.say(f"Transcript sent to your browser as {name}")
+                self.notify(f"Transcript sent to your browser as {name}", title="Saved", markup=False)
+                return
             path = save_transcript(self.webchat.transcript_dir, self.session.conversation_id, kind, body)
         except Exception as exc:  # a failed write or export: said, and the chat goes on
             text = str(exc)

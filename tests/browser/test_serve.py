@@ -1,0 +1,135 @@
+"""`webchat-tui serve` in a real headless Chromium (Debian's package, driven by Playwright).
+
+`serve` runs as a real process on an ephemeral port with its own emulator; everything is checked in that
+emulator's record (control API) and in what the browser received.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.driver import (
+    chromium_page,
+    control_for,
+    guest_conversation,
+    open_app,
+    output_text,
+    serve_process,
+    wait_for,
+    wait_for_output,
+    why_no_browser,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+REPO = Path(__file__).resolve().parents[2]
+"""`serve_process` runs `serve` here: where a transcript would land if it were written on the server."""
+REASON = why_no_browser()
+needs_browser = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+
+
+def _customer(conversation: dict[str, Any]) -> dict[str, Any]:
+    return next(m for m in conversation["members"] if m["role"] == "CUSTOMER")
+
+
+@needs_browser
+def test_a_guest_chats_from_the_browser_and_downloads_the_transcript(tmp_path: Path) -> None:
+    with serve_process() as serve, chromium_page() as page:
+        control = control_for(serve)
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        try:
+            open_app(page, serve.url)
+            page.keyboard.type("Ada Browser")
+            page.keyboard.press("Enter")
+
+            conversation = wait_for(lambda: guest_conversation(control, "Ada Browser"), "the guest's chat")
+            cid, guest = conversation["id"], _customer(conversation)["id"]
+            wait_for_output(page, "How can I help")  # the simulated agent's greeting: the chat is live
+
+            text = "hello from the browser"
+            page.keyboard.type(text)
+            wait_for_output(page, text)  # drawn in the message box before Enter, as a person would see it
+            page.keyboard.press("Enter")
+
+            def sent() -> bool:
+                return any(
+                    e["kind"] == "message" and e.get("senderId") == guest and e.get("body") == text
+                    for e in control.record(cid)
+                )
+
+            wait_for(sent, "the guest's message in the emulator's record")
+            wait_for_output(page, f'("{text}")')  # the agent's reply quotes it: it came back to the page
+
+            # ctrl+s in a browser: the transcript arrives as a download, not as a file on the server.
+            with page.expect_download(timeout=60_000) as download_info:
+                page.keyboard.press("Control+s")
+            download = download_info.value
+            assert download.suggested_filename.startswith(f"transcript-{cid[:8]}-")
+            assert download.suggested_filename.endswith(".md")
+            saved = tmp_path / download.suggested_filename
+            download.save_as(saved)
+            transcript = saved.read_text(encoding="utf-8")
+            assert "**Ada Browser**" in transcript and text in transcript
+            wait_for_output(page, "Transcript sent to your browser")
+            assert not list(REPO.glob(f"transcript-{cid[:8]}-*")), "written on the server too (its cwd)"
+
+            # The page works offline: everything it loaded came from `serve` itself.
+            fetched = [url for url in requests if not url.startswith("data:")]
+            assert fetched and all(url.startswith(serve.url) for url in fetched), fetched
+
+            # Closing the tab ends that tab's app, which leaves the chat: the agent sees the guest go.
+            page.close()
+
+            def left() -> bool:
+                return bool(_customer(control.conversation(cid))["state"] == "DISCONNECTED")
+
+            wait_for(left, "the guest to leave after the tab closed")
+        except BaseException:
+            print("serve stderr:\n" + "".join(serve.log)[-4000:])
+            if not page.is_closed():
+                print("page text:\n" + output_text(page)[-2000:])
+            raise
+        finally:
+            control.close()
+
+
+def test_other_sites_cannot_open_sessions_and_the_session_cap_holds() -> None:
+    """No browser needed: the page's websocket protocol spoken directly (what a hostile page would do)."""
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+    from websockets.typing import Origin
+
+    with serve_process("--max-sessions", "1") as serve:
+        ws_url = serve.url.replace("http://", "ws://") + "ws?width=80&height=24"
+        page = Origin(serve.url.rstrip("/"))
+
+        # A page from another site may not start an app here (browsers always send Origin).
+        with pytest.raises(InvalidStatus) as refused:
+            connect(ws_url, origin=Origin("http://evil.example"), open_timeout=30).close()
+        assert refused.value.response.status_code == 403
+
+        with connect(ws_url, origin=page, open_timeout=30) as first:
+            assert first.recv(timeout=60)  # the app process started and sent its first bytes
+            with connect(ws_url, origin=page, open_timeout=30) as second:
+                with pytest.raises(ConnectionClosed) as closed:
+                    second.recv(timeout=60)
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+
+
+def test_api_base_without_ids_is_refused_plainly() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "webchat_tui", "serve", "--port", "0", "--api-base", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "--api-base needs --org and --deployment" in result.stderr
+    assert "Traceback" not in result.stderr
