@@ -1,4 +1,5 @@
-"""`make screenshots`: draw every scenario of `tests/snapshots/scenarios.py` to `screenshots/<name>.svg`.
+"""`make screenshots`: draw every scenario of `tests/snapshots/scenarios.py` to `screenshots/<name>.svg`, and
+the app in a real browser (`webchat-tui serve` in headless Chromium) to `screenshots/browser.png`.
 
 Runs the same scenarios as the snapshot tests against a fresh embedded emulator (seed 1234). With `--text`
 it also prints each screen as plain text, which is handy for a quick look in a terminal.
@@ -49,10 +50,25 @@ async def main(names: list[str], out: Path, show_text: bool) -> None:
             control.close()
 
 
+def browser(out: Path) -> None:
+    """`screenshots/browser.png` (says why when Chromium or Playwright is missing)."""
+    from tests.browser.screenshot import take_browser_screenshot
+
+    path = out / "browser.png"
+    reason = take_browser_screenshot(path)
+    print(f"browser.png not taken: {reason}" if reason else f"wrote {path}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"scenarios to draw (default all: {', '.join(SCENARIOS)})")
+    parser.add_argument(
+        "names", nargs="*", help=f"scenarios to draw (default all: {', '.join(SCENARIOS)}, browser)"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="output directory (default screenshots/)")
     parser.add_argument("--text", action="store_true", help="also print each screen as text")
     args = parser.parse_args()
-    asyncio.run(main(args.names, args.out, args.text))
+    terminal = [name for name in args.names if name != "browser"]
+    if terminal or not args.names:
+        asyncio.run(main(terminal, args.out, args.text))
+    if "browser" in args.names or not args.names:
+        browser(args.out)
