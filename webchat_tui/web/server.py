@@ -41,12 +41,13 @@ STOP_GRACE = 10.0
 
 
 def guest_command(base_url: str, organization_id: str, deployment_id: str, theme: str | None = None) -> str:
-    """The shell command textual-serve runs for each tab (it starts it with a shell, hence the quoting)."""
+    """The shell command textual-serve runs for each tab. It starts it with a shell, hence the quoting; `exec`
+    makes the app the shell's own process, so quitting or killing it reaches the app itself."""
     args = [sys.executable, "-m", "webchat_tui.web.guest", "--base-url", base_url]
     args += ["--org", organization_id, "--deployment", deployment_id]
     if theme:
         args += ["--theme", theme]
-    return shlex.join(args)
+    return "exec " + shlex.join(args)
 
 
 def _url_host(host: str) -> str:
