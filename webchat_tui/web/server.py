@@ -200,8 +200,11 @@ async def _serve(server: GuestServer, sock: socket.socket, announce: dict[str, A
     try:
         await web.SockSite(runner, sock).start()
         print(json.dumps(announce), flush=True)
+        where = announce["url"]
+        if server.host in ("0.0.0.0", "::"):  # every interface: the URL as printed is not one to type
+            where = f"http://<this machine's address>:{sock.getsockname()[1]}/"
         print(
-            f"webchat-tui serve: trainees open {announce['url']} in a browser; Ctrl+C stops.",
+            f"webchat-tui serve: trainees open {where} in a browser; Ctrl+C stops.",
             file=sys.stderr,
             flush=True,
         )
