@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from webchat_tui.emulator.control_client import ControlClient
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -180,16 +182,12 @@ def open_app(page: Any, url: str) -> None:
     focus_terminal(page)
 
 
-def control_for(serve: Serve) -> Any:
-    """The control-API client (tests/conftest.py `Control`) of the emulator `serve` started."""
-    from types import SimpleNamespace
-
-    from tests.conftest import Control
-
-    return Control(SimpleNamespace(base_url=serve.emulator["base_url"]))  # type: ignore[arg-type]
+def control_for(serve: Serve) -> ControlClient:
+    """The control-API client of the emulator `serve` started (its start line has the URL and the token)."""
+    return ControlClient.from_info(serve.emulator)
 
 
-def guest_conversation(control: Any, display_name: str) -> dict[str, Any] | None:
+def guest_conversation(control: ControlClient, display_name: str) -> dict[str, Any] | None:
     """The emulator's conversation whose customer is `display_name` (None until it exists)."""
     for conversation in control.conversations():
         for member in conversation["members"]:

@@ -248,7 +248,7 @@ def run_serve(
             api_base = emulator.base_url
             organization_id = emulator.seed.organization_id
             deployment_id = emulator.seed.deployment_id
-            emulator_info = emulator.seed.public_dict(emulator.base_url)
+            emulator_info = emulator.seed.public_dict(emulator.base_url, emulator.control_token)
         if not (organization_id and deployment_id):
             raise SystemExit("webchat-tui serve: --api-base needs --org and --deployment")
         command = guest_command(api_base, organization_id, deployment_id, theme)
