@@ -60,10 +60,16 @@ TAP_SCRIPT = """
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 
 
+CHROMIUM_ENV = "WEBCHAT_TUI_CHROMIUM"
+"""Set to another Chromium/Chrome executable to use it instead of Debian's."""
+
+
 def chromium_path() -> str | None:
-    """Debian's Chromium, if installed (`apt-get install chromium`)."""
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-    return found
+    """The browser to drive: `$WEBCHAT_TUI_CHROMIUM`, else Debian's Chromium (`apt-get install chromium`)."""
+    chosen = os.environ.get(CHROMIUM_ENV)
+    if chosen:
+        return chosen if os.path.isfile(chosen) else None
+    return shutil.which("chromium") or ("/usr/bin/chromium" if os.path.isfile("/usr/bin/chromium") else None)
 
 
 def why_no_browser() -> str | None:
@@ -73,6 +79,8 @@ def why_no_browser() -> str | None:
     except ImportError:
         return "the playwright package is not installed (pip install -e '.[test]')"
     if chromium_path() is None:
+        if os.environ.get(CHROMIUM_ENV):
+            return f"{CHROMIUM_ENV}={os.environ[CHROMIUM_ENV]} is not a file"
         return "Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it as root)"
     return None
 
