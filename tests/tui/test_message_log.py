@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from tests.tui.helpers import wait_until
 from tests.tui.screen_text import screen_text
-from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog, wrap_text
+from webchat_tui.tui.widgets.message_log import DISPLAY_CAP, LogEntry, MessageLog, cut_note, wrap_text
 
 
 def test_short_text_is_one_line() -> None:
@@ -92,3 +93,52 @@ async def test_a_very_long_sender_name_is_shortened_and_the_message_stays_readab
         text = screen_text(app)
         assert "…: hello there, this is the message" in text
         assert "N" * 30 not in text
+
+
+def test_a_huge_word_is_cut_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8: wrapping was quadratic (the rest of an over-long word was re-measured for every piece). A
+    100,000-character word is now cut in one pass: a bounded number of cell-measuring calls, whatever the
+    word's length, and the pieces are exact."""
+    import webchat_tui.tui.widgets.message_log as module
+
+    calls = 0
+    real = module.chop_cells
+
+    def counting(text: str, width: int) -> list[str]:
+        nonlocal calls
+        calls += 1
+        if calls > 5:
+            raise AssertionError("the word is re-measured piece by piece")
+        return real(text, width)
+
+    monkeypatch.setattr(module, "chop_cells", counting)
+    word = "é" * 100_000
+    lines = wrap_text(word, 7, 10)
+    assert lines[0] == "é" * 7
+    assert all(line == "é" * 10 for line in lines[1:-1])
+    assert "".join(lines) == word
+    ascii_lines = wrap_text("x" * 100_000, 7, 10)
+    assert ascii_lines[0] == "x" * 7 and len(ascii_lines) == 1 + (100_000 - 7 + 9) // 10
+    assert "".join(ascii_lines) == "x" * 100_000
+
+
+async def test_a_message_over_the_display_cap_is_shown_cut_with_a_note() -> None:
+    """A 100,000-character word is shown cut at 20,000 characters with a note saying 80,000 more are not
+    shown; the entry (what transcripts save) keeps all of it; a resize re-wraps it and keeps the note."""
+    app = LogApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.query_one(MessageLog)
+        log.write(LogEntry("12:00", "Agent", "agent", "w" * 100_000))
+        log.write(LogEntry("12:01", "Agent", "agent", "after the huge one"))
+        await wait_until(pilot, lambda: log.line_count > 200 and log.is_vertical_scroll_end)
+        note = cut_note(100_000 - DISPLAY_CAP)
+        assert "80,000 more characters not shown" in note
+        await wait_until(pilot, lambda: "80,000 more characters not shown" in screen_text(app))
+        shown = [text for index, number, text in log._lines if index == 0 and number >= 0]
+        assert "".join(shown) == "w" * DISPLAY_CAP
+        assert len(log.entries[0].body) == 100_000
+        await pilot.resize_terminal(60, 20)
+        await wait_until(pilot, lambda: log.scrollable_content_region.width == log._wrap_width)
+        await pilot.pause()
+        assert "after the huge one" in screen_text(app)
+        assert any("80,000 more characters not shown" in line for line in log.plain_lines())

@@ -17,6 +17,7 @@ slipped past the session's sanitizer are removed again here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len, chop_cells
@@ -31,9 +32,20 @@ from textual.strip import Strip
 from webchat_tui.sanitize import sanitize_line, sanitize_text
 from webchat_tui.tui.gc_policy import HistoryFreezer
 
-__all__ = ["LogEntry", "MessageLog", "wrap_text"]
+__all__ = ["DISPLAY_CAP", "LogEntry", "MessageLog", "cut_note", "wrap_text"]
 
 _TOKENS = re.compile(r"\S+|\s+")
+
+DISPLAY_CAP = 20_000
+"""Characters of one message the pane shows; the rest is replaced by a note (saved transcripts keep all)."""
+_CUT_NOTE = -1
+"""Line number that marks the note under a message cut at `DISPLAY_CAP`."""
+
+
+def cut_note(cut: int) -> str:
+    """The note under a message shown cut: how much is not shown, and where to find it."""
+    unit = "character" if cut == 1 else "characters"
+    return f"… {cut:,} more {unit} not shown (save the transcript to read the whole message)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,23 +64,26 @@ class LogEntry:
 def wrap_text(text: str, first_width: int, rest_width: int) -> list[str]:
     """Greedy word wrap by terminal cells: the first line gets `first_width` cells, the others `rest_width`.
 
-    Newlines start new lines, tabs become spaces, words longer than a line are cut.
+    Newlines start new lines, tabs become spaces, words longer than a line are cut. Linear in the length of
+    `text` (a 100,000-character word is cut in one pass); ASCII is measured with `len`, the rest in cells.
     """
     first_width = max(1, first_width)
     rest_width = max(1, rest_width)
-    if "\n" not in text and "\t" not in text and text.isascii() and len(text) <= first_width:
+    ascii_text = text.isascii()
+    if ascii_text and len(text) <= first_width and "\n" not in text and "\t" not in text:
         return [text]
+    measure: Callable[[str], int] = len if ascii_text else cell_len
     out: list[str] = []
     width = first_width
     for paragraph in text.expandtabs(4).split("\n"):
-        if cell_len(paragraph) <= width:
+        if measure(paragraph) <= width:
             out.append(paragraph)
             width = rest_width
             continue
         line = ""
         line_w = 0
         for token in _TOKENS.findall(paragraph):
-            token_w = cell_len(token)
+            token_w = measure(token)
             if line_w + token_w <= width:
                 line += token
                 line_w += token_w
@@ -91,16 +106,25 @@ def wrap_text(text: str, first_width: int, rest_width: int) -> list[str]:
                 width = rest_width
                 line, line_w = token, token_w
                 continue
-            # a word longer than a line: cut each piece at the width of the line it lands on
-            while cell_len(token) > width:
-                piece = chop_cells(token, width)[0]
-                out.append(piece)
-                token = token[len(piece) :]
-                width = rest_width
-            line, line_w = token, cell_len(token)
+            # a word longer than a line: the first piece at this line's width, the rest in one pass
+            pieces = _cut(token, width, rest_width, ascii_text)
+            out.extend(pieces[:-1])
+            width = rest_width
+            line = pieces[-1]
+            line_w = measure(line)
         out.append(line)
         width = rest_width
     return out
+
+
+def _cut(word: str, first_width: int, rest_width: int, ascii_text: bool) -> list[str]:
+    """`word` cut into pieces: the first `first_width` cells wide, the others `rest_width` (never empty)."""
+    if ascii_text:
+        head, tail = word[:first_width], word[first_width:]
+        return [head] + [tail[i : i + rest_width] for i in range(0, len(tail), rest_width)]
+    head = chop_cells(word[:first_width], first_width)[0]  # a piece of n cells holds at most n characters
+    tail = word[len(head) :]
+    return [head, *chop_cells(tail, rest_width)] if tail else [head]
 
 
 class MessageLog(ScrollView, can_focus=True):
@@ -163,7 +187,7 @@ class MessageLog(ScrollView, can_focus=True):
         self.history_freezer = HistoryFreezer()
         """Keeps the growing history out of the GC's full scans (see `gc_policy`)."""
         self._lines: list[tuple[int, int, str]] = []
-        """Display lines: (entry index, line number within the entry, text)."""
+        """Display lines: (entry index, line number within the entry or `_CUT_NOTE`, text)."""
         self._wrap_width = 0
         self._cache: LRUCache[int, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
@@ -235,13 +259,19 @@ class MessageLog(ScrollView, can_focus=True):
     def _layout_entries(self, start: int) -> None:
         width = self._wrap_width
         lines = self._lines
+        rest = max(8, width - 6)
         for index in range(start, len(self.entries)):
             entry = self.entries[index]
-            prefix = self._prefix_width(entry)
-            rest = max(8, width - 6) if entry.sender else max(8, width - 6)
-            parts = wrap_text(entry.body, max(1, width - prefix), rest)
+            body = entry.body
+            cut = len(body) - DISPLAY_CAP
+            if cut > 0:
+                body = body[:DISPLAY_CAP]
+            parts = wrap_text(body, max(1, width - self._prefix_width(entry)), rest)
             for number, part in enumerate(parts):
                 lines.append((index, number, part))
+            if cut > 0:
+                for part in wrap_text(cut_note(cut), rest, rest):
+                    lines.append((index, _CUT_NOTE, part))
 
     def _prefix_width(self, entry: LogEntry) -> int:
         time_w = len(entry.time) + 1 if entry.time else 0
@@ -305,6 +335,8 @@ class MessageLog(ScrollView, can_focus=True):
         index, number, text = self._lines[y]
         entry = self.entries[index]
         text = sanitize_text(text)
+        if number == _CUT_NOTE:
+            return [Segment(" " * 6), Segment(text, self._style("notice"))]
         if number > 0:
             body_key = "own-body" if entry.role == "own" else (entry.role if not entry.sender else "body")
             return [Segment(" " * 6), Segment(text, self._style(body_key))]
