@@ -172,7 +172,7 @@ async def test_auth_refusal_on_reconnect_ends_the_session(emu, control, client: 
         await off_loop(control.set_faults, {"websocket": {"refuseHandshakes": 5, "refuseStatus": 401}})
         assert session.stream is not None and session.stream.drop_connection()
         await session.wait_until(lambda s: s.state is SessionState.ENDED)
-        assert session.end_reason == "The chat's credentials were refused"
+        assert session.end_reason == "The service no longer knows this chat (its credentials were refused)"
         assert session.end_cause is EndCause.ERROR
         assert any(isinstance(e, Notice) and e.kind == "stream-failed" and e.level == "error" for e in events)
         assert (await off_loop(control.faults))["websocket"]["refuseHandshakes"] == 4  # no retry after 401

@@ -107,7 +107,7 @@ async def test_media_requests_queue_and_close_when_cancelled_or_timed_out(emu: A
         first = control.media_request(cid, ["SCREENSHARE"])
         control.media_request(cid, ["COBROWSE"])
         await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
-        await wait_for_text(pilot, "1 more request(s) waiting")
+        await wait_for_text(pilot, "1 more request waiting")
         assert "would like to see your screen" in screen_text(app)
 
         control.cancel_media_request(cid, first["id"])
@@ -154,20 +154,20 @@ async def test_new_messages_marker_when_scrolled_up(emu: Any, control: Any) -> N
         log.scroll_home(animate=False)
         await pilot.pause()
         control.agent_messages(cid, body="later", count=3)
-        await wait_for_text(pilot, "3 new message(s) below")
+        await wait_for_text(pilot, "3 new messages below")
         assert "later #3" not in screen_text(app)
         await pilot.press("ctrl+g")
         await wait_for_text(pilot, "later #3")
-        await wait_until(pilot, lambda: "new message(s) below" not in screen_text(app))
+        await wait_until(pilot, lambda: "below — ctrl+g" not in screen_text(app))
 
         # The marker is clickable too.
         log.scroll_home(animate=False)
         await pilot.pause()
         control.agent_messages(cid, body="again", count=2)
-        await wait_for_text(pilot, "2 new message(s) below")
+        await wait_for_text(pilot, "2 new messages below")
         assert await pilot.click("#new-marker")
         await wait_for_text(pilot, "again #2")
-        await wait_until(pilot, lambda: "new message(s) below" not in screen_text(app))
+        await wait_until(pilot, lambda: "below — ctrl+g" not in screen_text(app))
 
 
 async def test_ended_by_agent_blocks_sending_and_keeps_transcript(emu: Any, control: Any) -> None:
@@ -181,7 +181,7 @@ async def test_ended_by_agent_blocks_sending_and_keeps_transcript(emu: Any, cont
         await wait_until(pilot, lambda: "Alex Rivera: Hi" in _log_text(app))
         control.end(conversation_id(app))
         await wait_for_text(pilot, "Chat ended — The agent ended the chat")
-        await wait_for_text(pilot, "Sending disabled: the chat has ended")
+        await wait_for_text(pilot, "Read-only: the chat has ended · ctrl+n starts a new chat")
         assert "Alex Rivera: Hi" in _log_text(app)
 
 
@@ -208,7 +208,7 @@ async def test_dropped_connection_shows_reconnecting_and_loses_nothing(emu: Any,
 
 async def test_mouse_accept_theme_toggle_palette_and_small_terminal(emu: Any, control: Any) -> None:
     """Accept a media request with the mouse; ctrl+t switches to the light theme (and the transcript redraws
-    with the new colours); the palette offers the chat commands; at 80x24 the transcript re-wraps and the
+    with the new colours); the palette offers the chat commands; at 64x24 the transcript re-wraps and the
     input, status line and footer stay visible."""
     app = build_app(emu)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -242,7 +242,7 @@ async def test_mouse_accept_theme_toggle_palette_and_small_terminal(emu: Any, co
         control.agent_messages(cid, bodies=[long_text.strip()])
         await wait_until(pilot, lambda: any(e.body == long_text.strip() for e in log.entries))
         wide_lines = log.line_count
-        await pilot.resize_terminal(80, 24)
+        await pilot.resize_terminal(64, 24)
         await wait_until(pilot, lambda: log.line_count > wide_lines)
         assert all(len(line) <= log.scrollable_content_region.width for line in log.plain_lines())
         shown = screen_text(app)
@@ -258,7 +258,7 @@ async def test_composer_limit_and_multiline(emu: Any, control: Any) -> None:
         composer = app.screen.query_one(Composer)
         composer.input.insert("x" * 4001)
         await pilot.pause()
-        await wait_for_text(pilot, "4001/4000 — 1 characters over the limit")
+        await wait_for_text(pilot, "4001/4000 — 1 character over the limit")
         await pilot.press("enter")
         await pilot.pause()
         assert composer.text == "x" * 4001

@@ -47,7 +47,7 @@ from webchat_tui.api.session_types import (
     SessionState,
 )
 from webchat_tui.api.stream import EventStream, StreamOptions
-from webchat_tui.api.transcript import Transcript, transcript_json, transcript_markdown
+from webchat_tui.api.transcript import Transcript, TranscriptRecorder, transcript_json, transcript_markdown
 from webchat_tui.api.validation import validate_message_body, validate_required
 from webchat_tui.sanitize import sanitize_line
 
@@ -86,6 +86,8 @@ class ChatSession:
         self._sent_ids: set[str] = set()
         self._last_typing_sent = float("-inf")
         self._events = EventHub(event_queue_size)
+        self.transcript = TranscriptRecorder()
+        """Every transcript line so far, in order: what a chat pane shows and what the exports write."""
         self._chat = SessionReducer(_ReducerIO(self), self._emit, typing_expiry=typing_expiry)
         self._stream: EventStream | None = None
         self._consumer: asyncio.Task[None] | None = None
@@ -186,6 +188,7 @@ class ChatSession:
 
     def _emit(self, event: SessionEvent) -> None:
         """Publish ``event`` (the reducer publishes through here too)."""
+        self.transcript.record(event)  # first, so every consumer finds the event's lines recorded
         self._events.emit(event)
 
     def _end_iterators(self) -> None:
@@ -512,6 +515,7 @@ class ChatSession:
             members=tuple(self._chat.members.values()),
             messages=tuple(self._chat.messages),
             media_requests=tuple(self._chat.media.all()),
+            lines=tuple(self.transcript.lines),
         )
 
 

@@ -62,7 +62,10 @@ class Ending(Enum):
     GUEST_LEFT = (EndCause.GUEST_LEFT, "You left the chat")
     AGENT_ENDED = (EndCause.AGENT_ENDED, "The agent ended the chat")
     CHAT_ENDED = (EndCause.AGENT_ENDED, "The chat ended")
-    CREDENTIALS_REFUSED = (EndCause.ERROR, "The chat's credentials were refused")
+    CREDENTIALS_REFUSED = (
+        EndCause.ERROR,
+        "The service no longer knows this chat (its credentials were refused)",
+    )
     CONNECTION_FAILED = (EndCause.ERROR, "The connection to the chat failed")
     CONNECTION_CLOSED = (EndCause.ERROR, "The connection to the chat closed")
 

@@ -1,18 +1,171 @@
-"""Transcript export of a chat: Markdown (chat text escaped, so it cannot add formatting, links or HTML) and
-JSON."""
+"""The transcript of a chat: the lines a reader sees, in order, and their exports (Markdown, JSON).
+
+`describe_event` is the one place where a session event becomes words ("Alex Rivera joined the chat", "The
+screen share request was cancelled", "Chat ended: ..."). `TranscriptRecorder` keeps those lines with the time
+of each; the chat pane shows exactly the recorded lines, and both exports write every one of them, so a saved
+transcript carries every line the pane showed. Markdown exports escape chat text (inline and block syntax),
+so it cannot add formatting, headings, links or HTML.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from webchat_tui.api.session_types import ChatMessage, MediaRequest, Member, SessionState
+from webchat_tui.api.session_types import (
+    ChatMessage,
+    MediaRequest,
+    MediaRequestChanged,
+    Member,
+    MessagesAdded,
+    Notice,
+    SessionEvent,
+    SessionState,
+    StateChanged,
+)
 
-__all__ = ["Transcript", "transcript_json", "transcript_markdown"]
+__all__ = [
+    "Transcript",
+    "TranscriptLine",
+    "TranscriptRecorder",
+    "describe_event",
+    "describe_media_types",
+    "escape_markdown",
+    "transcript_json",
+    "transcript_markdown",
+]
+
+_ROLE_KEYS = {"AGENT": "agent", "CUSTOMER": "customer", "WORKFLOW": "bot", "ACD": "bot"}
+_TYPE_WORDS = {"COBROWSE": "co-browse with you", "SCREENSHARE": "see your screen"}
+_TYPE_NAMES = {"COBROWSE": "co-browse", "SCREENSHARE": "screen share"}
+_OUTCOME_WORDS = {
+    "ACCEPTED": "You accepted the {noun} request",
+    "DECLINED": "You declined the {noun} request",
+    "TIMEDOUT": "The {noun} request timed out",
+    "CANCELLED": "The {noun} request was cancelled",
+    "ERRORED": "The {noun} request failed",
+}
+
+
+def describe_media_types(types: Sequence[str], *, as_noun: bool = False) -> str:
+    """Words for what a media request asks for: "see your screen" or, as a noun, "screen share"."""
+    table = _TYPE_NAMES if as_noun else _TYPE_WORDS
+    words = [table.get(t, t.lower()) for t in types] or ["share media"]
+    return " and ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """One line of the transcript as the reader sees it."""
+
+    at: datetime
+    """When it happened (the message's own time for messages)."""
+    sender: str
+    """Sender display name for chat messages; empty for system lines."""
+    role: str
+    """`agent`, `customer`, `own`, `bot` (messages); `system`, `notice`, `error` (system lines); `failed`
+    (a message of ours that was not sent)."""
+    text: str
+    kind: str = "message"
+    """What it records: `message`, `join`, `leave`, `notice`, `media`, `state`, `ended`, `failed`, `local`."""
+    data: dict[str, str] = field(default_factory=dict)
+    """Machine-readable details for the JSON export (media request id, type and state, end reason...)."""
+
+
+def _message_line(message: ChatMessage) -> TranscriptLine | None:
+    kind = message.body_type
+    name = message.sender_name or ("You" if message.is_own else "Unknown")
+    at = message.timestamp
+    if kind == "media-request":
+        return None  # told by the media request's own changes, in words, with its type and outcome
+    if kind == "member-join":
+        return TranscriptLine(at, "", "system", f"{name} joined the chat", "join", {"member": name})
+    if kind == "member-leave":
+        return TranscriptLine(at, "", "system", f"{name} left the chat", "leave", {"member": name})
+    if kind == "notice":
+        return TranscriptLine(at, "", "notice", message.body, "notice")
+    role = "own" if message.is_own else _ROLE_KEYS.get(message.sender_role, "customer")
+    return TranscriptLine(at, name, role, message.body, "message", {"id": message.id})
+
+
+def _media_line(event: MediaRequestChanged, at: datetime, agent: str) -> TranscriptLine | None:
+    request = event.request
+    noun = describe_media_types(request.types, as_noun=True)
+    data = {"mediaRequestId": request.id, "types": ",".join(request.types), "state": request.state}
+    if request.state == "PENDING":
+        if event.previous_state == "PENDING":
+            return None
+        who = request.requested_by or agent
+        return TranscriptLine(at, "", "system", f"{who} asks to start a {noun}", "media", data)
+    words = _OUTCOME_WORDS.get(request.state, "The {noun} request is now " + request.state.lower())
+    role = "system" if request.state in ("ACCEPTED", "DECLINED") else "notice"
+    return TranscriptLine(at, "", role, words.format(noun=noun), "media", data)
+
+
+def describe_event(event: SessionEvent, at: datetime, agent: str = "The agent") -> list[TranscriptLine]:
+    """The transcript lines `event` adds (none for typing, member and most state changes).
+
+    `at` stamps lines that carry no time of their own; `agent` names the requester of a media request whose
+    sender is unknown.
+    """
+    if isinstance(event, MessagesAdded):
+        return [line for m in event.messages if (line := _message_line(m)) is not None]
+    if isinstance(event, MediaRequestChanged):
+        line = _media_line(event, at, agent)
+        return [line] if line is not None else []
+    if isinstance(event, Notice):
+        role = {"error": "error", "warning": "notice"}.get(event.level, "notice")
+        return [TranscriptLine(at, "", role, event.text, "notice", {"kind": event.kind, **event.details})]
+    if isinstance(event, StateChanged) and event.state is SessionState.ENDED:
+        words = event.reason or "The chat has ended"
+        return [TranscriptLine(at, "", "notice", f"Chat ended: {words}", "ended", {"reason": words})]
+    return []
+
+
+class TranscriptRecorder:
+    """Every transcript line of one chat, in the order they happened (fed with each session event)."""
+
+    def __init__(self) -> None:
+        self.lines: list[TranscriptLine] = []
+        """The lines so far, oldest first."""
+        self.agent = "The agent"
+        """Who a media request of unknown sender is attributed to (the connected agent, when known)."""
+        self.end_words: str | None = None
+        """Why the chat ended, in the words the transcript uses (None while it runs)."""
+
+    def record(self, event: SessionEvent) -> None:
+        """Add the lines `event` describes, stamped now when it carries no time of its own."""
+        now = datetime.now(UTC)
+        if isinstance(event, StateChanged):
+            if event.agent is not None:
+                self.agent = event.agent.display_name
+            if event.state is SessionState.ENDED:
+                words = self._closing_notice() or event.reason or "The chat has ended"
+                self.end_words = words
+                self.lines.append(
+                    TranscriptLine(now, "", "notice", f"Chat ended: {words}", "ended", {"reason": words})
+                )
+                return
+        self.lines.extend(describe_event(event, now, self.agent))
+
+    def _closing_notice(self) -> str | None:
+        """The service's own notice just before the agent side ended the chat ("closed because of
+        inactivity"): the real reason, better than "the agent ended the chat"."""
+        for line in reversed(self.lines[-5:]):
+            if line.kind == "leave":
+                continue
+            if line.kind == "notice" and "kind" not in line.data:  # a notice message, not a client notice
+                return line.text
+            return None
+        return None
+
+    def add(self, line: TranscriptLine) -> None:
+        """Add a line that is not a session event (a message that could not be sent, a local note)."""
+        self.lines.append(line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,46 +179,59 @@ class Transcript:
     members: Sequence[Member]
     messages: Sequence[ChatMessage]
     media_requests: Sequence[MediaRequest]
+    lines: Sequence[TranscriptLine] = ()
+    """Every line the chat showed, in order (what both exports are written from)."""
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%H:%M:%S")
 
 
 def transcript_markdown(t: Transcript) -> str:
-    """The transcript as Markdown (chat text escaped so it cannot add formatting)."""
+    """The transcript as Markdown: a header, then every line (chat text escaped so it cannot add formatting).
+
+    Times are UTC, `HH:MM:SS`.
+    """
     lines = ["# Chat transcript", ""]
     if t.conversation_id:
         lines.append(f"- Conversation: `{t.conversation_id}`")
     if t.started_at:
         lines.append(f"- Started: {t.started_at.isoformat(timespec='seconds')}")
-    names = ", ".join(f"{_md(m.display_name)} ({m.role.lower() or 'member'})" for m in t.members)
+    names = ", ".join(f"{escape_markdown(m.display_name)} ({m.role.lower() or 'member'})" for m in t.members)
     if names:
         lines.append(f"- Members: {names}")
-    if t.end_reason:
-        lines.append(f"- Ended: {_md(t.end_reason)}")
+    ended = next((line.data["reason"] for line in t.lines if line.kind == "ended"), t.end_reason)
+    if ended:
+        lines.append(f"- Ended: {escape_markdown(ended)}")
+    lines.append("- Times: UTC")
     lines.append("")
-    for message in t.messages:
-        when = message.timestamp.astimezone(UTC).strftime("%H:%M:%S")
-        name = _md(message.sender_name)
-        if message.body_type == "standard":
-            body = "  \n".join(_md(line) for line in message.body.split("\n"))
-            lines.append(f"**{name}** ({when}): {body}")
-        elif message.body_type == "member-join":
-            lines.append(f"_{name} joined the chat ({when})_")
-        elif message.body_type == "member-leave":
-            lines.append(f"_{name} left the chat ({when})_")
-        elif message.body_type == "media-request":
-            lines.append(f"_{name} sent a media request ({when})_")
+    for line in t.lines:
+        when = _clock(line.at)
+        body = "  \n".join(escape_markdown(part) for part in line.text.split("\n"))
+        if line.role == "failed":
+            lines.append(f"**{escape_markdown(line.sender)}** ({when}, not sent): {body}")
+        elif line.sender:
+            lines.append(f"**{escape_markdown(line.sender)}** ({when}): {body}")
         else:
-            lines.append(f"_{name} ({message.body_type}, {when}): {_md(message.body)}_")
+            lines.append(f"_{body} ({when})_")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def transcript_json(t: Transcript) -> str:
-    """The transcript as JSON: conversation id, members, messages and media requests."""
+    """The transcript as JSON: conversation, members, every line as shown, messages and media requests (each
+    request with the time of each state change)."""
+    history: dict[str, list[dict[str, str]]] = {}
+    for line in t.lines:
+        if line.kind == "media" and "mediaRequestId" in line.data:
+            history.setdefault(line.data["mediaRequestId"], []).append(
+                {"state": line.data["state"], "at": line.at.isoformat()}
+            )
     data: dict[str, Any] = {
         "conversationId": t.conversation_id,
         "startedAt": t.started_at.isoformat() if t.started_at else None,
         "state": t.state.value,
-        "endReason": t.end_reason,
+        "endReason": next((line.data["reason"] for line in t.lines if line.kind == "ended"), t.end_reason),
         "members": [
             {
                 "id": m.id,
@@ -75,6 +241,17 @@ def transcript_json(t: Transcript) -> str:
                 "isSelf": m.is_self,
             }
             for m in t.members
+        ],
+        "lines": [
+            {
+                "at": line.at.isoformat(),
+                "kind": line.kind,
+                "role": line.role,
+                "sender": line.sender,
+                "text": line.text,
+                **({"data": line.data} if line.data else {}),
+            }
+            for line in t.lines
         ],
         "messages": [
             {
@@ -90,7 +267,13 @@ def transcript_json(t: Transcript) -> str:
             for m in t.messages
         ],
         "mediaRequests": [
-            {"id": r.id, "types": list(r.types), "state": r.state, "requestedBy": r.requested_by}
+            {
+                "id": r.id,
+                "types": list(r.types),
+                "state": r.state,
+                "requestedBy": r.requested_by,
+                "changes": history.get(r.id, []),
+            }
             for r in t.media_requests
         ],
     }
@@ -98,12 +281,16 @@ def transcript_json(t: Transcript) -> str:
 
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-_MD_BLOCK = re.compile(r"^(\s*)([#>+-])")
+_MD_BLOCK = re.compile(r"^(\s*)([#>+=-])")
 _MD_LIST = re.compile(r"^(\s*\d+)([.)])")
+_MD_INDENT = re.compile(r"^[ \t]+")
 
 
-def _md(text: str) -> str:
-    """Escape what would turn plain chat text into Markdown formatting, links or HTML."""
+def escape_markdown(text: str) -> str:
+    """Escape what would turn plain chat text into Markdown: inline formatting, links and HTML, and block
+    syntax (headings, `===`/`---` underlines and rules, quotes, lists, fences, indented code)."""
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_BLOCK.sub(r"\1\\\2", text)
-    return _MD_LIST.sub(r"\1\\\2", text)
+    text = _MD_LIST.sub(r"\1\\\2", text)
+    # leading spaces would make an indented code block; non-breaking spaces keep the look, not the meaning
+    return _MD_INDENT.sub(lambda m: "\u00a0" * len(m.group(0).expandtabs(4)), text)

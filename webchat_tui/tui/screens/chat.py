@@ -1,22 +1,32 @@
 """`ChatScreen`: the live chat. One worker drains the session's events and posts them as Textual messages;
 handlers update the widgets; actions (send, typing, accept/decline, leave) run in workers through the session.
 
-| key     | action                               |
-|---------|--------------------------------------|
-| enter   | send the message                     |
-| ctrl+j  | new line in the message              |
-| ctrl+l  | leave the chat (asks first)          |
-| ctrl+s  | save the transcript as Markdown      |
-| ctrl+o  | save the transcript as JSON          |
-| ctrl+n  | new chat (back to the form)          |
-| ctrl+g  | jump to the newest message           |
-| tab     | move between transcript, members, input |
+The transcript pane shows exactly the lines the session's `TranscriptRecorder` holds (one wording, in
+`api/transcript.py`), so a saved transcript carries every line the pane showed.
+
+| key     | action                                                       |
+|---------|--------------------------------------------------------------|
+| enter   | send the message                                             |
+| ctrl+j  | new line in the message (also shift/alt+enter where told apart) |
+| ctrl+s  | save the transcript as Markdown                              |
+| ctrl+o  | save the transcript as JSON                                  |
+| ctrl+n  | new chat (back to the form; asks first while the chat runs)  |
+| ctrl+f  | leave the chat (asks first)                                  |
+| f3      | show or hide the member panel                                |
+| ctrl+g  | jump to the newest message (shown while new ones wait below) |
+| ctrl+r  | resend the last message that could not be sent               |
+| alt+e   | put that message back into the message box                   |
+| tab     | move between transcript, members, input                      |
+
+ctrl+l is not used (it redraws the screen in most programs), nor any key the message box uses for editing
+(ctrl+a/e/k/u/w/d/x/c/v/y/z). A letter typed while the transcript or member list has focus goes to the
+message box.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -30,21 +40,20 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from webchat_tui.api.session_types import (
-    ChatMessage,
     MediaRequestChanged,
     MemberChanged,
-    MessagesAdded,
     Notice,
     SessionEvent,
     SessionState,
     StateChanged,
     TypingChanged,
 )
+from webchat_tui.api.transcript import TranscriptLine
 from webchat_tui.tui.errors import describe_action_error
 from webchat_tui.tui.messages import SessionEventsReceived
 from webchat_tui.tui.screens.confirm import ConfirmScreen
 from webchat_tui.tui.screens.media_queue import MediaRequestQueue
-from webchat_tui.tui.widgets.composer import Composer
+from webchat_tui.tui.widgets.composer import Composer, plural
 from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
 from webchat_tui.tui.widgets.status_bar import StatusBar
@@ -54,46 +63,50 @@ if TYPE_CHECKING:
     from webchat_tui.tui.app import WebchatApp
     from webchat_tui.tui.chat_handle import ChatHandle
 
-__all__ = ["ChatScreen", "entry_for_message"]
+__all__ = ["ChatScreen", "entry_for_line", "MEMBERS_AUTO_HIDE_WIDTH", "LONG_WAIT_SECONDS"]
 
-_ROLE_KEYS = {"AGENT": "agent", "CUSTOMER": "customer", "WORKFLOW": "bot", "ACD": "bot"}
 _SENDABLE = {SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING}
+MEMBERS_AUTO_HIDE_WIDTH = 90
+"""Below this many columns the member panel hides itself (f3 shows it again)."""
+LONG_WAIT_SECONDS = 120.0
+"""After this long in the queue the status line suggests leaving or trying another queue."""
 
 
-def entry_for_message(message: ChatMessage, time_text: str) -> LogEntry | None:
-    """The transcript entry for a chat message, or None for messages shown another way (media requests)."""
-    kind = message.body_type
-    name = message.sender_name or ("You" if message.is_own else "Unknown")
-    if kind == "media-request":
-        return None  # shown from MediaRequestChanged, with words instead of the request id
-    if kind == "member-join":
-        return LogEntry(time_text, "", "system", f"{name} joined the chat")
-    if kind == "member-leave":
-        return LogEntry(time_text, "", "system", f"{name} left the chat")
-    if kind == "notice":
-        return LogEntry(time_text, "", "notice", message.body)
-    role = "own" if message.is_own else _ROLE_KEYS.get(message.sender_role, "customer")
-    return LogEntry(time_text, name, role, message.body)
+def entry_for_line(line: TranscriptLine, time_text: str) -> LogEntry:
+    """The pane's entry for a transcript line."""
+    return LogEntry(time_text, line.sender, line.role, line.text)
 
 
 class ChatScreen(Screen[None]):
     """The chat: status line, transcript, members, typing indicator and the message input."""
 
     BINDINGS = [
-        Binding("ctrl+l", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
         Binding(
             "ctrl+s",
             "save('markdown')",
-            "Save .md",
+            "Save",
             id="chat.save-markdown",
             tooltip="Save the transcript as Markdown",
         ),
         Binding(
-            "ctrl+o", "save('json')", "Save .json", id="chat.save-json", tooltip="Save the transcript as JSON"
+            "ctrl+o",
+            "save('json')",
+            "Save JSON",
+            show=False,
+            id="chat.save-json",
+            tooltip="Save the transcript as JSON",
         ),
         Binding("ctrl+n", "new_chat", "New chat", id="chat.new", tooltip="Back to the join form"),
+        Binding("ctrl+f", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
+        Binding("f3", "toggle_members", "Members", id="chat.toggle-members", tooltip="Show/hide members"),
+        Binding("ctrl+g", "newest", "Newest", id="chat.newest", tooltip="Jump to the newest message"),
+        Binding("ctrl+r", "resend", "Resend", id="chat.resend", tooltip="Send the failed message again"),
         Binding(
-            "ctrl+g", "newest", "Newest", show=False, id="chat.newest", tooltip="Jump to the newest message"
+            "alt+e",
+            "edit_failed",
+            "Edit failed",
+            id="chat.edit-failed",
+            tooltip="Put the failed message back into the message box",
         ),
     ]
 
@@ -107,6 +120,11 @@ class ChatScreen(Screen[None]):
         self._state = SessionState.CONNECTING
         self.saved_paths: list[Path] = []
         """Transcripts saved from this screen, newest last."""
+        self.failed: list[str] = []
+        """Messages that could not be sent and were neither resent nor taken back, oldest first."""
+        self._shown_lines = 0
+        self._members_choice: bool | None = None
+        """The guest's own show/hide choice for the member panel (None: follow the terminal's width)."""
 
     @property
     def webchat(self) -> WebchatApp:
@@ -132,11 +150,30 @@ class ChatScreen(Screen[None]):
         self.query_one("#new-marker").display = False
         self.query_one("#members", MemberList).border_title = "Members"
         self._apply_state(self.session.state, None, None)
+        self._show_new_lines()
         self.query_one(Composer).input.focus()
         self._consume_events()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_members(event.size.width)
+
+    def _fit_members(self, width: int) -> None:
+        members = self.query_one("#members", MemberList)
+        members.display = (
+            self._members_choice if self._members_choice is not None else (width >= MEMBERS_AUTO_HIDE_WIDTH)
+        )
+
     def _time(self, moment: datetime | None = None) -> str:
         return self.webchat.format_time(moment or datetime.now().astimezone())
+
+    def _show_new_lines(self) -> None:
+        """Queue the transcript lines recorded since the last call (the pane shows exactly those)."""
+        lines = self.session.transcript.lines
+        if self._shown_lines < len(lines):
+            fmt = self.webchat.format_time
+            new = lines[self._shown_lines :]
+            self._shown_lines = len(lines)
+            self.query_one(MessageLog).extend([entry_for_line(line, fmt(line.at)) for line in new])
 
     # ------------------------------------------------------------------ the event worker
 
@@ -152,33 +189,19 @@ class ChatScreen(Screen[None]):
 
     @on(SessionEventsReceived)
     def _apply_events(self, message: SessionEventsReceived) -> None:
-        log = self.query_one(MessageLog)
-        entries: list[LogEntry] = []
         for event in message.events:
-            if isinstance(event, MessagesAdded):
-                fmt = self.webchat.format_time
-                for chat_message in event.messages:
-                    entry = entry_for_message(chat_message, fmt(chat_message.timestamp))
-                    if entry is not None:
-                        entries.append(entry)
-                continue
-            if entries:  # keep the order of messages and system lines
-                log.extend(entries)
-                entries = []
             if isinstance(event, StateChanged):
                 self._apply_state(event.state, event.reason, event)
             elif isinstance(event, MemberChanged):
-                self.query_one(MemberList).upsert(event.member)
+                if self._state != SessionState.ENDED:
+                    self.query_one(MemberList).upsert(event.member)
             elif isinstance(event, TypingChanged):
                 self.query_one(TypingIndicator).names = tuple(m.display_name for m in event.typing)
             elif isinstance(event, MediaRequestChanged):
                 self.media_requests.changed(event)
-            elif isinstance(event, Notice):
-                role = {"error": "error", "warning": "notice"}.get(event.level, "notice")
-                log.write_system(event.text, self._time(), role=role)
-                if event.kind == "transfer":
-                    self.notify(event.text, title="Transfer", markup=False)
-        log.extend(entries)
+            elif isinstance(event, Notice) and event.kind == "transfer":
+                self.notify(event.text, title="Transfer", markup=False)
+        self._show_new_lines()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -187,7 +210,7 @@ class ChatScreen(Screen[None]):
             return
         error = event.worker.error
         text = f"Something went wrong ({event.worker.name}): {type(error).__name__}: {error}"
-        self.query_one(MessageLog).write_system(text, self._time(), role="error")
+        self.say(text, role="error")
         self.notify(text, severity="error", markup=False)
 
     # ------------------------------------------------------------------ state
@@ -195,11 +218,9 @@ class ChatScreen(Screen[None]):
     def _apply_state(self, state: SessionState, reason: str | None, event: StateChanged | None) -> None:
         previous = self._state
         self._state = state
-        if (previous == SessionState.ENDED) != (state == SessionState.ENDED):
-            self.refresh_bindings()
+        self.refresh_bindings()
         status = self.query_one(StatusBar)
         composer = self.query_one(Composer)
-        log = self.query_one(MessageLog)
         agent = event.agent if event is not None and event.agent is not None else self.session.agent
         if state in (SessionState.IDLE, SessionState.CONNECTING):
             status.show("connecting", "Connecting…")
@@ -208,23 +229,23 @@ class ChatScreen(Screen[None]):
             text = "Waiting for an agent" + (f" in {queue}" if queue else "")
             if previous == SessionState.CONNECTED:
                 text = "Waiting for the next agent"
-            status.show("waiting", text)
+            later = "still no agent: ctrl+f leaves, ctrl+n tries another queue"
+            status.show("waiting", text, later=(LONG_WAIT_SECONDS, later))
         elif state == SessionState.CONNECTED:
             name = agent.display_name if agent is not None else "an agent"
             status.show("connected", f"Connected to {name}")
         elif state == SessionState.RECONNECTING:
             status.show("reconnecting", "Connection lost — reconnecting…")
         elif state == SessionState.ENDED:
-            words = reason or "The chat has ended"
+            words = self.session.transcript.end_words or reason or "The chat has ended"
             status.show("ended", f"Chat ended — {words}  (ctrl+s save · ctrl+n new chat)")
-            if event is not None:
-                log.write_system(f"Chat ended: {words}", self._time(), role="notice")
             self.query_one(TypingIndicator).names = ()
+            self.query_one(MemberList).mark_all_disconnected()
             self.media_requests.close_all("The chat ended before you answered.")
         if state in _SENDABLE:
             composer.set_blocked(None)
         elif state == SessionState.ENDED:
-            composer.set_blocked("the chat has ended")
+            composer.set_blocked("the chat has ended", read_only="ctrl+n starts a new chat")
         else:
             composer.set_blocked("still connecting")
 
@@ -240,13 +261,38 @@ class ChatScreen(Screen[None]):
     async def _send(self, text: str) -> None:
         try:
             await self.session.send(text)
-        except Exception as exc:  # the draft comes back so nothing typed is lost
-            composer = self.query_one(Composer)
-            if not composer.text:
-                composer.input.load_text(text)
-            self.query_one(MessageLog).write_system(
-                describe_action_error(exc, "send the message"), self._time(), role="error"
-            )
+        except Exception as exc:  # the message stays in the transcript, marked, to resend or take back
+            self._failed_send(text, describe_action_error(exc, "send the message"))
+
+    def _failed_send(self, text: str, reason: str) -> None:
+        """Keep a message that was not sent: a marked line with its text, and the ways to get it out."""
+        self.failed.append(text)
+        me = self.session.me
+        name = me.display_name if me is not None else "You"
+        line = TranscriptLine(datetime.now(UTC), name, "failed", text, "failed", {"reason": reason})
+        self.session.transcript.add(line)
+        self.say(f"{reason} — ctrl+r resends it, alt+e puts it back in the message box", role="error")
+        self.refresh_bindings()
+
+    def action_resend(self) -> None:
+        """Send the newest failed message again."""
+        if not self.failed or self._state not in _SENDABLE:
+            self.app.bell()
+            return
+        self._send(self.failed.pop())
+        self.refresh_bindings()
+
+    def action_edit_failed(self) -> None:
+        """Put the newest failed message back into the message box (after what is already there)."""
+        if not self.failed or self._state == SessionState.ENDED:
+            self.app.bell()
+            return
+        text = self.failed.pop()
+        area = self.query_one(Composer).input
+        area.move_cursor(area.document.end)
+        area.insert(("\n" if area.text else "") + text)
+        area.focus()
+        self.refresh_bindings()
 
     @on(Composer.Typed)
     def _typed(self) -> None:
@@ -256,19 +302,51 @@ class ChatScreen(Screen[None]):
     # ------------------------------------------------------------------ media requests
 
     def say(self, text: str, role: str = "system") -> None:
-        """Write a system line (plain text) to the transcript, stamped with the current time."""
-        self.query_one(MessageLog).write_system(text, self._time(), role=role)
+        """Add a system line (plain text) to the transcript, stamped now; saved transcripts carry it too."""
+        self.session.transcript.add(TranscriptLine(datetime.now(UTC), "", role, text, "local"))
+        self._show_new_lines()
 
     def flush_transcript(self) -> None:
         """Draw queued transcript lines now (before a dialog covers the screen, so they show behind it)."""
+        self._show_new_lines()
         self.query_one(MessageLog).flush()
+
+    def type_into_composer(self, character: str) -> None:
+        """Put a typed character into the message box (a key that reached another part of the screen)."""
+        area = self.query_one(Composer).input
+        if area.read_only:
+            return
+        area.focus()
+        area.insert(character)
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed while the transcript or member list has focus goes to the message box."""
+        area = self.query_one(Composer).input
+        character = event.character
+        if (
+            self.focused is not area
+            and character is not None
+            and event.is_printable
+            and character
+            not in " ?"  # space pages/selects there; "?" opens help where no text field has focus
+        ):
+            event.stop()
+            event.prevent_default()
+            self.type_into_composer(character)
 
     # ------------------------------------------------------------------ leave, save, new chat
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Leaving is greyed out in the footer once the chat has ended."""
+        """Leaving is greyed out once the chat has ended; Newest shows while new messages wait below; Resend
+        and Edit failed show while a message could not be sent."""
         if action == "leave" and self._state == SessionState.ENDED:
             return None
+        if action == "newest":
+            return bool(self.query_one(MessageLog).unseen)
+        if action == "resend":
+            return bool(self.failed) and self._state in _SENDABLE
+        if action == "edit_failed":
+            return bool(self.failed) and self._state != SessionState.ENDED
         return True
 
     def action_leave(self) -> None:
@@ -296,9 +374,7 @@ class ChatScreen(Screen[None]):
         try:
             await self.session.leave()
         except Exception as exc:
-            self.query_one(MessageLog).write_system(
-                describe_action_error(exc, "leave the chat"), self._time(), role="error"
-            )
+            self.say(describe_action_error(exc, "leave the chat"), role="error")
 
     def action_save(self, kind: str) -> None:
         """Save the transcript in the transcripts folder as Markdown or JSON; failures are said, not fatal.
@@ -359,12 +435,20 @@ class ChatScreen(Screen[None]):
         """Scroll the transcript to the newest message."""
         self.query_one(MessageLog).action_scroll_newest()
 
+    def action_toggle_members(self) -> None:
+        """Show or hide the member panel (the choice holds whatever the terminal's width)."""
+        members = self.query_one("#members", MemberList)
+        self._members_choice = not members.display
+        members.display = self._members_choice
+
     @on(MessageLog.UnseenChanged)
     def _unseen(self, message: MessageLog.UnseenChanged) -> None:
         marker = self.query_one("#new-marker", Static)
         marker.display = message.unseen > 0
         if message.unseen:
-            marker.update(Content(f"↓ {message.unseen} new message(s) below — ctrl+g or click to jump"))
+            count = plural(message.unseen, "new message")
+            marker.update(Content(f"↓ {count} below — ctrl+g or click to jump"))
+        self.refresh_bindings()
 
     def on_click(self, event: events.Click) -> None:
         if event.widget is not None and event.widget.id == "new-marker":
@@ -373,6 +457,12 @@ class ChatScreen(Screen[None]):
     def palette_commands(self) -> Iterable[SystemCommand]:
         """Commands this screen adds to the command palette."""
         yield SystemCommand("Leave chat", "Leave the chat (asks first)", self.action_leave)
+        yield SystemCommand("Show/hide members", "The member panel", self.action_toggle_members)
+        if self.failed:
+            yield SystemCommand("Resend failed message", "Send it again", self.action_resend)
+            yield SystemCommand(
+                "Edit failed message", "Put it back into the message box", self.action_edit_failed
+            )
         yield SystemCommand(
             "Save transcript (Markdown)",
             "Write the transcript to a .md file",

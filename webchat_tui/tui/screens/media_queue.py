@@ -1,8 +1,9 @@
 """`MediaRequestQueue`: the chat screen's bookkeeping for media requests.
 
-One dialog at a time; later requests wait in order (the open dialog says how many); a request that times out
-or is cancelled before the guest answered closes its dialog and says so; the answer is sent through the
-session in a worker and its result written to the transcript.
+One dialog at a time; later requests wait in order (the open dialog says how many, kept live as they change);
+a request that times out or is cancelled before the guest answered closes its dialog and says so; the answer
+is sent through the session in a worker. The transcript lines (asked, accepted, cancelled...) come from the
+session's transcript recorder, as for every other line.
 """
 
 from __future__ import annotations
@@ -11,21 +12,14 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from webchat_tui.api.session_types import MediaRequest, MediaRequestChanged
+from webchat_tui.api.transcript import describe_media_types
 from webchat_tui.tui.errors import describe_action_error
-from webchat_tui.tui.screens.media_request import MediaRequestScreen, describe_media_types
+from webchat_tui.tui.screens.media_request import MediaRequestScreen
 
 if TYPE_CHECKING:
     from webchat_tui.tui.screens.chat import ChatScreen
 
 __all__ = ["MediaRequestQueue"]
-
-_OUTCOME_WORDS = {
-    "TIMEDOUT": "timed out",
-    "CANCELLED": "was cancelled",
-    "ERRORED": "failed",
-    "ACCEPTED": "was accepted",
-    "DECLINED": "was declined",
-}
 
 
 class MediaRequestQueue:
@@ -36,32 +30,27 @@ class MediaRequestQueue:
         self._requests: dict[str, MediaRequest] = {}
         self._waiting: deque[str] = deque()
         self._open: MediaRequestScreen | None = None
-        self._answered: set[str] = set()
 
     def changed(self, event: MediaRequestChanged) -> None:
-        """React to a request appearing or changing state."""
+        """React to a request appearing or changing state (the transcript line comes from the session's
+        recorder); the open dialog's count of waiting requests stays live."""
         request = event.request
         self._requests[request.id] = request
-        noun = describe_media_types(request.types, as_noun=True)
         if request.state == "PENDING":
             if event.previous_state != "PENDING":
-                self._screen.say(f"{request.requested_by or self._agent_name()} asks to start a {noun}")
                 self._waiting.append(request.id)
                 self._show_next()
-                if self._open is not None:
-                    self._open.set_queued(self._pending_count())
-            return
-        if request.id in self._answered:
-            self._answered.discard(request.id)
-            return  # our own answer: the answering worker reports the result
-        text = f"The {noun} request {_OUTCOME_WORDS.get(request.state, request.state.lower())}"
-        self._screen.say(text, role="notice")
-        dialog = self._open
-        if dialog is not None and dialog.request.id == request.id:
-            self._open = None
-            dialog.dismiss(None)
-            self._screen.notify(f"{text}; its dialog was closed.", title="Media request", markup=False)
-            self._show_next()
+        else:
+            dialog = self._open
+            if dialog is not None and dialog.request.id == request.id:
+                self._open = None
+                dialog.dismiss(None)
+                noun = describe_media_types(request.types, as_noun=True)
+                text = f"The {noun} request ended ({request.state.lower()}) before you answered"
+                self._screen.notify(f"{text}; its dialog was closed.", title="Media request", markup=False)
+                self._show_next()
+        if self._open is not None:
+            self._open.set_queued(self._pending_count())
 
     def close_all(self, reason: str) -> None:
         """The chat ended: drop waiting requests and close the open dialog, saying why."""
@@ -86,7 +75,10 @@ class MediaRequestQueue:
             if request is None or request.state != "PENDING":
                 continue
             dialog = MediaRequestScreen(
-                request, request.requested_by or self._agent_name(), queued=self._pending_count()
+                request,
+                request.requested_by or self._agent_name(),
+                queued=self._pending_count(),
+                forward_key=self._screen.type_into_composer,
             )
             self._open = dialog
             self._screen.flush_transcript()
@@ -101,23 +93,18 @@ class MediaRequestQueue:
         if self._open is not None and self._open.request.id == request_id:
             self._open = None
         if choice in ("accept", "decline"):
-            self._answered.add(request_id)
             self._screen.run_worker(
                 self._answer(request_id, choice == "accept"), group="media", exit_on_error=False
             )
         self._show_next()
 
     async def _answer(self, request_id: str, accept: bool) -> None:
+        """Send the answer; its outcome reaches the transcript as the request's state change."""
         request = self._requests.get(request_id)
         noun = describe_media_types(request.types, as_noun=True) if request else "media"
         session = self._screen.session
         try:
-            result = await (session.accept(request_id) if accept else session.decline(request_id))
+            await (session.accept(request_id) if accept else session.decline(request_id))
         except Exception as exc:  # the transcript says what went wrong; the chat goes on
-            self._answered.discard(request_id)
             action = f"{'accept' if accept else 'decline'} the {noun} request"
             self._screen.say(describe_action_error(exc, action), role="error")
-            return
-        self._requests[request_id] = result
-        verb = "accepted" if accept else "declined"
-        self._screen.say(f"You {verb} the {noun} request (now {result.state})")

@@ -5,17 +5,22 @@
 | a / y          | accept   |
 | d / n / escape | decline  |
 
+It shows the request's security key when the service sent one.
+
 Dismisses with "accept" or "decline"; the chat screen dismisses it with None when the request times out or
 is cancelled before the guest answered.
 
 The dialog pops up while the guest may be typing a message, so for `ARM_DELAY` seconds after it opens it
 ignores answers (keys, Enter on a button, clicks): a sentence typed into the composer must not accept a
-screen share by its letter "a" (the same guard browsers put on permission prompts).
+screen share by its letter "a" (the same guard browsers put on permission prompts). Letters typed meanwhile
+are passed on to the message box they were meant for.
 """
 
 from __future__ import annotations
 
-from textual import on
+from collections.abc import Callable
+
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,19 +29,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from webchat_tui.api.session_types import MediaRequest
+from webchat_tui.api.transcript import describe_media_types
 from webchat_tui.sanitize import sanitize_line
 
-__all__ = ["MediaRequestScreen", "describe_media_types"]
-
-_TYPE_WORDS = {"COBROWSE": "co-browse with you", "SCREENSHARE": "see your screen"}
-_TYPE_NAMES = {"COBROWSE": "co-browse", "SCREENSHARE": "screen share"}
-
-
-def describe_media_types(types: tuple[str, ...], *, as_noun: bool = False) -> str:
-    """Words for what a request asks for: "see your screen" or, as a noun, "screen share"."""
-    table = _TYPE_NAMES if as_noun else _TYPE_WORDS
-    words = [table.get(t, t.lower()) for t in types] or ["share media"]
-    return " and ".join(words)
+__all__ = ["MediaRequestScreen", "describe_media_types"]  # the words live with the transcript's
 
 
 class MediaRequestScreen(ModalScreen[str | None]):
@@ -50,8 +46,18 @@ class MediaRequestScreen(ModalScreen[str | None]):
     ARM_DELAY = 0.6
     """Seconds after opening during which answers are ignored (keystrokes meant for the composer)."""
 
-    def __init__(self, request: MediaRequest, requester: str, *, queued: int = 0) -> None:
+    def __init__(
+        self,
+        request: MediaRequest,
+        requester: str,
+        *,
+        queued: int = 0,
+        forward_key: Callable[[str], None] | None = None,
+    ) -> None:
+        """`forward_key` receives letters typed before the dialog takes answers (they were meant for the
+        message being written)."""
         super().__init__()
+        self._forward_key = forward_key
         self.armed = False
         """Whether answers are taken yet (see `ARM_DELAY`)."""
         self.request = request
@@ -70,6 +76,15 @@ class MediaRequestScreen(ModalScreen[str | None]):
                 Content.assemble((self._requester, "bold"), f" would like to {what}."),
                 classes="dialog-detail",
             )
+            key = sanitize_line(self.request.security_key or "")
+            if key:
+                yield Static(
+                    Content.assemble(
+                        "Security key: ", (key, "bold"), " (the agent may ask you to read it out)"
+                    ),
+                    classes="dialog-detail",
+                    id="security-key",
+                )
             yield Static(self._queued_text(), classes="dialog-note", id="queued")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Accept (a)", id="accept", variant="success")
@@ -85,6 +100,14 @@ class MediaRequestScreen(ModalScreen[str | None]):
         """Start taking answers."""
         self.armed = True
 
+    def on_key(self, event: events.Key) -> None:
+        """Before the dialog takes answers, letters go on into the message box they were typed for."""
+        character = event.character
+        if not self.armed and self._forward_key is not None and character and event.is_printable:
+            event.stop()
+            event.prevent_default()
+            self._forward_key(character)
+
     def _answer(self, choice: str) -> None:
         if not self.armed:
             self.app.bell()  # most likely a keystroke meant for the message being typed
@@ -92,7 +115,9 @@ class MediaRequestScreen(ModalScreen[str | None]):
         self.dismiss(choice)
 
     def _queued_text(self) -> Content:
-        return Content(f"{self._queued} more request(s) waiting after this one." if self._queued else "")
+        count = self._queued
+        words = f"{count} more {'request' if count == 1 else 'requests'} waiting after this one."
+        return Content(words if count else "")
 
     def set_queued(self, count: int) -> None:
         """Say how many more requests wait behind this one."""

@@ -1,13 +1,17 @@
 """`Composer`: the message input. Enter sends; ctrl+j (or shift+enter / alt+enter) starts a new line.
 
-| key                          | action            |
-|------------------------------|-------------------|
-| enter                        | send the message  |
-| ctrl+j, shift+enter, alt+enter | new line        |
+| key                            | action            |
+|--------------------------------|-------------------|
+| enter                          | send the message  |
+| ctrl+j, shift+enter, alt+enter | new line          |
 
-It shows a live counter against the 4,000-character limit and, while the chat cannot take messages, is
-disabled with the reason in place of the counter. It never talks to the network: it posts `Composer.Submitted`
-and `Composer.Typed` for the chat screen to act on.
+Most terminals report shift+enter and alt+enter as plain Enter; only those speaking the kitty keyboard
+protocol tell them apart. So the hint names ctrl+j (which works everywhere) until the terminal has shown that
+it reports shift+enter or alt+enter, and from then on names the key the guest used.
+
+It shows a live counter against the 4,000-character limit and, while the chat cannot take messages, says why
+in place of the hint. Once the chat has ended it is read-only and says how to go on. It never talks to the
+network: it posts `Composer.Submitted` and `Composer.Typed` for the chat screen to act on.
 """
 
 from __future__ import annotations
@@ -22,10 +26,17 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-__all__ = ["Composer", "MessageInput", "MAX_MESSAGE_CHARS"]
+__all__ = ["Composer", "MessageInput", "MAX_MESSAGE_CHARS", "plural"]
 
 MAX_MESSAGE_CHARS = 4000
 """The service's limit for one message body."""
+_PLACEHOLDER = "Type a message and press Enter"
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """`1 character`, `2 characters` (`plural_noun` for irregular plurals), with thousands separators."""
+    word = noun if count == 1 else (plural_noun or noun + "s")
+    return f"{count:,} {word}"
 
 
 class MessageInput(TextArea):
@@ -34,13 +45,31 @@ class MessageInput(TextArea):
     BINDINGS = [
         Binding("enter", "submit", "Send", priority=True, id="composer.send", tooltip="Send the message"),
         Binding(
-            "ctrl+j,shift+enter,alt+enter",
+            "ctrl+j",
             "newline",
             "New line",
             priority=True,
             show=False,
             id="composer.newline",
             tooltip="Insert a line break",
+        ),
+        Binding(
+            "shift+enter",
+            "newline('shift+enter')",
+            "New line",
+            priority=True,
+            show=False,
+            id="composer.newline-shift-enter",
+            tooltip="Insert a line break (terminals that tell shift+enter from enter)",
+        ),
+        Binding(
+            "alt+enter",
+            "newline('alt+enter')",
+            "New line",
+            priority=True,
+            show=False,
+            id="composer.newline-alt-enter",
+            tooltip="Insert a line break (terminals that tell alt+enter from enter)",
         ),
     ]
 
@@ -56,13 +85,29 @@ class MessageInput(TextArea):
             """The input that posted this."""
             return self.text_area
 
+    newline_key = "ctrl+j"
+    """The new-line key the hint names: ctrl+j, or shift+enter / alt+enter once the terminal reported one."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No Send (nor new line) while read-only: the footer stops offering it."""
+        if action in ("submit", "newline") and self.read_only:
+            return False
+        return True
+
     def action_submit(self) -> None:
         """Post `Submitted` with the current text."""
         self.post_message(self.Submitted(self, self.text))
 
-    def action_newline(self) -> None:
-        """Insert a line break at the cursor."""
+    def action_newline(self, key: str = "") -> None:
+        """Insert a line break at the cursor. `key` is set for shift+enter / alt+enter: it reached us, so this
+        terminal tells it apart from Enter, and the hint names it from now on."""
         self.insert("\n")
+        if key and key != self.newline_key:
+            self.newline_key = key
+            self.post_message(self.NewlineKeyLearned())
+
+    class NewlineKeyLearned(Message):
+        """The terminal reported shift+enter or alt+enter (so the hint can name it)."""
 
 
 class Composer(Vertical):
@@ -70,7 +115,7 @@ class Composer(Vertical):
 
     DEFAULT_CSS = """
     Composer { height: auto; }
-    Composer MessageInput { height: auto; min-height: 3; max-height: 8; }
+    Composer MessageInput { height: auto; min-height: 1; max-height: 8; }
     Composer #composer-status { height: 1; color: $text-muted; padding: 0 1; }
     Composer #composer-status.-over { color: $error; text-style: bold; }
     Composer.-blocked #composer-status { color: $warning; }
@@ -102,6 +147,7 @@ class Composer(Vertical):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self._blocked_reason = "Connecting…"
+        self._way_on = ""
 
     def compose(self) -> ComposeResult:
         area = MessageInput(
@@ -109,7 +155,7 @@ class Composer(Vertical):
             soft_wrap=True,
             show_line_numbers=False,
             compact=True,
-            placeholder="Type a message — Enter sends, ctrl+j adds a line",
+            placeholder=_PLACEHOLDER,
         )
         yield area
         yield Static("", id="composer-status")
@@ -127,10 +173,20 @@ class Composer(Vertical):
         """The current draft."""
         return self.input.text
 
-    def set_blocked(self, reason: str | None) -> None:
-        """Disable sending with `reason` shown, or enable it again with `None`. The draft is kept."""
+    def set_blocked(self, reason: str | None, *, read_only: str | None = None) -> None:
+        """Disable sending with `reason` shown, or enable it again with `None`. The draft is kept.
+
+        With `read_only` (the way on, e.g. "ctrl+n starts a new chat") the input stops taking text too: the
+        chat is over for good.
+        """
         self._blocked_reason = reason or ""
+        self._way_on = read_only or ""
         self.set_class(bool(reason), "-blocked")
+        area = self.input
+        area.read_only = bool(read_only)
+        area.placeholder = f"{reason[:1].upper()}{reason[1:]} — {read_only}" if reason and read_only else ""
+        area.placeholder = area.placeholder or _PLACEHOLDER
+        area.refresh_bindings()
         self._refresh_status()
 
     @property
@@ -144,14 +200,24 @@ class Composer(Vertical):
         over = count > MAX_MESSAGE_CHARS
         status.set_class(over, "-over")
         counter = f"{count}/{MAX_MESSAGE_CHARS}"
-        if self._blocked_reason:
+        if self._blocked_reason and self._way_on:
+            status.update(
+                Content.assemble(("Read-only: ", "bold"), self._blocked_reason, f" · {self._way_on}")
+            )
+        elif self._blocked_reason:
             status.update(
                 Content.assemble(("Sending disabled: ", "bold"), self._blocked_reason, f"  {counter}")
             )
         elif over:
-            status.update(Content(f"{counter} — {count - MAX_MESSAGE_CHARS} characters over the limit"))
+            extra = count - MAX_MESSAGE_CHARS
+            status.update(Content(f"{counter} — {plural(extra, 'character')} over the limit"))
         else:
-            status.update(Content(f"{counter}   enter send · ctrl+j new line"))
+            status.update(Content(f"{counter}   enter send · {self.input.newline_key} new line"))
+
+    @on(MessageInput.NewlineKeyLearned)
+    def _newline_key_learned(self, event: MessageInput.NewlineKeyLearned) -> None:
+        event.stop()
+        self._refresh_status()
 
     @on(TextArea.Changed)
     def _changed(self, event: TextArea.Changed) -> None:

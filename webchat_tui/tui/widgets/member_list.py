@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -69,6 +71,10 @@ class MemberList(OptionList):
         self.set_options([Option(member_prompt(m), id=m.id) for m in ordered])
         if highlighted is not None and highlighted in self.members:
             self.highlighted = self.get_option_index(highlighted)
+
+    def mark_all_disconnected(self) -> None:
+        """The chat is over: nobody is connected any more, whatever the last events said."""
+        self.update_members([replace(m, state="DISCONNECTED") for m in self.members.values()])
 
     def upsert(self, member: Member) -> None:
         """Add `member` or replace its previous state."""

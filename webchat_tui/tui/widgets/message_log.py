@@ -57,7 +57,8 @@ class LogEntry:
     sender: str
     """Sender display name; empty for system lines."""
     role: str
-    """Style key: `agent`, `customer`, `own`, `system`, `notice`, `error`, `bot`."""
+    """Style key: `agent`, `customer`, `own`, `bot`, `failed` (a message of ours that was not sent), `system`,
+    `notice`, `error`."""
     body: str
 
 
@@ -145,6 +146,7 @@ class MessageLog(ScrollView, can_focus=True):
         "message-log--system",
         "message-log--notice",
         "message-log--error",
+        "message-log--failed",
     }
     """Styles for each part of a line; colours come from the theme via `app.tcss`."""
 
@@ -162,7 +164,8 @@ class MessageLog(ScrollView, can_focus=True):
         & > .message-log--own-body { color: $foreground; }
         & > .message-log--system { color: $text-muted; text-style: italic; }
         & > .message-log--notice { color: $warning; text-style: italic; }
-        & > .message-log--error { color: $error; text-style: bold; }
+        & > .message-log--error { color: $text-error; text-style: bold; }
+        & > .message-log--failed { color: $text-error; text-style: strike; }
     }
     """
 
@@ -192,7 +195,9 @@ class MessageLog(ScrollView, can_focus=True):
         self._cache: LRUCache[int, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self.unseen = 0
-        """Entries added below the view since the user scrolled up."""
+        """Entries added since the user scrolled up that are still below the view."""
+        self._first_unseen: int | None = None
+        """Index of the first entry added while the user was scrolled up (None when all were seen)."""
         self._following = True
         """Whether the view sticks to the newest line. Kept as state (updated when the user scrolls) because a
         resize changes the size before `on_resize` runs, so "at the end" can no longer be read off then."""
@@ -246,8 +251,9 @@ class MessageLog(ScrollView, can_focus=True):
         if following and not self.is_vertical_scrollbar_grabbed:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         else:
-            self.unseen += len(pending)
-            self.post_message(self.UnseenChanged(self, self.unseen))
+            if self._first_unseen is None:
+                self._first_unseen = start
+            self._count_unseen()
         self.refresh()
         self.history_freezer.added(len(pending))
 
@@ -275,6 +281,8 @@ class MessageLog(ScrollView, can_focus=True):
 
     def _prefix_width(self, entry: LogEntry) -> int:
         time_w = len(entry.time) + 1 if entry.time else 0
+        if entry.role == "failed":
+            return time_w + len("✗ not sent ") + cell_len(self._shown_sender(entry)) + 2
         if entry.sender:
             return time_w + cell_len(self._shown_sender(entry)) + 2
         return time_w + 2
@@ -314,9 +322,25 @@ class MessageLog(ScrollView, can_focus=True):
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         self._following = self.is_vertical_scroll_end
-        if self.unseen and self.is_vertical_scroll_end:
-            self.unseen = 0
-            self.post_message(self.UnseenChanged(self, 0))
+        if self._first_unseen is not None:
+            self._count_unseen()
+
+    def _count_unseen(self) -> None:
+        """Recount the new entries still below the view (paging down through them counts them down)."""
+        first = self._first_unseen
+        if first is None:
+            return
+        bottom = int(self.scroll_y) + max(1, self.scrollable_content_region.height) - 1
+        if self.is_vertical_scroll_end or bottom >= len(self._lines) - 1:
+            unseen = 0
+        else:
+            unseen = len(self.entries) - max(first, self._lines[bottom][0] + 1)
+        if unseen <= 0:
+            unseen = 0
+            self._first_unseen = None
+        if unseen != self.unseen:
+            self.unseen = unseen
+            self.post_message(self.UnseenChanged(self, unseen))
 
     def action_scroll_newest(self) -> None:
         """Jump to the newest entry."""
@@ -327,7 +351,11 @@ class MessageLog(ScrollView, can_focus=True):
     def _style(self, key: str) -> Style:
         style = self._styles.get(key)
         if style is None:
-            style = self.get_component_rich_style(f"message-log--{key}", partial=True)
+            # The colour is blended over the pane's background here: a theme colour with alpha (muted text)
+            # taken as a Rich style would lose its alpha and be drawn at full strength.
+            styles = self.get_component_styles(f"message-log--{key}")
+            colour = self.background_colors[1] + styles.color
+            style = Style(color=colour.rich_color) + styles.text_style
             self._styles[key] = style
         return style
 
@@ -338,12 +366,18 @@ class MessageLog(ScrollView, can_focus=True):
         if number == _CUT_NOTE:
             return [Segment(" " * 6), Segment(text, self._style("notice"))]
         if number > 0:
-            body_key = "own-body" if entry.role == "own" else (entry.role if not entry.sender else "body")
+            body_key = {"own": "own-body", "failed": "failed"}.get(entry.role, "body" if entry.sender else "")
+            body_key = body_key or (entry.role if entry.role in ("notice", "error") else "system")
             return [Segment(" " * 6), Segment(text, self._style(body_key))]
         segments: list[Segment] = []
         if entry.time:
             segments.append(Segment(entry.time + " ", self._style("time")))
-        if entry.sender:
+        if entry.role == "failed":
+            segments.append(Segment("✗ not sent ", self._style("error")))
+            segments.append(Segment(self._shown_sender(entry), self._style("own")))
+            segments.append(Segment(": "))
+            segments.append(Segment(text, self._style("failed")))
+        elif entry.sender:
             segments.append(Segment(self._shown_sender(entry), self._style(entry.role)))
             segments.append(Segment(": "))
             segments.append(Segment(text, self._style("own-body" if entry.role == "own" else "body")))

@@ -44,17 +44,25 @@ class StatusBar(Static):
         self._text = "Connecting…"
         self._since = clock()
         self._ticker: Timer | None = None
+        self._later: tuple[float, str] | None = None
 
     def on_mount(self) -> None:
         self._ticker = self.set_interval(0.1, self._tick, pause=True)
         self._render_status()
 
-    def show(self, kind: str, text: str, *, reset_clock: bool = False) -> None:
-        """Show `text` (plain, never markup); `kind` is connecting/waiting/connected/reconnecting/ended."""
+    def show(
+        self, kind: str, text: str, *, reset_clock: bool = False, later: tuple[float, str] | None = None
+    ) -> None:
+        """Show `text` (plain, never markup); `kind` is connecting/waiting/connected/reconnecting/ended.
+
+        `later` is (seconds, words): while the spinner runs, the words are added once that long has passed
+        (a suggestion after a long wait).
+        """
         if reset_clock or kind != self._kind:
             self._since = self._clock()
         self._kind = kind
         self._text = sanitize_line(text)
+        self._later = later
         for name in ("connecting", "waiting", "connected", "reconnecting", "ended"):
             self.set_class(name == kind, f"-{name}")
         if self._ticker is not None:
@@ -76,8 +84,15 @@ class StatusBar(Static):
         now = self._clock()
         if self._kind in ("connecting", "waiting", "reconnecting"):
             frame = SPINNER[int(now * 10) % len(SPINNER)]
-            elapsed = format_elapsed(now - self._since)
-            self.update(Content.assemble(f"{frame} ", self._text, (f"  {elapsed}", "$text-muted")))
+            waited = now - self._since
+            parts: list[str | tuple[str, str]] = [
+                f"{frame} ",
+                self._text,
+                (f"  {format_elapsed(waited)}", ""),
+            ]
+            if self._later is not None and waited >= self._later[0]:
+                parts.append(f"  — {self._later[1]}")
+            self.update(Content.assemble(*parts))
         else:
             marker = "●" if self._kind == "connected" else "■"
             self.update(Content.assemble(f"{marker} ", self._text))
