@@ -277,7 +277,8 @@ class StreamError(WebChatError):
 
 
 class StreamAuthError(StreamError):
-    """The event-stream handshake was refused with 401/403; reconnecting cannot help."""
+    """The event-stream handshake was refused with 401/403, or 404 (the service no longer knows the chat, e.g.
+    after a restart); reconnecting cannot help."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         self.status = status

@@ -316,7 +316,7 @@ class EventStream:
                             )
                         )
                         return
-                    if status in (401, 403):
+                    if status in (401, 403, 404):  # 404: the service no longer knows this chat
                         await self._fatal(
                             StreamAuthError(
                                 f"the event stream refused our credentials (HTTP {status})", status=status
