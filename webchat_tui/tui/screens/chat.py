@@ -96,7 +96,7 @@ class ChatScreen(Screen[None]):
             id="chat.save-json",
             tooltip="Save the transcript as JSON",
         ),
-        Binding("ctrl+n", "new_chat", "New chat", id="chat.new", tooltip="Back to the join form"),
+        Binding("ctrl+n", "new_chat", "New", id="chat.new", tooltip="New chat: back to the join form"),
         Binding("ctrl+f", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
         Binding("f3", "toggle_members", "Members", id="chat.toggle-members", tooltip="Show/hide members"),
         Binding("ctrl+g", "newest", "Newest", id="chat.newest", tooltip="Jump to the newest message"),
@@ -156,6 +156,9 @@ class ChatScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_members(event.size.width)
+        footer = self.query_one(Footer)
+        footer.compact = event.size.width < 100  # every key stays readable down to 60 columns
+        footer.show_command_palette = event.size.width >= 80  # ctrl+p still works; help lists it
 
     def _fit_members(self, width: int) -> None:
         members = self.query_one("#members", MemberList)

@@ -43,7 +43,15 @@ class MessageInput(TextArea):
     """A TextArea where Enter submits instead of inserting a newline."""
 
     BINDINGS = [
-        Binding("enter", "submit", "Send", priority=True, id="composer.send", tooltip="Send the message"),
+        Binding(
+            "enter",
+            "submit",
+            "Send",
+            priority=True,
+            show=False,  # the line under the input says it, next to the new-line key
+            id="composer.send",
+            tooltip="Send the message",
+        ),
         Binding(
             "ctrl+j",
             "newline",
