@@ -35,6 +35,7 @@ from webchat_tui.tui.backend import LocalEmulator
 from webchat_tui.tui.chat_handle import ChatHandle
 from webchat_tui.tui.messages import LocalBackendFailed, LocalBackendReady
 from webchat_tui.tui.screens.join import JoinScreen
+from webchat_tui.tui.widgets.contrast import UNOFFERED_THEMES
 
 __all__ = ["WebchatApp", "make_app", "DARK_THEME", "LIGHT_THEME"]
 
@@ -97,6 +98,8 @@ class WebchatApp(App[None]):
             warnings: things the user should know at start (e.g. a config file others can read).
         """
         super().__init__()
+        for name in UNOFFERED_THEMES:  # the terminal's own palette: nobody can vouch for its contrast
+            self.unregister_theme(name)
         self.settings = settings or ChatSettings()
         self.local = local or LocalEmulator()
         """The local emulator backend."""

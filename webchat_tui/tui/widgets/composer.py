@@ -24,7 +24,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.style import Style as VisualStyle
 from textual.widgets import Static, TextArea
+
+from webchat_tui.tui.widgets.contrast import readable
 
 __all__ = ["Composer", "MessageInput", "MAX_MESSAGE_CHARS", "plural"]
 
@@ -95,6 +98,14 @@ class MessageInput(TextArea):
 
     newline_key = "ctrl+j"
     """The new-line key the hint names: ctrl+j, or shift+enter / alt+enter once the terminal reported one."""
+
+    def get_visual_style(self, *component_classes: str, partial: bool = False) -> VisualStyle:
+        """The placeholder's colour made readable against the input's background, in every theme."""
+        style = super().get_visual_style(*component_classes, partial=partial)
+        if component_classes == ("text-area--placeholder",):
+            colour = self.get_component_styles("text-area--placeholder").color
+            style = style + VisualStyle(foreground=readable(colour, self.background_colors[1]))
+        return style
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No Send (nor new line) while read-only: the footer stops offering it."""

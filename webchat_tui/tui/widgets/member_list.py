@@ -1,8 +1,9 @@
-"""`MemberList`: who is in the chat, with role and state markers; disconnected members are dimmed."""
+"""`MemberList`: who is in the chat, with role and state markers; disconnected members are dimmed (and still
+readable, 3:1, in every theme)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from textual.content import Content
 from textual.widgets import OptionList
@@ -10,6 +11,7 @@ from textual.widgets.option_list import Option
 
 from webchat_tui.api.session_types import Member
 from webchat_tui.sanitize import sanitize_line
+from webchat_tui.tui.widgets.contrast import DIMMED_TEXT, NORMAL_TEXT, readable
 
 __all__ = ["MemberList", "member_prompt", "member_sort_key", "STATE_MARKERS", "ROLE_NAMES"]
 
@@ -23,18 +25,28 @@ STATE_MARKERS: dict[str, tuple[str, str]] = {
 ROLE_NAMES: dict[str, str] = {"AGENT": "agent", "CUSTOMER": "guest", "WORKFLOW": "bot", "ACD": "queue"}
 
 
-def member_prompt(member: Member) -> Content:
+@dataclass(frozen=True)
+class MemberColours:
+    """The member list's text colours for the current theme, made readable against its background."""
+
+    name: str = "$foreground"
+    detail: str = "$text-muted"
+    dimmed: str = "$text-disabled"
+
+
+def member_prompt(member: Member, colours: MemberColours | None = None) -> Content:
     """The option text for `member`: marker, name (literal text, never markup), role and state words."""
+    colours = colours or MemberColours()
     marker, colour = STATE_MARKERS.get(member.state, ("?", "$text-muted"))
     role = ROLE_NAMES.get(member.role, member.role.lower())
     if member.is_self:
         role = "you"
     name = sanitize_line(member.display_name) or "(no name)"
     disconnected = member.state == "DISCONNECTED"
-    name_style = "$text-disabled" if disconnected else ("bold $success" if member.is_self else "bold")
+    name_style = colours.dimmed if disconnected else f"bold {colours.name}"
     parts: list[str | tuple[str, str]] = [(marker, colour), " ", (name, name_style)]
     detail = role if member.state == "CONNECTED" else f"{role}, {member.state.lower()}"
-    parts += ["\n  ", (detail, "$text-disabled" if disconnected else "$text-muted")]
+    parts += ["\n  ", (detail, colours.dimmed if disconnected else colours.detail)]
     return Content.assemble(*parts)
 
 
@@ -59,6 +71,22 @@ class MemberList(OptionList):
         self.members: dict[str, Member] = {}
         """Current state of every member seen, in join order."""
 
+    def _colours(self) -> MemberColours:
+        """Name, detail and dimmed colours for this theme: names at 7:1, details at 4.5:1, and disconnected
+        members dimmed on purpose but still at 3:1 (theme colours with alpha are blended here; as styles of
+        option text they would be drawn at full strength)."""
+        background = self.background_colors[1]
+        base = self.styles.color
+        name = readable(base, background, 7.0)
+        detail = readable(base.with_alpha(0.6), background, NORMAL_TEXT)
+        dimmed = readable(base.with_alpha(0.38), background, DIMMED_TEXT)
+        return MemberColours(name.hex, detail.hex, dimmed.hex)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.members and self.is_mounted:
+            self.update_members(list(self.members.values()))  # the theme changed: new colours
+
     def update_members(self, members: list[Member]) -> None:
         """Show `members` (each member's latest state), keeping the highlighted one if it is still there.
 
@@ -68,7 +96,8 @@ class MemberList(OptionList):
         self.members = {m.id: m for m in members}
         highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
         ordered = sorted(members, key=member_sort_key)
-        self.set_options([Option(member_prompt(m), id=m.id) for m in ordered])
+        colours = self._colours()
+        self.set_options([Option(member_prompt(m, colours), id=m.id) for m in ordered])
         if highlighted is not None and highlighted in self.members:
             self.highlighted = self.get_option_index(highlighted)
 

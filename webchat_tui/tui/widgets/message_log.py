@@ -31,6 +31,7 @@ from textual.strip import Strip
 
 from webchat_tui.sanitize import sanitize_line, sanitize_text
 from webchat_tui.tui.gc_policy import HistoryFreezer
+from webchat_tui.tui.widgets.contrast import NORMAL_TEXT, readable
 
 __all__ = ["DISPLAY_CAP", "LogEntry", "MessageLog", "cut_note", "wrap_text"]
 
@@ -40,6 +41,10 @@ DISPLAY_CAP = 20_000
 """Characters of one message the pane shows; the rest is replaced by a note (saved transcripts keep all)."""
 _CUT_NOTE = -1
 """Line number that marks the note under a message cut at `DISPLAY_CAP`."""
+
+
+_MINIMUM_CONTRAST = {"body": 7.0, "own-body": 7.0}
+"""Message text reads at 7:1 (WCAG AAA) so that times and system lines (4.5:1 at least) stay quieter."""
 
 
 def cut_note(cut: int) -> str:
@@ -148,7 +153,7 @@ class MessageLog(ScrollView, can_focus=True):
         "message-log--error",
         "message-log--failed",
     }
-    """Styles for each part of a line; colours come from the theme via `app.tcss`."""
+    """Styles for each part of a line; colours come from the theme, made readable (see `contrast.py`)."""
 
     DEFAULT_CSS = """
     MessageLog {
@@ -163,7 +168,7 @@ class MessageLog(ScrollView, can_focus=True):
         & > .message-log--body { color: $foreground; }
         & > .message-log--own-body { color: $foreground; }
         & > .message-log--system { color: $text-muted; text-style: italic; }
-        & > .message-log--notice { color: $warning; text-style: italic; }
+        & > .message-log--notice { color: $text-warning; text-style: italic; }
         & > .message-log--error { color: $text-error; text-style: bold; }
         & > .message-log--failed { color: $text-error; text-style: strike; }
     }
@@ -354,7 +359,8 @@ class MessageLog(ScrollView, can_focus=True):
             # The colour is blended over the pane's background here: a theme colour with alpha (muted text)
             # taken as a Rich style would lose its alpha and be drawn at full strength.
             styles = self.get_component_styles(f"message-log--{key}")
-            colour = self.background_colors[1] + styles.color
+            background = self.background_colors[1]
+            colour = readable(styles.color, background, _MINIMUM_CONTRAST.get(key, NORMAL_TEXT))
             style = Style(color=colour.rich_color) + styles.text_style
             self._styles[key] = style
         return style

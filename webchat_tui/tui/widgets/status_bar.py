@@ -13,6 +13,15 @@ from webchat_tui.sanitize import sanitize_line
 __all__ = ["StatusBar", "SPINNER", "format_elapsed"]
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+_MARKER_COLOURS = {
+    "connecting": "$text-warning",
+    "waiting": "$text-warning",
+    "connected": "$text-success",
+    "reconnecting": "$text-warning",
+    "ended": "$text-error",
+}
+"""The state's colour is on its marker; the words are drawn in the theme's text colour (readable in every
+theme: a success green on a light panel is not)."""
 
 
 def format_elapsed(seconds: float) -> str:
@@ -24,17 +33,15 @@ def format_elapsed(seconds: float) -> str:
 
 
 class StatusBar(Static):
-    """Shows the session state in words; animates a spinner and elapsed time while the guest waits.
+    """Shows the session state in words, after a marker in the state's colour; animates a spinner and elapsed
+    time while the guest waits.
 
     The clock is injected so snapshots stay still: the spinner frame and the elapsed time both come from it.
     """
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; padding: 0 1; background: $panel; }
-    StatusBar.-waiting { color: $warning; }
-    StatusBar.-connected { color: $success; }
-    StatusBar.-reconnecting { color: $warning; text-style: bold; }
-    StatusBar.-ended { color: $error; }
+    StatusBar { height: 1; padding: 0 1; background: $panel; color: $text; }
+    StatusBar.-reconnecting, StatusBar.-ended { text-style: bold; }
     """
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:  # noqa: A002
@@ -85,14 +92,11 @@ class StatusBar(Static):
         if self._kind in ("connecting", "waiting", "reconnecting"):
             frame = SPINNER[int(now * 10) % len(SPINNER)]
             waited = now - self._since
-            parts: list[str | tuple[str, str]] = [
-                f"{frame} ",
-                self._text,
-                (f"  {format_elapsed(waited)}", ""),
-            ]
+            parts: list[str | tuple[str, str]] = [(frame, _MARKER_COLOURS[self._kind]), " ", self._text]
+            parts.append(f"  {format_elapsed(waited)}")
             if self._later is not None and waited >= self._later[0]:
                 parts.append(f"  — {self._later[1]}")
             self.update(Content.assemble(*parts))
         else:
             marker = "●" if self._kind == "connected" else "■"
-            self.update(Content.assemble(f"{marker} ", self._text))
+            self.update(Content.assemble((marker, _MARKER_COLOURS[self._kind]), " ", self._text))
