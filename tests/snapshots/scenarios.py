@@ -230,9 +230,23 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "chat_ended",
-            "The agent ended the chat; transcript kept, sending disabled.",
+            "The agent ended the chat; transcript kept, the message box read-only.",
             _chat_ended,
             settings=ChatSettings(display_name="Ada"),
+        ),
+        Scenario(
+            "chat_ended_light",
+            "The ended chat in the light theme: system lines, notices and times legible.",
+            _chat_ended,
+            settings=ChatSettings(display_name="Ada"),
+            theme="textual-light",
+        ),
+        Scenario(
+            "chat_narrow",
+            "The connected chat at 60x15: member panel hidden, one-line message box, every key readable.",
+            _chat_connected,
+            settings=ChatSettings(display_name="Ada"),
+            size=(60, 15),
         ),
     )
 }

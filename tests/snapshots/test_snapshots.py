@@ -45,20 +45,25 @@ def test_join_help(snap_compare: Any, emu: Any, control: Any) -> None:
 
 
 def test_chat_waiting(snap_compare: Any, emu: Any, control: Any) -> None:
-    """The chat screen while queued: status "⠋ Waiting for an agent in Support 0:00" in yellow, members Ada
-    (you) and the Support queue, an empty transcript and the message input focused with "0/4000"."""
+    """The chat screen while queued: status "⠋ Waiting for an agent in Support 0:00" (the spinner in
+    yellow, the words in the text colour), members Ada (you) and the Support queue, an empty transcript and
+    the one-line message box focused, with "0/4000   enter send · ctrl+j new line" under it; the footer
+    shows ^s Save, ^n New, ^f Leave, f3 Members (no ctrl+l, no Send: it is under the input)."""
     assert _compare("chat_waiting", snap_compare, emu, control)
 
 
 def test_chat_connected(snap_compare: Any, emu: Any, control: Any) -> None:
-    """Connected to Alex Rivera (green status), a join line, the greeting, Ada's own message (green name),
-    a long agent message wrapped under its text, and a line with literal [bold] markup; members Ada, the
-    dimmed disconnected queue, and Alex Rivera (agent)."""
+    """Connected to Alex Rivera (green dot, words in the text colour), a join line, the greeting, Ada's own
+    message (green name), a long agent message wrapped under its text, and a line with literal [bold]
+    markup; times and system lines grey and quieter than message text; members Ada, the dimmed (still
+    readable) disconnected queue, and Alex Rivera (agent)."""
     assert _compare("chat_connected", snap_compare, emu, control)
 
 
 def test_chat_connected_light(snap_compare: Any, emu: Any, control: Any) -> None:
-    """The same connected chat in Textual's light theme: light background, dark text, the same layout."""
+    """The same connected chat in Textual's light theme: light background, dark text; the times and the
+    "Alex Rivera joined the chat" system line are dark grey (legible, not white on grey), the status words
+    dark."""
     assert _compare("chat_connected_light", snap_compare, emu, control)
 
 
@@ -69,14 +74,29 @@ def test_chat_typing(snap_compare: Any, emu: Any, control: Any) -> None:
 
 
 def test_media_request_dialog(snap_compare: Any, emu: Any, control: Any) -> None:
-    """A modal "Media request: screen share" saying "Alex Rivera would like to see your screen." with
-    Accept (a) focused and Decline (d), over the dimmed chat whose last line is "Alex Rivera asks to start a
-    screen share"; the footer lists only the dialog's keys (a Accept, d Decline)."""
+    """A modal "Media request: screen share" saying "Alex Rivera would like to see your screen.", the
+    request's security key, and Accept (a) focused and Decline (d), over the dimmed chat whose last line is
+    "Alex Rivera asks to start a screen share"; the footer lists only the dialog's keys (a Accept,
+    d Decline)."""
     assert _compare("media_request", snap_compare, emu, control)
 
 
 def test_chat_ended(snap_compare: Any, emu: Any, control: Any) -> None:
-    """Status "Chat ended — The agent ended the chat" in red, the transcript still there ending with
-    "Alex Rivera left the chat" and "Chat ended", Alex shown disconnected, and the input saying
-    "Sending disabled: the chat has ended"; Leave is greyed out in the footer."""
+    """Status "Chat ended — The agent ended the chat (ctrl+s save · ctrl+n new chat)", the transcript still
+    there ending with "Alex Rivera left the chat" and "Chat ended: The agent ended the chat", every member
+    shown disconnected, the message box read-only: placeholder "The chat has ended — ctrl+n starts a new
+    chat" and "Read-only: the chat has ended · ctrl+n starts a new chat" under it; Leave greyed out."""
     assert _compare("chat_ended", snap_compare, emu, control)
+
+
+def test_chat_ended_light(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The ended chat in the light theme: the join and leave system lines, the "Chat ended" notice and the
+    times are all legible dark grey / dark amber on the light pane (issue 9: they were white on grey)."""
+    assert _compare("chat_ended_light", snap_compare, emu, control)
+
+
+def test_chat_narrow(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The connected chat at 60x15: no member panel (hidden below 90 columns; f3 shows it), the transcript
+    using the full width, a one-line message box, and a compact footer whose keys (^s Save, ^n New,
+    ^f Leave, f3 Members, ^t Theme) are all readable."""
+    assert _compare("chat_narrow", snap_compare, emu, control)
