@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from tests.tui.helpers import FIXED_CLOCK, build_app, conversation_id, fixed_time, wait_until
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.app import WebchatApp
 from webchat_tui.tui.screens.chat import ChatScreen
-from webchat_tui.tui.screens.media_request import MediaRequestScreen
+from webchat_tui.tui.screens.media_request import MediaRequestScreen, security_key_text
 from webchat_tui.tui.widgets.composer import MessageInput
 from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import MessageLog
@@ -178,6 +178,9 @@ async def _media_request(pilot: Pilot[Any], control: Any) -> None:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, MediaRequestScreen))
     # The transcript line behind the dialog is written a frame later: wait for it (else the SVG varies).
     await wait_until(pilot, lambda: "asks to start a screen share" in _log_text(pilot.app))
+    # The security key is random per request (a secret, never seeded): the picture shows a fixed one in its
+    # place, drawn the same way (the Pilot tests check the real key is shown).
+    pilot.app.screen.query_one("#security-key", Static).update(security_key_text("123456"))
 
 
 async def _chat_ended(pilot: Pilot[Any], control: Any) -> None:

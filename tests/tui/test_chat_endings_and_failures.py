@@ -71,7 +71,7 @@ async def test_a_failed_send_stays_visible_and_can_be_resent_or_taken_back(
         await wait_for_text(pilot, "ctrl+r resends it")
         await pilot.press(*"new draft")  # typed after the failure: the failed text must not be lost
         assert _chat(app).failed == ["first try"]
-        assert "Resend" in screen_text(app)  # offered in the footer while there is a failed message
+        await wait_until(pilot, lambda: "Resend" in screen_text(app))  # in the footer while one failed
 
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: "first try" in _sent_bodies(control, cid))
@@ -107,8 +107,8 @@ async def test_the_ended_chat_is_read_only_and_says_how_to_go_on(emu: Any, contr
         await pilot.pause()
         assert composer.text == ""
         assert "The chat has ended — ctrl+n starts a new chat" in screen_text(app)  # the placeholder
-        footer = screen_text(app).splitlines()[-1]
-        assert "Send" not in footer and "New chat" in footer
+        footer = lambda: screen_text(app).splitlines()[-1]  # noqa: E731
+        await wait_until(pilot, lambda: "Send" not in footer() and "^n New" in footer())
         members = _chat(app).query_one(MemberList).members.values()
         assert members and all(m.state == "DISCONNECTED" for m in members)
 

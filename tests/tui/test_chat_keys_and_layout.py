@@ -164,7 +164,7 @@ async def test_new_messages_count_goes_down_while_paging_and_ctrl_g_shows(emu: A
         await pilot.pause()
         control.agent_messages(cid, body="later", count=30)
         await wait_for_text(pilot, "30 new messages below")
-        assert "^g Newest" in _footer(app)
+        await wait_until(pilot, lambda: "^g Newest" in _footer(app))
         log.focus()
         counts = []
         for _ in range(10):
@@ -176,7 +176,7 @@ async def test_new_messages_count_goes_down_while_paging_and_ctrl_g_shows(emu: A
         assert counts[-1] == 0 and any(0 < c < 30 for c in counts), counts
         assert counts == sorted(counts, reverse=True)
         await wait_until(pilot, lambda: "new messages below" not in screen_text(app))
-        assert "Newest" not in _footer(app)
+        await wait_until(pilot, lambda: "Newest" not in _footer(app))
 
 
 async def test_a_long_wait_in_the_queue_suggests_leaving_or_another_queue(emu: Any, control: Any) -> None:

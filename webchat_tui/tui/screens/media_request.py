@@ -32,7 +32,16 @@ from webchat_tui.api.session_types import MediaRequest
 from webchat_tui.api.transcript import describe_media_types
 from webchat_tui.sanitize import sanitize_line
 
-__all__ = ["MediaRequestScreen", "describe_media_types"]  # the words live with the transcript's
+__all__ = [
+    "MediaRequestScreen",
+    "describe_media_types",
+    "security_key_text",
+]  # the words live with the transcript's
+
+
+def security_key_text(key: str) -> Content:
+    """The dialog's line showing a request's security key (literal text)."""
+    return Content.assemble("Security key: ", (key, "bold"), " (the agent may ask you to read it out)")
 
 
 class MediaRequestScreen(ModalScreen[str | None]):
@@ -78,13 +87,7 @@ class MediaRequestScreen(ModalScreen[str | None]):
             )
             key = sanitize_line(self.request.security_key or "")
             if key:
-                yield Static(
-                    Content.assemble(
-                        "Security key: ", (key, "bold"), " (the agent may ask you to read it out)"
-                    ),
-                    classes="dialog-detail",
-                    id="security-key",
-                )
+                yield Static(security_key_text(key), classes="dialog-detail", id="security-key")
             yield Static(self._queued_text(), classes="dialog-note", id="queued")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Accept (a)", id="accept", variant="success")
