@@ -136,8 +136,8 @@ class Composer(Vertical):
     Composer { height: auto; }
     Composer MessageInput { height: auto; min-height: 1; max-height: 8; }
     Composer #composer-status { height: 1; color: $text-muted; padding: 0 1; }
-    Composer #composer-status.-over { color: $error; text-style: bold; }
-    Composer.-blocked #composer-status { color: $warning; }
+    Composer #composer-status.-over { color: $text-error; text-style: bold; }
+    Composer.-blocked #composer-status { color: $text-warning; }
     """
 
     @dataclass
