@@ -98,5 +98,5 @@ def test_chat_ended_light(snap_compare: Any, emu: Any, control: Any) -> None:
 def test_chat_narrow(snap_compare: Any, emu: Any, control: Any) -> None:
     """The connected chat at 60x15: no member panel (hidden below 90 columns; f3 shows it), the transcript
     using the full width, a one-line message box, and a compact footer whose keys (^s Save, ^n New,
-    ^f Leave, f3 Members, ^t Theme) are all readable."""
+    ^f Leave, f3 Members, ^q Quit, f1 Help, ^t Theme) are all readable."""
     assert _compare("chat_narrow", snap_compare, emu, control)
