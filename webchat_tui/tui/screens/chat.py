@@ -457,6 +457,22 @@ class ChatScreen(Screen[None]):
         if event.widget is not None and event.widget.id == "new-marker":
             self.action_newest()
 
+    _WHEN = {
+        "newest": "while new messages wait below",
+        "resend": "while a message could not be sent",
+        "edit_failed": "while a message could not be sent",
+    }
+
+    def help_extra(self) -> list[tuple[str, str]]:
+        """For the help screen: the keys the footer offers only when they apply, listed with when."""
+        active = {active.binding.action for active in self.active_bindings.values()}
+        rows: list[tuple[str, str]] = []
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action in self._WHEN and binding.action not in active:
+                words = binding.tooltip or binding.description
+                rows.append((self.app.get_key_display(binding), f"{words} ({self._WHEN[binding.action]})"))
+        return rows
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """Commands this screen adds to the command palette."""
         yield SystemCommand("Leave chat", "Leave the chat (asks first)", self.action_leave)
