@@ -152,7 +152,7 @@ class MessagingSession:
         autostart: bool | None = None,
         fetch_config: bool = True,
         send_interval: float = DEFAULT_SEND_INTERVAL,
-        reorder_window: float = 0.1,
+        reorder_window: float = 0.05,
         typing_throttle: float = 5.0,
         typing_expiry: float = 5.0,
         event_queue_size: int = 10_000,
