@@ -1,7 +1,11 @@
-"""The only module that imports httpx: one long-lived `httpx.AsyncClient`, and httpx errors mapped to ours.
+"""The only module that knows the HTTP transport: one long-lived `httpx.AsyncClient` whose wire is aiohttp,
+and transport errors mapped to ours.
 
-Everything above this module sees `HttpResponse` and `TransportFailure`, so moving to another HTTP library
-(httpx2) touches this file only.
+The client keeps httpx's interface (request building, cookies, `follow_redirects=False`, `MockTransport` for
+tests) but sends through aiohttp (`httpx-aiohttp`'s transport, corrected in `_AiohttpWire`): aiohttp's
+C-accelerated HTTP/1.1 parser costs about half the CPU per call of httpcore + h11 (see
+`benchmarks/PROFILES.md`). Everything above this module sees `HttpResponse` and `TransportFailure`, so moving
+to another HTTP library touches this file only.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
     _cli.main = _no_cli  # type: ignore[attr-defined]
     sys.modules["httpx._main"] = _cli
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+from httpx_aiohttp import AiohttpTransport  # noqa: E402
+from yarl import URL  # noqa: E402
 
 from webchat_tui.api._redact import redact
 from webchat_tui.sanitize import sanitize_line
@@ -103,6 +110,82 @@ def _classify(exc: httpx.TransportError) -> TransportFailure:
     return TransportFailure("other", text, sent=None)
 
 
+# aiohttp's errors as the httpx errors `_classify` understands; the most specific class first. httpx-aiohttp
+# 0.2.0's own table maps every `ClientConnectionError` (a server closing the connection mid-response included)
+# to `ConnectTimeout`, i.e. "never sent", which would let a retry repeat a POST the server already applied.
+_AIOHTTP_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),  # pool wait or TCP/TLS connect: never sent
+    (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),  # refused, DNS, TLS handshake/certificate
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),  # body cut short or malformed
+    (aiohttp.ClientResponseError, httpx.RemoteProtocolError),  # unparsable status line or headers
+    (aiohttp.ClientOSError, httpx.ReadError),  # reset after connecting: may have been sent
+    (aiohttp.ClientError, httpx.TransportError),
+)
+
+
+class _AiohttpWire(AiohttpTransport):
+    """`httpx_aiohttp.AiohttpTransport` (TLS context from httpx's `verify`, connector limits) with its
+    request path replaced, because 0.2.0 gets three things wrong for us:
+
+    - it passes the URL to aiohttp as a string, which yarl re-normalises (`%3A` in an id becomes `:`): we
+      pass `URL(..., encoded=True)`, the bytes httpx built;
+    - its error table (see `_AIOHTTP_ERRORS`); and aiohttp's parser errors escaped it unmapped;
+    - aiohttp's own cookie jar would replay cookies that httpx's jar already sends: ours is a dummy jar.
+
+    The response body is read whole here (the API's bodies are small JSON documents) instead of being streamed
+    chunk by chunk through httpx. aiohttp has no write timeout; `Timeouts.total` bounds a stalled upload.
+    """
+
+    def get_client(self) -> aiohttp.ClientSession:
+        """One session: pooled keep-alive connections, no cookie jar, no automatic decompression (httpx
+        decodes)."""
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,
+            keepalive_timeout=self.limits.keepalive_expiry or 0,
+            ssl=self.ssl_context,
+        )
+        return aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` through aiohttp and return the whole response."""
+        if not isinstance(self.client, aiohttp.ClientSession):
+            self.client = self.get_client()
+        timeout = request.extensions.get("timeout", {})
+        connect, pool = timeout.get("connect"), timeout.get("pool")
+        try:
+            async with self.client.request(
+                request.method,
+                URL(str(request.url), encoded=True),
+                headers=request.headers.multi_items(),
+                data=request.content or None,
+                allow_redirects=False,
+                compress=False,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=None if connect is None or pool is None else connect + pool,
+                    sock_connect=connect,
+                    sock_read=timeout.get("read"),
+                ),
+            ) as response:
+                body = await response.read()
+        except aiohttp.ClientError as exc:
+            for source, target in _AIOHTTP_ERRORS:
+                if isinstance(exc, source):
+                    raise target(f"{type(exc).__name__}: {exc}", request=request) from exc
+            raise  # pragma: no cover - the table ends with ClientError
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            content=body,
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
+        )
+
+
 class HttpTransport:
     """Owns the `httpx.AsyncClient` (connection pool) for the lifetime of a `WebChatClient`.
 
@@ -120,18 +203,19 @@ class HttpTransport:
         max_connections: int = 20,
     ) -> None:
         self._timeouts = timeouts
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=4.0,
+        )
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(
                 connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
             ),
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=4.0,
-            ),
+            limits=limits,
             verify=verify,
             headers={"User-Agent": user_agent, "Accept": "application/json"},
-            transport=mock_transport,
+            transport=mock_transport or _AiohttpWire(verify=verify, limits=limits),
             follow_redirects=False,
         )
 
