@@ -132,7 +132,7 @@ class _AiohttpWire(AiohttpTransport):
     - it passes the URL to aiohttp as a string, which yarl re-normalises (`%3A` in an id becomes `:`): we
       pass `URL(..., encoded=True)`, the bytes httpx built;
     - its error table (see `_AIOHTTP_ERRORS`); and aiohttp's parser errors escaped it unmapped;
-    - aiohttp's own cookie jar would replay cookies that httpx's jar already sends: ours is a dummy jar.
+    - aiohttp's session would keep a second cookie jar beside httpx's: ours is a dummy jar.
 
     The response body is read whole here (the API's bodies are small JSON documents) instead of being streamed
     chunk by chunk through httpx. aiohttp has no write timeout; `Timeouts.total` bounds a stalled upload.
@@ -203,6 +203,8 @@ class HttpTransport:
         max_connections: int = 20,
     ) -> None:
         self._timeouts = timeouts
+        if isinstance(verify, str):  # a CA bundle path (httpx 0.28 deprecates passing the string itself)
+            verify = ssl.create_default_context(cafile=verify)
         limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
