@@ -210,6 +210,12 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
             h.Figure(f"{label}: call p99", "ms", col("p99_ms")),
             h.Figure(f"{label}: client CPU per call", "ms", col("cpu_ms_per_call")),
             h.Figure(f"{label}: client CPU", "% of 1 core", col("cpu_pct_of_core")),
+            h.Figure(
+                f"{label}: calls one client core holds (1 / CPU per call)",
+                "calls/s",
+                [1000 / v for v in col("cpu_ms_per_call")],
+                "higher",
+            ),
         ]
     ratios = [o["rate"] / s["rate"] for o, s in zip(per["ours"], per["sdk"], strict=True)]
     result.figures.append(h.Figure("throughput ratio ours / sdk (same run)", "x", ratios, "higher"))
