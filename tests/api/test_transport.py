@@ -8,6 +8,7 @@ self-signed one made with the `openssl` command line for the test.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import ssl
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 from tests.api.conftest import FAST_RETRY
 from tests.api.hostile import HostileRequest, HostileServer, json_response
 from webchat_tui.api import Timeouts, WebChatClient, errors
+from webchat_tui.api._redact import install_redaction
 from webchat_tui.api._transport import HttpTransport, TransportFailure
 from webchat_tui.api.models import CreateWebChatConversationRequest
 
@@ -164,6 +166,15 @@ async def test_the_request_goes_out_as_built() -> None:
     assert seen.method == "PUT" and seen.path == "/a%2Fb/c%3Ad" and seen.query == {"q": ["a b&c"]}
     assert seen.headers["user-agent"] == "ua-test" and seen.headers["x-one"] == "1"
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded" and seen.body == b"k=v+w"
+
+
+def test_the_wire_library_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    install_redaction()
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJndWVzdCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    caplog.set_level(logging.DEBUG)
+    for name in ("aiohttp.client", "aiohttp.internal"):
+        logging.getLogger(name).warning("request to %s failed", f"http://x/v1/token/{jwt}")
+    assert len(caplog.records) == 2 and jwt not in caplog.text and "<redacted>" in caplog.text
 
 
 def _create_request() -> CreateWebChatConversationRequest:
