@@ -15,7 +15,9 @@ Method
 - Every guest first makes 2 warm-up calls (connections open), then all start together (a barrier) and each
   runs K rounds of: send a message (`POST .../messages`, 80 characters), then poll it (`GET
   .../messages/{id}`). Figures: calls/s over the whole phase (all guests, from the start to the last guest
-  done), client CPU per call (/proc, the whole process), per-call latency p50/p99.
+  done), client CPU per call (/proc, the whole process), per-call latency p50/p99, and, over the same phase,
+  the emulator's CPU and how busy the whole machine was (other engineers' work included): when the emulator
+  or the machine is saturated, calls/s measures them, not the client, and CPU per call is the client's figure.
 """
 
 from __future__ import annotations
@@ -46,6 +48,22 @@ VARIANTS: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     ("sdk", "sdk", "", "", "official SDK 258.0.0: a thread per guest (urllib3)"),
 )
+
+
+class _Phase:
+    """CPU of the emulator process and of the whole machine over the measured phase."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.server0 = h.cpu_seconds(server_pid)
+        self.busy0, self.total0 = h.machine_cpu()
+
+    def end(self, wall_s: float) -> dict[str, float]:
+        busy1, total1 = h.machine_cpu()
+        return {
+            "server_cpu_pct": 100 * (h.cpu_seconds(self.server_pid) - self.server0) / wall_s,
+            "machine_busy_pct": 100 * (busy1 - self.busy0) / max(total1 - self.total0, 1e-9),
+        }
 
 
 def _summary(latencies: list[float], wall_s: float, cpu_s: float, calls: int, guests: int) -> dict[str, Any]:
@@ -93,12 +111,14 @@ async def _ours(params: dict[str, Any]) -> dict[str, Any]:
         if any(t.done() for t in tasks):  # a guest failed during its warm-up: report it
             await asyncio.gather(*tasks)
         await asyncio.sleep(0.01)
+    phase = _Phase(params["server_pid"])
     cpu0 = h.cpu_seconds()
     began = perf()
     start.set()
     calls = sum(await asyncio.gather(*tasks))
     wall = perf() - began
-    return _summary(latencies, wall, h.cpu_seconds() - cpu0, calls, len(guests))
+    cpu = h.cpu_seconds() - cpu0
+    return {**_summary(latencies, wall, cpu, calls, len(guests)), **phase.end(wall)}
 
 
 def worker_ours(params: dict[str, Any]) -> dict[str, Any]:
@@ -159,6 +179,7 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
     for thread in threads:
         thread.start()
     barrier.wait()
+    phase = _Phase(params["server_pid"])
     cpu0 = h.cpu_seconds()
     began = perf()
     for thread in threads:
@@ -167,7 +188,7 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
     cpu = h.cpu_seconds() - cpu0
     if failures:
         raise RuntimeError(f"{len(failures)} guest thread(s) failed: {failures[0]!r}")
-    return _summary(latencies, wall, cpu, 2 * rounds * len(guests), len(guests))
+    return {**_summary(latencies, wall, cpu, 2 * rounds * len(guests), len(guests)), **phase.end(wall)}
 
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
@@ -188,6 +209,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
                         "rounds": rounds,
                         "wire": wire,
                         "loop": loop,
+                        "server_pid": emu.pid,
                     }
                     per[key].append(h.run_worker(MODULE, worker, params, timeout=600))
         finally:
@@ -210,6 +232,8 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
             h.Figure(f"{label}: call p99", "ms", col("p99_ms")),
             h.Figure(f"{label}: client CPU per call", "ms", col("cpu_ms_per_call")),
             h.Figure(f"{label}: client CPU", "% of 1 core", col("cpu_pct_of_core")),
+            h.Figure(f"{label}: emulator CPU meanwhile", "% of 1 core", col("server_cpu_pct")),
+            h.Figure(f"{label}: whole machine busy meanwhile", "% of all cores", col("machine_busy_pct")),
             h.Figure(
                 f"{label}: calls one client core holds (1 / CPU per call)",
                 "calls/s",
