@@ -168,6 +168,37 @@ async def test_the_request_goes_out_as_built() -> None:
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded" and seen.body == b"k=v+w"
 
 
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
+async def test_a_proxy_from_the_environment_carries_the_calls(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """httpx drops environment proxies once it is given a transport: the wire must honour them itself."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with HostileServer(ok) as proxy:
+        monkeypatch.setenv(variable, proxy.base_url)
+        transport = HttpTransport(timeouts=Timeouts(connect=2.0))
+        try:
+            response = await transport.request("GET", "http://api.example.invalid/x?q=1")
+        finally:
+            await transport.aclose()
+    assert response.status == 200
+    seen = proxy.requests[0]
+    assert seen.headers["host"] == "api.example.invalid" and seen.path == "/x" and seen.query == {"q": ["1"]}
+
+
+async def test_no_proxy_bypasses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    with HostileServer(ok) as proxy, HostileServer(ok) as target:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        transport = HttpTransport(timeouts=Timeouts(connect=2.0))
+        try:
+            await transport.request("GET", target.base_url + "/direct")
+        finally:
+            await transport.aclose()
+    assert proxy.requests == [] and target.requests[0].path == "/direct"
+
+
 def test_the_wire_library_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
     install_redaction()
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJndWVzdCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"

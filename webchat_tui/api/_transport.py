@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
+from urllib.request import getproxies, proxy_bypass
 
 if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
     # httpx's package __init__ imports its command-line module, which imports rich (and pygments, click) when
@@ -134,13 +135,26 @@ class _AiohttpWire(AiohttpTransport):
     - its error table (see `_AIOHTTP_ERRORS`); and aiohttp's parser errors escaped it unmapped;
     - aiohttp's session would keep a second cookie jar beside httpx's: ours is a dummy jar.
 
+    httpx ignores `HTTP(S)_PROXY` / `ALL_PROXY` / `NO_PROXY` once it is given a transport, so the wire applies
+    them itself (as httpx did before: read once, when the first request opens the session). aiohttp's own
+    `trust_env` is not used: it would also add Basic credentials from ~/.netrc to requests.
+
     The response body is read whole here (the API's bodies are small JSON documents) instead of being streamed
     chunk by chunk through httpx. aiohttp has no write timeout; `Timeouts.total` bounds a stalled upload.
     """
 
+    _proxies: dict[str, str] = {}
+
+    def _proxy_for(self, url: URL) -> str | None:
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if proxy is None or proxy_bypass(url.host or ""):
+            return None
+        return proxy
+
     def get_client(self) -> aiohttp.ClientSession:
         """One session: pooled keep-alive connections, no cookie jar, no automatic decompression (httpx
         decodes)."""
+        self._proxies = {k: v for k, v in getproxies().items() if k in ("http", "https", "all")}
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry or 0,
@@ -156,10 +170,12 @@ class _AiohttpWire(AiohttpTransport):
             self.client = self.get_client()
         timeout = request.extensions.get("timeout", {})
         connect, pool = timeout.get("connect"), timeout.get("pool")
+        url = URL(str(request.url), encoded=True)
         try:
             async with self.client.request(
                 request.method,
-                URL(str(request.url), encoded=True),
+                url,
+                proxy=self._proxy_for(url) if self._proxies else None,
                 headers=request.headers.multi_items(),
                 data=request.content or None,
                 allow_redirects=False,
