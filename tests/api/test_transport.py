@@ -199,6 +199,18 @@ async def test_no_proxy_bypasses_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert proxy.requests == [] and target.requests[0].path == "/direct"
 
 
+async def test_a_long_response_header_is_accepted_as_before() -> None:
+    """httpcore took a response head up to 100 KiB; aiohttp's default stops at 8 KiB per header line."""
+    long_value = b"x" * 20_000
+    with HostileServer(lambda request: json_response(200, {"ok": True}, [(b"X-Long", long_value)])) as server:
+        transport = HttpTransport(timeouts=Timeouts())
+        try:
+            response = await transport.request("GET", server.base_url + "/x")
+        finally:
+            await transport.aclose()
+    assert response.status == 200 and response.headers["x-long"] == long_value.decode()
+
+
 def test_the_wire_library_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
     install_redaction()
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJndWVzdCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"

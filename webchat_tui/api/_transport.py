@@ -126,6 +126,9 @@ _AIOHTTP_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], .
 )
 
 
+_MAX_HEAD = 100 * 1024
+
+
 class _AiohttpWire(AiohttpTransport):
     """`httpx_aiohttp.AiohttpTransport` (TLS context from httpx's `verify`, connector limits) with its
     request path replaced, because 0.2.0 gets three things wrong for us:
@@ -161,7 +164,13 @@ class _AiohttpWire(AiohttpTransport):
             ssl=self.ssl_context,
         )
         return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            # httpcore accepted a response head up to 100 KiB; aiohttp's default refuses any header line over
+            # 8 KiB. Keep what worked before working (a long correlation or set-cookie header).
+            max_line_size=_MAX_HEAD,
+            max_field_size=_MAX_HEAD,
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
