@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import client  # noqa: F401 - the WebChatClient fixture for the guests
+from tests.emulator_messaging.conftest import guest  # noqa: F401 - raw Web Messaging guest sockets
 from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.tui.agent.app import AgentApp
@@ -46,3 +47,49 @@ async def until(predicate: Callable[[], Any], timeout: float = WAIT, what: str =
         if loop.time() > deadline:
             raise AssertionError(f"not met within {timeout} s: {what or predicate}")
         await asyncio.sleep(0.02)
+
+
+class FeedReader:
+    """The agent feed as a test sees it: every event collected by a reader task; `wait_for` a matching one."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.events: list[dict[str, Any]] = []
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        import json
+
+        import websockets
+
+        try:
+            async for raw in self.connection:
+                self.events.append(json.loads(raw))
+        except websockets.ConnectionClosed:
+            pass
+
+    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool], start: int = 0) -> dict[str, Any]:
+        """The first event from index `start` matching `predicate` (fails after WAIT seconds)."""
+        found: list[dict[str, Any]] = []
+
+        def seen() -> bool:
+            found[:] = [e for e in self.events[start:] if predicate(e)]
+            return bool(found)
+
+        await until(seen, what=f"feed event; last events: {self.events[-5:]}")
+        return found[0]
+
+    async def close(self) -> None:
+        """Close the feed socket."""
+        await self.connection.close()
+        await asyncio.wait_for(self._task, WAIT)
+
+
+@pytest.fixture
+async def feed(emu: EmbeddedEmulator) -> Any:
+    """A reader of the emulator's agent feed (its first event is the snapshot)."""
+    control = ControlClient.for_emulator(emu)
+    reader = FeedReader(await control.open_feed())
+    yield reader
+    await reader.close()
+    control.close()

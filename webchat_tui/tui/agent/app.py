@@ -37,9 +37,13 @@ class AgentApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="agent.quit", priority=True, tooltip="Quit the console"),
     ]
 
-    def __init__(self, backend: DeskBackend, *, theme: str | None = None, on_exit: Any = None) -> None:
+    def __init__(
+        self, backend: DeskBackend, *, theme: str | None = None, banner: str = "", on_exit: Any = None
+    ) -> None:
+        """`banner`: a line for the status bar (where guests join); `on_exit` runs when the app ends."""
         super().__init__()
         self.backend = backend
+        self.banner = banner
         self._on_exit = on_exit
         if theme:
             self.theme = theme
@@ -52,7 +56,7 @@ class AgentApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        self.push_screen(DeskScreen(self.backend))
+        self.push_screen(DeskScreen(self.backend, banner=self.banner))
         self.follow_feed()
 
     @work(group="feed", exclusive=True)
@@ -79,17 +83,19 @@ def make_agent_app(
     control_token: str | None = None,
     agent_name: str = "Workshop Agent",
     theme: str | None = None,
+    banner: str = "",
     emulator_options: dict[str, Any] | None = None,
 ) -> AgentApp:
     """The console on `api_base` (a running emulator, its control token), or on an embedded emulator in
     human-agent mode (stopped when the app exits)."""
     if api_base:
         client = ControlClient(api_base, control_token)
-        return AgentApp(DeskBackend(client, agent_name), theme=theme)
+        return AgentApp(DeskBackend(client, agent_name), theme=theme, banner=banner)
     from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
 
     emulator = EmbeddedEmulator(EmulatorConfig(**{"agents": "human", **(emulator_options or {})}))
     emulator.start()
     emulator.wait_ready()
     client = ControlClient.for_emulator(emulator)
-    return AgentApp(DeskBackend(client, agent_name), theme=theme, on_exit=emulator.stop)
+    banner = banner or f"Guests: webchat-tui chat --api-base {emulator.base_url}"
+    return AgentApp(DeskBackend(client, agent_name), theme=theme, banner=banner, on_exit=emulator.stop)

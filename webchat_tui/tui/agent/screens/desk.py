@@ -45,14 +45,17 @@ class DeskScreen(Screen[None]):
         Binding("f4", "tab(1)", "Next tab", id="agent.next-tab", tooltip="Next tab"),
     ]
 
-    def __init__(self, backend: DeskBackend) -> None:
+    def __init__(self, backend: DeskBackend, *, banner: str = "") -> None:
         super().__init__()
         self.backend = backend
+        self.banner = banner
         self.panes: dict[str, ChatPane] = {}
         self.online = False
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Connecting to the agent feed…"), id="desk-status")
+        if self.banner:
+            yield Static(Content(self.banner), id="desk-banner")
         with TabbedContent(id="desk-tabs", initial=WAITING_TAB):
             with TabPane("Waiting (0)", id=WAITING_TAB):
                 yield WaitingTable(id="waiting-table")
