@@ -420,6 +420,8 @@ class HumanDesk:
             return
         if session.custom_attributes != entry.fields:
             entry.fields = dict(session.custom_attributes)
+            if entry.agent is None:  # the list shows the attributes that came with this message
+                self.emit({"type": "waiting", "conversation": entry.wire()})
         kind, words = _content_summary(content)
         self.emit(
             {

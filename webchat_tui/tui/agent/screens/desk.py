@@ -132,10 +132,12 @@ class DeskScreen(Screen[None]):
         await self.open_tab(key, {**entry, **taken})
 
     async def open_tab(self, key: str, entry: dict[str, Any]) -> ChatPane:
-        """Add the conversation's tab and show it."""
+        """Add the conversation's tab and show it (replacing the tab of an earlier turn with it)."""
+        tabs = self.query_one(TabbedContent)
+        if self.panes.pop(key, None) is not None:
+            await tabs.remove_pane(tab_id(key))
         pane = ChatPane(self.backend, entry)
         self.panes[key] = pane
-        tabs = self.query_one(TabbedContent)
         title = sanitize_line(str(entry.get("guest", "Guest")))[:24]
         await tabs.add_pane(TabPane(Content(title), pane, id=tab_id(key)))
         tabs.active = tab_id(key)
