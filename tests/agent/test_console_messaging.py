@@ -24,6 +24,8 @@ types = pytest.importorskip("webchat_tui.chat.types")
 
 
 def _log(pane: ChatPane) -> str:
+    if not pane.query("MessageLog"):
+        return ""  # not composed yet
     pane.log_view.flush()
     return "\n".join(pane.log_view.plain_lines())
 

@@ -28,6 +28,8 @@ async def _guest(client: WebChatClient, emu: EmbeddedEmulator, name: str, **fiel
 
 
 def _log(pane: ChatPane) -> str:
+    if not pane.query("MessageLog"):
+        return ""  # not composed yet
     pane.log_view.flush()
     return "\n".join(pane.log_view.plain_lines())
 
