@@ -68,7 +68,7 @@ class DeskScreen(Screen[None]):
 
     def _status(self) -> None:
         count = len(self.table.entries)
-        state = f"on {self.backend.client.base_url}" if self.online else "feed offline, reconnecting…"
+        state = "online" if self.online else "feed offline, reconnecting…"
         who = sanitize_line(self.backend.agent_name)
         text = f"{who} · {state} · {count} waiting · {len(self.panes)} open"
         self.query_one("#desk-status", Static).update(Content(text))

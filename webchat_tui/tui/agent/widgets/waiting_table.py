@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -45,6 +46,8 @@ class WaitingTable(DataTable[Text]):
     """One row per waiting conversation; `DataTable.RowSelected` (enter) means take it."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Take", id="agent.take", tooltip="Take this conversation")]
+    clock: Callable[[], float] = staticmethod(time.time)
+    """Wall clock for the Waited column (replaceable for snapshots)."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
@@ -65,7 +68,7 @@ class WaitingTable(DataTable[Text]):
             Text(sanitize_line(str(entry.get("guest", "")))),
             Text(sanitize_line(where)),
             Text(sanitize_line(_fields(entry.get("fields") or {}))),
-            Text(waited(float(entry.get("since", time.time())))),
+            Text(waited(float(entry.get("since", self.clock())), self.clock())),
         ]
 
     def put(self, entry: dict[str, Any]) -> None:
@@ -109,7 +112,7 @@ class WaitingTable(DataTable[Text]):
             self.add_row(*self._cells(entries[key]), key=key)
 
     def _tick(self) -> None:
-        now = time.time()
+        now = self.clock()
         for key, entry in self.entries.items():
             self.update_cell(key, "Waited", Text(waited(float(entry.get("since", now)), now)))
 
