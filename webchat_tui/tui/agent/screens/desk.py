@@ -51,6 +51,7 @@ class DeskScreen(Screen[None]):
         self.banner = banner
         self.panes: dict[str, ChatPane] = {}
         self.online = False
+        self._shown_status = ""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Connecting to the agent feed…"), id="desk-status")
@@ -71,6 +72,9 @@ class DeskScreen(Screen[None]):
         state = "online" if self.online else "feed offline, reconnecting…"
         who = sanitize_line(self.backend.agent_name)
         text = f"{who} · {state} · {count} waiting · {len(self.panes)} open"
+        if text == self._shown_status:
+            return  # most feed events (messages, typing) change nothing here: no relayout of the tabs
+        self._shown_status = text
         self.query_one("#desk-status", Static).update(Content(text))
         tabs = self.query_one(TabbedContent)
         tabs.get_tab(WAITING_TAB).label = Content(f"Waiting ({count})")
