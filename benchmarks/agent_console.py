@@ -122,9 +122,23 @@ async def _console(params: dict[str, Any]) -> dict[str, Any]:
         assert room.stdin is not None
         room.stdin.write("go\n")
         room.stdin.flush()
-        pane = list(desk.panes.values())[-1]
+        profiler = None
+        if params.get("profile_to"):  # for PROFILES.md: where the console's time goes while the room chats
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        from textual.widgets import TabbedContent
+
+        from webchat_tui.tui.agent.screens.desk import tab_id
+
+        key, pane = list(desk.panes.items())[-1]
+        desk.query_one(TabbedContent).active = tab_id(key)  # the takes finished in any order
         box = pane.composer
         box.focus()
+        await probe.next_frame()
+        if app.focused is not box:
+            raise h.BenchError(f"composer not focused ({app.focused!r})")
         await probe.next_frame()
         samples: list[float] = []
         while room.poll() is None:
@@ -136,6 +150,9 @@ async def _console(params: dict[str, Any]) -> dict[str, Any]:
                 box.value = ""
                 await probe.next_frame()
             await asyncio.sleep(rng.uniform(0.05, 0.15))
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(params["profile_to"])
         out, err = room.communicate()
         reply = next(
             (

@@ -92,3 +92,18 @@ def test_cli_prints_the_address_and_stops_its_children() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_agent_command_checks_its_options() -> None:
+    """`--control-token` alone is refused (it belongs to `--api-base`); `--help` lists the console options."""
+    from click.testing import CliRunner
+
+    from webchat_tui.cli import main
+
+    runner = CliRunner()
+    refused = runner.invoke(main, ["agent", "--control-token", "abcdefgh12"])
+    assert refused.exit_code == 2 and "needs --api-base" in refused.output
+    shown = runner.invoke(main, ["agent", "--help"])
+    assert shown.exit_code == 0 and "--api-base" in shown.output and "--name" in shown.output
+    workshop = runner.invoke(main, ["workshop", "--help"])
+    assert workshop.exit_code == 0 and "--lan" in workshop.output and "--no-console" in workshop.output

@@ -423,15 +423,19 @@ class HumanDesk:
             if entry.agent is None:  # the list shows the attributes that came with this message
                 self.emit({"type": "waiting", "conversation": entry.wire()})
         kind, words = _content_summary(content)
+        if kind == "button":
+            shown = words
+        elif kind == "attachment":
+            shown = f"{text} {words}".strip()
+        else:
+            shown = text
         self.emit(
             {
                 "type": "message",
                 "channel": MESSAGING,
                 "id": session.id,
                 "kind": kind,
-                "text": text
-                if kind == "text" or not words
-                else (f"{text} {words}".strip() if text and kind == "attachment" else words),
+                "text": shown,
                 "time": wire.now_iso(),
             }
         )

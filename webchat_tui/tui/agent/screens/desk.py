@@ -25,6 +25,7 @@ from webchat_tui.sanitize import sanitize_line
 from webchat_tui.tui.agent.backend import DeskBackend
 from webchat_tui.tui.agent.widgets.chat_pane import ChatPane
 from webchat_tui.tui.agent.widgets.waiting_table import WaitingTable, entry_key
+from webchat_tui.tui.gc_policy import HistoryFreezer
 
 __all__ = ["DeskScreen", "tab_id"]
 
@@ -52,6 +53,8 @@ class DeskScreen(Screen[None]):
         self.panes: dict[str, ChatPane] = {}
         self.online = False
         self._shown_status = ""
+        self._freezer = HistoryFreezer(every=1)
+        """A chat tab is a long-lived widget tree: frozen once open, full GCs skip it (see `gc_policy`)."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Connecting to the agent feed…"), id="desk-status")
@@ -130,7 +133,7 @@ class DeskScreen(Screen[None]):
         try:
             taken = await self.backend.take(str(entry["channel"]), str(entry["id"]))
         except Exception as exc:  # noqa: BLE001 - someone else took it, it ended: say so
-            self.notify(f"Not taken: {exc}", severity="warning")
+            self.notify(sanitize_line(f"Not taken: {exc}"), severity="warning", markup=False)
             return
         self.table.drop(key)
         await self.open_tab(key, {**entry, **taken})
@@ -147,6 +150,7 @@ class DeskScreen(Screen[None]):
         tabs.active = tab_id(key)
         pane.composer.focus()
         self._status()
+        self.call_after_refresh(self._freezer.added, 1)  # once the tab is composed
         return pane
 
     @on(ChatPane.Closed)

@@ -111,7 +111,6 @@ class ChatPane(Vertical):
         return self.query_one(Input)
 
     def on_mount(self) -> None:
-        self.composer.focus()
         self.load_history()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
