@@ -14,6 +14,7 @@ from webchat_tui.tui.agent.app import AgentApp
 from webchat_tui.tui.agent.screens.dialogs import ChoiceScreen
 from webchat_tui.tui.agent.widgets.chat_pane import ChatPane
 from webchat_tui.tui.agent.widgets.waiting_table import entry_key
+from webchat_tui.tui.screens.help import HelpScreen
 
 
 async def _guest(client: WebChatClient, emu: EmbeddedEmulator, name: str, **fields: str) -> ChatSession:
@@ -116,6 +117,20 @@ async def test_end_chat_from_console(
             desk.take(key)
             pane = await until(lambda: desk.panes.get(key))
             await guest.wait_until(lambda s: s.state is SessionState.CONNECTED, 30)
+            # Help lists the keys of the tab in front: this channel's, not Web Messaging's.
+            await pilot.press("f1")
+            help_screen = await until(
+                lambda: agent_app.screen if isinstance(agent_app.screen, HelpScreen) else None
+            )
+            words = {str(w.render()) for w in help_screen.query(".help-words")}
+            assert {"Screen-share request", "Co-browse request", "Transfer (agent or queue)"} <= words
+            assert (
+                "End the conversation" in words
+                and "Quick replies" not in words
+                and "Send a card" not in words
+            )
+            await pilot.press("escape")
+            await until(lambda: not isinstance(agent_app.screen, HelpScreen))
             await pilot.press("ctrl+l")
             await guest.wait_until(lambda s: s.state is SessionState.ENDED, 30)
             await until(lambda: pane.over and pane.composer.disabled)
