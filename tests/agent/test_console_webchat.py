@@ -118,6 +118,7 @@ async def test_end_chat_from_console(
             pane = await until(lambda: desk.panes.get(key))
             await guest.wait_until(lambda s: s.state is SessionState.CONNECTED, 30)
             # Help lists the keys of the tab in front: this channel's, not Web Messaging's.
+            await until(lambda: pane.composer.has_focus, what="the tab's composer focused")
             await pilot.press("f1")
             help_screen = await until(
                 lambda: agent_app.screen if isinstance(agent_app.screen, HelpScreen) else None
