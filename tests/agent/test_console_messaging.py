@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input
 
 from tests.agent.conftest import AGENT_NAME, until
+from webchat_tui import messaging
+from webchat_tui.chat import types
 from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.emulator.human_agents import MESSAGING
@@ -18,9 +19,6 @@ from webchat_tui.tui.agent.app import AgentApp
 from webchat_tui.tui.agent.screens.dialogs import ChoiceScreen, FormScreen
 from webchat_tui.tui.agent.widgets.chat_pane import ChatPane
 from webchat_tui.tui.agent.widgets.waiting_table import entry_key
-
-messaging = pytest.importorskip("webchat_tui.messaging", reason="the Web Messaging client is not merged yet")
-types = pytest.importorskip("webchat_tui.chat.types")
 
 
 def _log(pane: ChatPane) -> str:
