@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.agent.conftest import until
 from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.workshop import Workshop, qr_text
 
@@ -107,3 +108,19 @@ def test_agent_command_checks_its_options() -> None:
     assert shown.exit_code == 0 and "--api-base" in shown.output and "--name" in shown.output
     workshop = runner.invoke(main, ["workshop", "--help"])
     assert workshop.exit_code == 0 and "--lan" in workshop.output and "--no-console" in workshop.output
+
+
+async def test_agent_console_on_its_own_emulator() -> None:
+    """`webchat-tui agent` without --api-base: an embedded emulator in human-agent mode, its address for
+    guests in the status bar, stopped when the console quits."""
+    from webchat_tui.tui.agent.app import make_agent_app
+
+    app = make_agent_app(agent_name="Solo", emulator_options={"time_scale": 0.02})
+    base = app.backend.client.base_url
+    async with app.run_test(size=(100, 20)):
+        desk = await until(lambda: app.screen_stack[-1] if len(app.screen_stack) > 1 else None)
+        await until(lambda: desk.online)
+        assert desk.banner == f"Guests: webchat-tui chat --api-base {base}"
+        assert app.backend.client.agents()["mode"] == "human"
+    with httpx.Client(timeout=5) as http, pytest.raises(httpx.ConnectError):
+        http.get(f"{base}/emulator/v1/info")  # stopped with the console
