@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from webchat_tui.sanitize import sanitize_line
 from webchat_tui.tui.agent.backend import DeskBackend
-from webchat_tui.tui.agent.widgets.chat_pane import ChatPane
+from webchat_tui.tui.agent.widgets.chat_pane import TRANSFER_SIMULATED, ChatPane, transferred_text
 from webchat_tui.tui.agent.widgets.waiting_table import WaitingTable, entry_key
 from webchat_tui.tui.gc_policy import HistoryFreezer
 
@@ -108,7 +108,8 @@ class DeskScreen(Screen[None]):
                 self.table.drop(key)
                 if pane is not None:
                     to = sanitize_line(str(event.get("to", "")))
-                    pane.finish("The conversation ended." if kind == "ended" else f"Handed over ({to}).")
+                    queue = None if to == TRANSFER_SIMULATED else to
+                    pane.finish("The conversation ended." if kind == "ended" else transferred_text(queue))
             elif pane is not None and kind == "message":
                 pane.guest_message(event)
             elif pane is not None and kind == "typing":

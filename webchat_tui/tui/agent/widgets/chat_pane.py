@@ -40,7 +40,7 @@ from webchat_tui.tui.agent.screens.dialogs import ChoiceScreen, FormScreen
 from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
 from webchat_tui.tui.widgets.typing_indicator import TypingIndicator
 
-__all__ = ["ChatPane", "TRANSFER_SIMULATED"]
+__all__ = ["ChatPane", "TRANSFER_SIMULATED", "transferred_text"]
 
 TYPING_EVERY = 2.0  # seconds between the agent's typing signals while the person types
 GUEST_TYPING_SHOWN = 5.0  # seconds the guest's typing stays shown without a new signal
@@ -48,6 +48,11 @@ TRANSFER_SIMULATED = "simulated"
 MESSAGING_ONLY = {"quick_replies", "card", "date_picker", "file"}
 WEBCHAT_ONLY = {"screen_share", "cobrowse"}
 MEDIA_NAMES = {"SCREENSHARE": "Screen share", "COBROWSE": "Co-browse"}
+
+
+def transferred_text(queue: str | None) -> str:
+    """The tab's line once a conversation was handed over (the feed and the action say the same)."""
+    return f"Transferred to {'queue ' + queue if queue else 'a simulated agent'}."
 
 
 def _now() -> str:
@@ -312,7 +317,7 @@ class ChatPane(Vertical):
         except Exception as exc:  # noqa: BLE001
             self.log_view.write_system(f"Not transferred: {exc}", _now(), role="error")
             return
-        self.finish(f"Transferred to {'queue ' + queue if queue else 'a simulated agent'}.")
+        self.finish(transferred_text(queue))
 
     def action_end(self) -> None:
         """End the conversation for the guest."""
