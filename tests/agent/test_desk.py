@@ -211,3 +211,16 @@ async def test_messaging_bot_hands_over_to_the_person(
     start = len(ws.frames)
     await asyncio.to_thread(human.desk_transfer, "messaging", entry["id"])
     await ws.wait_for(lambda f: "How can I help" in str(f.get("body", {}).get("text")), start)
+
+
+async def test_messaging_human_first_falls_back(
+    emu: EmbeddedEmulator, human: ControlClient, feed: FeedReader, guest: Any
+) -> None:
+    human.set_agents(mode="human-first", humanFirstTimeout=1)  # x time scale 0.02
+    ws: WsGuest = await guest(emu.messaging_direct_deployment_id)
+    await ws.say("hello")
+    entry = (await feed.wait_for(lambda e: e["type"] == "waiting"))["conversation"]
+    released = await feed.wait_for(_of("released", entry["id"]))
+    assert released["to"] == "simulated"
+    await ws.wait_for(lambda f: "How can I help" in str(f.get("body", {}).get("text")))
+    assert human.messaging_session(entry["id"])["agent"] == "Alex Rivera"
