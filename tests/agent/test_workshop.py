@@ -124,3 +124,31 @@ async def test_agent_console_on_its_own_emulator() -> None:
         assert app.backend.client.agents()["mode"] == "human"
     with httpx.Client(timeout=5) as http, pytest.raises(httpx.ConnectError):
         http.get(f"{base}/emulator/v1/info")  # stopped with the console
+
+
+async def test_console_reconnects_its_feed() -> None:
+    """The emulator goes away and comes back on the same address: the console says it is offline, then
+    reconnects on its own and shows the new emulator's desk (a fresh snapshot)."""
+    from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
+    from webchat_tui.tui.agent.app import AgentApp
+    from webchat_tui.tui.agent.backend import DeskBackend
+
+    first = EmbeddedEmulator(EmulatorConfig(agents="human", time_scale=0.02))
+    await first.__aenter__()
+    port, token = first.port, first.control_token
+    app = AgentApp(DeskBackend(ControlClient(first.base_url, token), "Solo"))
+    second = None
+    try:
+        async with app.run_test(size=(100, 20)):
+            desk = await until(lambda: app.screen_stack[-1] if len(app.screen_stack) > 1 else None)
+            await until(lambda: desk.online)
+            await first.__aexit__(None, None, None)
+            await until(lambda: not desk.online, what="offline shown")
+            status = str(desk.query_one("#desk-status").render())
+            assert "feed offline, reconnecting" in status
+            second = EmbeddedEmulator(EmulatorConfig(agents="human", port=port, control_token=token))
+            await second.__aenter__()
+            await until(lambda: desk.online, what="reconnected")
+    finally:
+        if second is not None:
+            await second.__aexit__(None, None, None)
