@@ -485,6 +485,13 @@ def emulator(
 @click.option(
     "--max-sessions", default=60, show_default=True, type=click.IntRange(1), help="Browser tabs at once."
 )
+@click.option(
+    "--public-host",
+    "public_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name trainees may use for the page (IP addresses and localhost always work); repeatable.",
+)
 def serve(
     host: str,
     port: int,
@@ -493,6 +500,7 @@ def serve(
     deployment_id: str | None,
     theme: str | None,
     max_sessions: int,
+    public_hosts: tuple[str, ...],
 ) -> None:
     """Serve the guest app to web browsers (one app per tab, all on one emulator); Ctrl+C stops."""
     from webchat_tui.web.server import run_serve
@@ -505,6 +513,7 @@ def serve(
         deployment_id=deployment_id,
         theme=THEMES.get(theme or "", theme),
         max_sessions=max_sessions,
+        public_hosts=public_hosts,
     )
 
 
