@@ -38,7 +38,7 @@ def type_allowed(file_type: str, patterns: list[str]) -> bool:
 
 def check_upload(dep: MessagingDeployment, file_name: str, file_type: str, file_size: int) -> tuple[int, str]:
     """(0, '') when an upload may start, else (GenerateUrlError code, message)."""
-    if not file_name or any(ch in _BAD_NAME_CHARS or ord(ch) < 32 for ch in file_name):
+    if not file_name.strip(". ") or any(ch in _BAD_NAME_CHARS or ord(ch) < 32 for ch in file_name):
         return 4004, "File name is invalid"
     if len(file_name) > MAX_FILE_NAME:
         return 4005, f"File name is longer than {MAX_FILE_NAME} characters"

@@ -64,10 +64,12 @@ from webchat_tui.emulator.messaging.routes import messaging_of
 from webchat_tui.emulator.messaging.session import MessagingSession
 from webchat_tui.emulator.messaging.store import MessagingStore
 from webchat_tui.emulator.routes._common import base_url, json_body, json_response
+from webchat_tui.emulator.routes.control import MAX_BURST_BYTES
 
 router = APIRouter(prefix="/emulator/v1/messaging")
 MAX_BURST = 100_000
 BURST_YIELD_EVERY = 256
+MESSAGE_OVERHEAD_BYTES = 1_800  # measured: RSS per short message of a 50,000 burst (history + answer)
 
 
 def _session(request: Request, session_id: str) -> tuple[MessagingStore, MessagingSession]:
@@ -141,7 +143,7 @@ async def session_summary(request: Request, session_id: str) -> Response:
 @router.get("/sessions/{session_id}/record")
 async def record(request: Request, session_id: str) -> Response:
     """What the guest sent, in order."""
-    return json_response({"events": _session(request, session_id)[1].record})
+    return json_response({"events": list(_session(request, session_id)[1].record)})
 
 
 @router.get("/sessions/{session_id}/messages")
@@ -161,6 +163,14 @@ async def agent_messages(request: Request, session_id: str) -> Response:
         raise EmulatorError("bad.request", message="text must be a non-empty string")
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BURST:
         raise EmulatorError("bad.request", message=f"count must be an integer 1..{MAX_BURST}")
+    # Each text is held twice (the transcript and this answer): the same memory bound as Web Chat's bursts.
+    estimate = count * (MESSAGE_OVERHEAD_BYTES + 2 * (len(text.encode("utf-8", "replace")) + 8))
+    if estimate > MAX_BURST_BYTES:
+        raise EmulatorError(
+            "bad.request",
+            message=f"This burst would add about {estimate // 1_000_000} MB; at most "
+            f"{MAX_BURST_BYTES // 1_000_000} MB per request (fewer or shorter messages).",
+        )
     sent = []
     for i in range(1, count + 1):
         one = dict(data, text=text if count == 1 else f"{text} #{i}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,11 @@ REQUEST_ACTIONS = (
     "getConfiguration",
 )
 MESSAGE_TYPES = ("Text", "Structured", "Event", "Receipt", "Message")
+ATTACHMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+"""A guest-chosen attachmentId (Kotlin sends a UUID): it becomes a URL path segment and a key shared by all
+sessions, so anything else is refused."""
+MAX_RECORDED_REQUEST = 16 * 1024
+"""A recorded request larger than this (characters of its frame) keeps only its action and size."""
 
 
 class RequestError(Exception):
@@ -203,7 +209,7 @@ class MessagingStore:
         """One text frame from the guest: parse, dispatch, answer; every request is recorded."""
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
             peer.send(frames.error(400, GENERIC_FAILURE))
             return
         if not isinstance(data, dict):
@@ -225,6 +231,8 @@ class MessagingStore:
         target = peer.session or session
         if target is not None:
             request = {k: v for k, v in data.items() if k != "token"}
+            if len(raw) > MAX_RECORDED_REQUEST:
+                request = {"action": action, "truncated": True, "frameChars": len(raw)}
             target.record.append(
                 {
                     "action": action,
@@ -650,6 +658,11 @@ class MessagingStore:
         if ptype == "Join":
             if session.read_only:
                 raise RequestError(409, frames.READ_ONLY_TEXT)
+            # A Join is kept in the transcript like a message, so it counts against the same rate limit.
+            retry_after = session.limiter.take(dep.messages_per_second)
+            if retry_after:
+                peer.send(frames.too_many_requests(retry_after, tracing_id))
+                return 4029
             attrs = self._custom_attributes({}, message)
             if attrs is not None:
                 if _attr_bytes(attrs) > dep.max_custom_data_bytes:
@@ -669,8 +682,13 @@ class MessagingStore:
         self, peer: Peer, session: MessagingSession, data: dict[str, Any], tracing_id: str | None, base: str
     ) -> int:
         name, ftype, size = data.get("fileName"), data.get("fileType"), data.get("fileSize")
-        att_id = data.get("attachmentId")
-        att_id = att_id if isinstance(att_id, str) and att_id else self.ids.new()
+        att_id = data.get("attachmentId") or self.ids.new()
+        if not isinstance(att_id, str) or not ATTACHMENT_ID.fullmatch(att_id):
+            raise RequestError(400, "attachmentId must be 1-128 letters, digits, '-' or '_'")
+        known = self.attachments.get(att_id)
+        if known is not None and (known.session_id != session.id or known.state != "pending"):
+            # Another session's file (or one already uploaded) must never be replaced behind its URLs.
+            raise RequestError(400, "attachmentId is already in use")
         if not isinstance(name, str) or not isinstance(ftype, str):
             raise RequestError(4020, "Missing parameter: fileName, fileType")
         if not isinstance(size, int) or isinstance(size, bool):
