@@ -456,14 +456,17 @@ class MessagingClient:
             response = await self._http.request("GET", url, headers=self._rest_headers(jwt), params=params)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:  # no redirect is followed: a 3xx is an error
             raise error_for(response.status, f"HTTP {response.status} from {url.split('?')[0]}")
         return response.json()
 
     async def deployment_config(self) -> DeploymentConfig:
         """The deployment's configuration document (protocol.md §10.1)."""
         data = await self._get(self.endpoints.config_url(self.deployment_id))
-        return parse_deployment_config(data)
+        try:
+            return parse_deployment_config(data)
+        except ProtocolViolation as exc:
+            raise UnexpectedServerError(str(exc)) from None
 
     async def history(self, jwt: str, *, page_size: int = 100) -> list[StructuredMessage]:
         """Every message of the conversation from the history API, oldest first (pages come newest first)."""
@@ -479,7 +482,10 @@ class MessagingClient:
                 jwt=jwt,
                 params={"pageSize": str(page_size), "pageNumber": str(number)},
             )
-            page = parse_history_page(data)
+            try:
+                page = parse_history_page(data)
+            except ProtocolViolation as exc:
+                raise UnexpectedServerError(str(exc)) from None
             held += len(page.entities)
             last = (
                 not page.entities
@@ -513,7 +519,7 @@ class MessagingClient:
             response = await self._http.request("POST", url, headers=self._rest_headers(), json_body=body)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the code exchange")
         data = response.json()
         jwt = data.get("jwt") if isinstance(data, dict) else None
@@ -532,7 +538,7 @@ class MessagingClient:
             response = await self._http.request("DELETE", url, headers=self._rest_headers(jwt))
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the sign-out")
 
     async def put_upload(self, url: str, headers: Mapping[str, str], data: bytes, content_type: str) -> None:
@@ -542,7 +548,7 @@ class MessagingClient:
             response = await self._http.request("PUT", url, headers=send, content=data)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the upload")
 
     async def download(self, url: str) -> bytes:
@@ -551,6 +557,6 @@ class MessagingClient:
             response = await self._http.request("GET", url, headers=self._rest_headers())
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the download")
         return response.content

@@ -513,6 +513,8 @@ def parse_frame(text: str | bytes) -> ServerFrame:
         data = json.loads(text)
     except ValueError as exc:
         raise ProtocolViolation(f"frame is not JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolViolation("frame is nested too deeply to decode") from None
     if not isinstance(data, dict):
         raise ProtocolViolation("frame is not a JSON object")
     return frame_from_dict(data, inert="\\" not in text and is_inert(text))
@@ -529,7 +531,7 @@ def frame_from_dict(data: dict[str, Any], *, inert: bool = False) -> ServerFrame
     code_value = data.get("code", 200)
     try:
         code = int(code_value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 decodes to infinity
         code = 0
     raw_body = data.get("body")
     body: Body
@@ -572,13 +574,25 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def parse_history_page(data: Any) -> HistoryPage:
-    """A history page from its decoded JSON, every string made inert first."""
-    return HistoryPage.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    """A history page from its decoded JSON, every string made inert first; `ProtocolViolation` when it does
+    not have the documented shape."""
+    try:
+        return HistoryPage.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    except ValidationError as exc:
+        raise ProtocolViolation(
+            f"history page of an unexpected shape ({exc.error_count()} problems)"
+        ) from None
 
 
 def parse_deployment_config(data: Any) -> DeploymentConfig:
-    """A deployment configuration from its decoded JSON, every string made inert first."""
-    return DeploymentConfig.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    """A deployment configuration from its decoded JSON, every string made inert first; `ProtocolViolation`
+    when it does not have the documented shape."""
+    try:
+        return DeploymentConfig.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    except ValidationError as exc:
+        raise ProtocolViolation(
+            f"deployment configuration of an unexpected shape ({exc.error_count()} problems)"
+        ) from None
 
 
 class HistoryPage(_Model):

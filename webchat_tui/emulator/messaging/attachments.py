@@ -70,7 +70,9 @@ class UrlSigner:
         """`{base}{path}/{id}/{name}?Expires=..&Signature=..` for `kind` "upload" or "download"."""
         expires = int(time.time() + max(MIN_URL_LIFETIME, lifetime)) + 1
         path = UPLOAD_PATH if kind == "upload" else DOWNLOAD_PATH
-        name = urllib.parse.quote(file_name or "file", safe="")
+        name = urllib.parse.quote(file_name, safe="")
+        if not name.strip("."):  # "." or ".." would be resolved away by the client's URL normalisation
+            name = "file"
         query = urllib.parse.urlencode(
             {"Expires": expires, "Signature": self._sign(kind, attachment_id, expires)}
         )
