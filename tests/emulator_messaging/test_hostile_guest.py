@@ -130,3 +130,40 @@ async def test_an_agent_burst_is_bounded_in_bytes(guest: GuestFactory, control: 
     assert refused.value.status == 400 and "MB" in str(refused.value)
     assert control.messaging_session(sid)["messageCount"] == 0
     assert len(control.messaging_agent_messages(sid, "fine", count=1_000)) == 1_000
+
+
+async def test_a_malformed_button_response_is_refused_not_echoed(guest: GuestFactory) -> None:
+    """The echo goes to every socket of the session and into history: it must match schema.json (the `guest`
+    fixture checks every frame) and carry no guest-invented fields."""
+    g = await guest()
+
+    def answer(button: object) -> dict[str, object]:
+        return {
+            "type": "Structured",
+            "text": "b",
+            "content": [{"contentType": "ButtonResponse", "buttonResponse": button, "junk": [[[1]]]}],
+        }
+
+    for bad in ({}, {"type": 5, "text": "t", "payload": "p"}, {"type": "QuickReply", "text": "t"}, "x"):
+        refused = await g.request("onMessage", message=answer(bad))
+        assert refused["class"] == "string" and refused["code"] == 400, (bad, refused)
+        await asyncio.sleep(0.6)  # under the 2 per second an onMessage is allowed
+    good = {
+        "type": "QuickReply",
+        "text": "t",
+        "payload": "p",
+        "originatingMessageId": "m1",
+        "extra": {"a": 1},
+    }
+    echo = await g.request("onMessage", message=answer(good))
+    assert echo["body"]["content"] == [
+        {
+            "contentType": "ButtonResponse",
+            "buttonResponse": {
+                "type": "QuickReply",
+                "text": "t",
+                "payload": "p",
+                "originatingMessageId": "m1",
+            },
+        }
+    ]

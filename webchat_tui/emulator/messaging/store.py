@@ -70,6 +70,7 @@ REQUEST_ACTIONS = (
     "getConfiguration",
 )
 MESSAGE_TYPES = ("Text", "Structured", "Event", "Receipt", "Message")
+BUTTON_RESPONSE_TYPES = ("Button", "DatePicker", "Form", "ListPicker", "QuickReply")
 ATTACHMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 """A guest-chosen attachmentId (Kotlin sends a UUID): it becomes a URL path segment and a key shared by all
 sessions, so anything else is refused."""
@@ -89,6 +90,17 @@ class RequestError(Exception):
 def _too_large(dep: MessagingDeployment) -> RequestError:
     limit = dep.max_custom_data_bytes
     return RequestError(4013, f"Custom Attributes in channel metadata is larger than {limit} bytes")
+
+
+def _button_response(value: Any) -> dict[str, str]:
+    """A guest's ButtonResponse as it is echoed and kept: its schema fields only (`type`, `text`, `payload`
+    required; `id`, `originatingMessageId` optional), all strings; anything else is a 400."""
+    if not isinstance(value, dict) or value.get("type") not in BUTTON_RESPONSE_TYPES:
+        raise RequestError(400, GENERIC_FAILURE)
+    kept = {k: value[k] for k in ("type", "text", "payload", "id", "originatingMessageId") if k in value}
+    if not all(isinstance(v, str) for v in kept.values()) or not {"text", "payload"} <= kept.keys():
+        raise RequestError(400, GENERIC_FAILURE)
+    return kept
 
 
 def _attr_bytes(attrs: dict[str, str]) -> int:
@@ -605,9 +617,10 @@ class MessagingStore:
         if item.get("contentType") != "Attachment":
             if item.get("contentType") not in ("ButtonResponse",):
                 raise RequestError(400, GENERIC_FAILURE)
-            if not isinstance(item.get("buttonResponse"), dict):
-                raise RequestError(400, GENERIC_FAILURE)
-            return item
+            return {
+                "contentType": "ButtonResponse",
+                "buttonResponse": _button_response(item.get("buttonResponse")),
+            }
         ref = item.get("attachment")
         att_id = ref.get("id") if isinstance(ref, dict) else None
         att = session.attachments.get(att_id) if isinstance(att_id, str) else None
