@@ -194,3 +194,43 @@ async def test_an_agents_file_never_lands_outside_the_folder_or_over_a_file(
     assert [p.name for p in saved] == ["bashrc (2)", "attachment"]
     assert all(p.parent == folder and p.read_text() == "echo pwned\n" for p in saved)
     assert (folder / "bashrc").read_text() == "mine" and (tmp_path / ".bashrc").read_text() == "mine"
+
+
+async def test_an_absurd_retry_after_does_not_silence_the_session() -> None:
+    """retryAfter 1e400 decodes to infinity: the client waits the documented 3 s instead, then sends."""
+    limited = False
+
+    async def handler(ws: ServerConnection) -> None:
+        nonlocal limited
+        async for raw in ws:
+            request: dict[str, Any] = json.loads(raw)
+            reply: dict[str, Any] = {"tracingId": request.get("tracingId"), "code": 200}
+            if request.get("action") == "configureSession":
+                reply |= {"type": "response", "class": "SessionResponse", "body": {"connected": True}}
+            elif request.get("action") == "onMessage" and not limited:
+                limited = True
+                await ws.send(
+                    json.dumps(reply).replace(
+                        '"code": 200',
+                        '"type": "response", "class": "TooManyRequestsErrorMessage", "code": 429, '
+                        '"body": {"retryAfter": 1e400, "errorCode": 4029, "errorMessage": "slow down"}',
+                    )
+                )
+                continue
+            elif request.get("action") == "onMessage":
+                body = {"id": "echo1", "type": "Text", "direction": "Inbound", "text": "hi"}
+                reply |= {"type": "message", "class": "StructuredMessage", "body": body}
+            else:
+                continue
+            await ws.send(json.dumps(reply))
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = MessagingClient("dep", base_url=f"http://127.0.0.1:{port}")
+        session = MessagingSession(client, token_store=TokenStore(None), fetch_config=False, autostart=False)
+        try:
+            await session.start()
+            sent = await asyncio.wait_for(session.send("hi"), WAIT)
+            assert limited and sent.body == "hi"
+        finally:
+            await session.close()

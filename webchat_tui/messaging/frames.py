@@ -12,6 +12,7 @@ string, so the walk is skipped for it (most frames of a burst).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -387,10 +388,26 @@ class AttachmentDeletedResponse(Body):
     attachment_id: Line = ""
 
 
-class TooManyRequestsErrorMessage(Body):
-    """Over the onMessage rate (429 / 4029); wait `retry_after` seconds."""
+def _retry_after(value: Any) -> Any:
+    """A server's `retryAfter`, made safe to wait: not finite (1e400, NaN) -> the documented 3 s, else within
+    0..MAX_RETRY_AFTER (a hostile 1e300 must not silence the session for good)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):  # compared as an int: a 4,000-digit one cannot become a float
+        return float(min(max(value, 0), int(MAX_RETRY_AFTER)))
+    if isinstance(value, float):
+        return min(max(value, 0.0), MAX_RETRY_AFTER) if math.isfinite(value) else 3.0
+    return value
 
-    retry_after: float = 3
+
+MAX_RETRY_AFTER = 60.0
+"""Longest wait a 429/4029 can impose (the vendor sends 3)."""
+
+
+class TooManyRequestsErrorMessage(Body):
+    """Over the onMessage rate (429 / 4029); wait `retry_after` seconds (see `_retry_after`)."""
+
+    retry_after: Annotated[float, BeforeValidator(_retry_after)] = 3
     error_code: int = 4029
     error_message: Line = ""
 
