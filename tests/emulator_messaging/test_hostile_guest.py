@@ -14,6 +14,7 @@ from tests.emulator_messaging.conftest import GuestFactory
 from tests.emulator_messaging.helpers import WsGuest, is_class
 from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.emulator.control_client import ControlClient, ControlError
+from webchat_tui.emulator.messaging import store as store_module
 from webchat_tui.emulator.messaging.session import MAX_RECORD
 from webchat_tui.emulator.server import MAX_WS_FRAME_BYTES
 
@@ -167,3 +168,25 @@ async def test_a_malformed_button_response_is_refused_not_echoed(guest: GuestFac
             },
         }
     ]
+
+
+async def test_minted_tokens_do_not_grow_the_session_table_without_bound(
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One socket configures token after token: beyond the live-session cap the oldest session without a
+    socket expires, and a forgotten session is unreachable by its token too (the caps are lowered here)."""
+    monkeypatch.setattr(store_module, "MAX_LIVE_SESSIONS", 20)
+    monkeypatch.setattr(store_module, "MAX_RETIRED_SESSIONS", 10)
+    assert emu.app is not None
+    store = emu.app.state.messaging
+    control.reset()
+    g = await guest(configure=False)
+    first = None
+    for i in range(60):
+        answer = await g.request("configureSession", token=f"minted-{i}", deploymentId=g.deployment_id)
+        assert answer["class"] == "SessionResponse"
+        first = first or control.messaging_session_for("minted-0")["id"]
+    sessions = control.messaging_sessions()
+    assert sum(s["state"] in ("active", "readOnly") for s in sessions) <= 20
+    assert len(sessions) <= 20 + 10 and len(store.by_token) <= 20 + 10
+    assert first not in {s["id"] for s in sessions}

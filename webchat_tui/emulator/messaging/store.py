@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("webchat_tui.emulator.messaging")
 MAX_TOKEN_LENGTH = 2048
 MAX_RETIRED_SESSIONS = 10_000  # expired, cleared or replaced sessions kept for the control API
+MAX_LIVE_SESSIONS = 20_000
+"""Sessions a token still reaches (about 4 KB each). A new one beyond this expires the oldest session that
+has no socket, so a guest minting tokens cannot grow memory without bound (20,000 cost 80 MB)."""
 JWT_LIFETIME = 3600  # seconds (not scaled: a client refreshes by `exp` itself)
 JWT_ISSUER = "urn:emulator:webmessaging"
 AUTH_USER = {"firstName": "Jamie", "lastName": "Demo"}  # who the seeded sign-in code belongs to
@@ -166,6 +169,8 @@ class MessagingStore:
             if old is not None:
                 for att_id in old.attachments:
                     self.attachments.pop(att_id, None)
+                if self.by_token.get(old.token) is old:  # else the forgotten session stays reachable
+                    del self.by_token[old.token]
 
     def _ended(self, session: MessagingSession) -> None:
         """Tell the director (and so the agent desk) that the session's conversation is over."""
@@ -385,6 +390,10 @@ class MessagingStore:
         return 200
 
     def _new_session(self, token: str, dep: MessagingDeployment) -> MessagingSession:
+        if len(self.sessions) - len(self.retired) >= MAX_LIVE_SESSIONS:
+            idle = next((s for s in self.sessions.values() if s.live and not s.connections), None)
+            if idle is not None:
+                self.expire(idle)
         session = MessagingSession(id=self.ids.new(), token=token, deployment=dep, created=wire.now_iso())
         self.sessions[session.id] = session
         self.by_token[token] = session
