@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import stat
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
@@ -22,7 +24,7 @@ from webchat_tui.chat.types import Attachment
 from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.messaging import MessagingClient, MessagingSession, TokenStore
 from webchat_tui.messaging import errors as e
-from webchat_tui.messaging.files import safe_file_name
+from webchat_tui.safe_files import safe_file_name
 
 
 def _agent(i: int) -> str:
@@ -234,3 +236,18 @@ async def test_an_absurd_retry_after_does_not_silence_the_session() -> None:
             assert limited and sent.body == "hi"
         finally:
             await session.close()
+
+
+def test_the_token_file_is_never_written_through_a_planted_link(tmp_path: Path) -> None:
+    """A link planted under the temporary name the old code used (`.<name>.<pid>.tmp`) in a folder others
+    can write to: the write must neither follow it nor touch its target."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    victim.chmod(0o644)
+    path = tmp_path / "messaging-tokens.json"
+    (tmp_path / f".{path.name}.{os.getpid()}.tmp").symlink_to(victim)
+    store = TokenStore(path)
+    store.put("dep", "secret-token")
+    assert victim.read_text() == "precious" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert store.get("dep") == "secret-token" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not path.is_symlink()

@@ -61,7 +61,6 @@ from webchat_tui.messaging.errors import (
     SessionReadOnly,
     UnexpectedServerError,
 )
-from webchat_tui.messaging.files import save_new_file
 from webchat_tui.messaging.frames import (
     ConnectionClosedEvent,
     DeploymentConfig,
@@ -98,6 +97,7 @@ from webchat_tui.messaging.requests import (
     OutgoingMessage,
 )
 from webchat_tui.messaging.token_store import TokenStore, default_token_path
+from webchat_tui.safe_files import save_new_file
 
 __all__ = ["MessagingSession", "custom_attributes_size", "DEFAULT_MAX_CUSTOM_DATA_BYTES"]
 
@@ -879,9 +879,9 @@ class MessagingSession:
         return await self._enqueue(message, text)
 
     async def download_attachment(self, attachment: Attachment | str, dest: Path) -> Path:
-        """Save an attachment to ``dest`` (a file, or a directory to put it in under its own name made safe:
-        never hidden, never outside ``dest``, never over an existing file; see `files`), asking the service
-        for a fresh URL first (getAttachment); returns the file written."""
+        """Save an attachment to ``dest`` (a file, or a directory to put it in under its own name made
+        safe: never hidden, never outside ``dest``, never over an existing file; see `safe_files`), asking
+        the service for a fresh URL first (getAttachment); returns the file written."""
         attachment_id = attachment if isinstance(attachment, str) else attachment.id
         url: str | None = None if isinstance(attachment, str) else attachment.url
         name = None if isinstance(attachment, str) else attachment.filename
