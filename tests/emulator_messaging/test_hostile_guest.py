@@ -190,3 +190,20 @@ async def test_minted_tokens_do_not_grow_the_session_table_without_bound(
     assert sum(s["state"] in ("active", "readOnly") for s in sessions) <= 20
     assert len(sessions) <= 20 + 10 and len(store.by_token) <= 20 + 10
     assert first not in {s["id"] for s in sessions}
+
+
+async def test_uploaded_files_are_bounded_in_memory(
+    guest: GuestFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guest uploading file after file (onAttachment is not rate-limited): past the budget (lowered here)
+    the oldest files are forgotten, their URLs answer 404 and getAttachment 4009."""
+    monkeypatch.setattr(store_module, "MAX_FILE_BYTES", 100_000)
+    g = await guest()
+    async with httpx.AsyncClient(timeout=30) as http:
+        uploaded = [await _upload(g, http, bytes([65 + i]) * 40_000, fileName=f"f{i}.txt") for i in range(3)]
+        urls = []
+        for body in uploaded:
+            answer = await g.request("getAttachment", attachmentId=body["attachmentId"])
+            urls.append(answer["body"].get("url") if answer["class"] == "PresignedUrlResponse" else None)
+        assert urls[0] is None  # forgotten: 4009
+        assert [(await http.get(u)).content[:1] for u in urls[1:] if u] == [b"B", b"C"]

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("webchat_tui.emulator.messaging")
 MAX_TOKEN_LENGTH = 2048
 MAX_RETIRED_SESSIONS = 10_000  # expired, cleared or replaced sessions kept for the control API
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""Bytes of uploaded and agent-sent files held in memory, all sessions together (oldest forgotten first)."""
 MAX_LIVE_SESSIONS = 20_000
 """Sessions a token still reaches (about 4 KB each). A new one beyond this expires the oldest session that
 has no socket, so a guest minting tokens cannot grow memory without bound (20,000 cost 80 MB)."""
@@ -763,6 +765,18 @@ class MessagingStore:
         peer.send(frames.frame(frames.MESSAGE, "AttachmentDeletedResponse", body, tracing_id=tracing_id))
         return 200
 
+    def _trim_files(self) -> None:
+        """Keep the files held in memory under MAX_FILE_BYTES: the oldest are forgotten first (their URLs
+        then answer 404, `getAttachment` 4009), so uploads cannot grow memory without bound."""
+        total = sum(len(a.data) for a in self.attachments.values())
+        for att in self.attachments.values():  # oldest first
+            if total <= MAX_FILE_BYTES:
+                return
+            if att.data:
+                total -= len(att.data)
+                att.data = b""
+                att.state = "deleted"
+
     def upload_done(self, att: Attachment, data: bytes, error: tuple[int, str] | None, base: str) -> None:
         """The PUT to the presigned URL finished: UploadSuccessEvent or UploadFailureEvent to the session."""
         session = self.sessions.get(att.session_id)
@@ -776,6 +790,7 @@ class MessagingStore:
             return
         att.state = "uploaded"
         att.data = data
+        self._trim_files()
         att.file_size = len(data)
         url = self.attachment_wire(att, base)["url"]
         body = {"attachmentId": att.id, "downloadUrl": url, "timestamp": now}
@@ -938,5 +953,6 @@ class MessagingStore:
         )
         session.attachments[att.id] = att
         self.attachments[att.id] = att
+        self._trim_files()
         content = [frames.attachment_content(self.attachment_wire(att, base))]
         return self.outbound(session, text=text, content=content)
