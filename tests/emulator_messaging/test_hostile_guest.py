@@ -207,3 +207,16 @@ async def test_uploaded_files_are_bounded_in_memory(
             urls.append(answer["body"].get("url") if answer["class"] == "PresignedUrlResponse" else None)
         assert urls[0] is None  # forgotten: 4009
         assert [(await http.get(u)).content[:1] for u in urls[1:] if u] == [b"B", b"C"]
+
+
+async def test_a_session_holds_a_bounded_number_of_attachments(
+    guest: GuestFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "MAX_SESSION_ATTACHMENTS", 5)
+    g = await guest()
+    answers = [
+        await g.request("onAttachment", fileName=f"f{i}.txt", fileType="text/plain", fileSize=4)
+        for i in range(6)
+    ]
+    assert [a["class"] for a in answers] == ["PresignedUrlResponse"] * 5 + ["string"]
+    assert answers[-1]["code"] == 400

@@ -51,6 +51,7 @@ MAX_TOKEN_LENGTH = 2048
 MAX_RETIRED_SESSIONS = 10_000  # expired, cleared or replaced sessions kept for the control API
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Bytes of uploaded and agent-sent files held in memory, all sessions together (oldest forgotten first)."""
+MAX_SESSION_ATTACHMENTS = 1_000  # onAttachment is not rate-limited: each one is kept
 MAX_LIVE_SESSIONS = 20_000
 """Sessions a token still reaches (about 4 KB each). A new one beyond this expires the oldest session that
 has no socket, so a guest minting tokens cannot grow memory without bound (20,000 cost 80 MB)."""
@@ -709,6 +710,8 @@ class MessagingStore:
         att_id = data.get("attachmentId") or self.ids.new()
         if not isinstance(att_id, str) or not ATTACHMENT_ID.fullmatch(att_id):
             raise RequestError(400, "attachmentId must be 1-128 letters, digits, '-' or '_'")
+        if len(session.attachments) >= MAX_SESSION_ATTACHMENTS:
+            raise RequestError(400, f"A session holds at most {MAX_SESSION_ATTACHMENTS} attachments")
         known = self.attachments.get(att_id)
         if known is not None and (known.session_id != session.id or known.state != "pending"):
             # Another session's file (or one already uploaded) must never be replaced behind its URLs.
