@@ -220,3 +220,30 @@ async def test_a_session_holds_a_bounded_number_of_attachments(
     ]
     assert [a["class"] for a in answers] == ["PresignedUrlResponse"] * 5 + ["string"]
     assert answers[-1]["code"] == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("deployments/{dep}", '{"messagesPerSecond": 1e400}'),
+        ("deployments/{dep}", '{"messagesPerSecond": ' + "9" * 400 + "}"),
+        ("deployments/{dep}", '{"durationSeconds": ' + "9" * 400 + "}"),
+        ("deployments/{dep}", '{"maxFileSizeKB": 100000000000000000000}'),
+        ("deployments/{dep}", '{"maxTextLength": 0}'),
+        ("sessions/{sid}/ratelimit", '{"retryAfter": 1000000000000000000000000000000}'),
+        ("sessions/{sid}/ratelimit", '{"count": -1}'),
+    ],
+)
+async def test_messaging_control_numbers_are_finite_and_in_range(
+    emu: EmbeddedEmulator, guest: GuestFactory, control: ControlClient, path: str, body: str
+) -> None:
+    g = await guest()
+    sid = control.messaging_session_for(g.token)["id"]
+    url = f"{emu.base_url}/emulator/v1/messaging/" + path.format(dep=g.deployment_id, sid=sid)
+    method = "PATCH" if path.startswith("deployments") else "POST"
+    headers = {"Content-Type": "application/json", "X-Emulator-Token": emu.control_token}
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = await http.request(method, url, content=body, headers=headers)
+    assert answer.status_code == 400 and answer.json()["code"] == "bad.request", answer.text
+    deployment = next(d for d in control.messaging_deployments() if d["id"] == g.deployment_id)
+    assert deployment["messagesPerSecond"] == 2.0 and deployment["maxFileSizeKB"] == 10240

@@ -51,7 +51,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from webchat_tui.emulator.errors import EmulatorError
+from webchat_tui.emulator.errors import EmulatorError, checked_number
 from webchat_tui.emulator.faults import _sendable_close_code
 from webchat_tui.emulator.messaging import frames
 from webchat_tui.emulator.messaging.director import (
@@ -333,12 +333,10 @@ async def rate_limit(request: Request, session_id: str) -> Response:
     """The next `count` onMessage requests are answered 429/4029 with `retryAfter`."""
     _store, session = _session(request, session_id)
     data = await _body(request)
-    count, retry_after = data.get("count", 1), data.get("retryAfter", 3)
-    for value in (count, retry_after):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise EmulatorError("bad.request", message="count and retryAfter must be integers >= 0")
-    session.forced_rate_limits = count
-    session.forced_retry_after = retry_after
+    count = checked_number(data.get("count", 1), "count", 0, 1_000_000, integer=True)
+    retry_after = checked_number(data.get("retryAfter", 3), "retryAfter", 0, 3_600, integer=True)
+    session.forced_rate_limits = int(count)
+    session.forced_retry_after = int(retry_after)
     return Response(status_code=204)
 
 
