@@ -10,6 +10,8 @@ emulator never pay for the UI and the app's first frame never waits for the emul
     webchat-tui agent [--api-base URL ...]       the agent console (a person plays the agent)
     webchat-tui workshop [--lan]                 emulator + browser guests + agent console, one command
     webchat-tui serve [--host H] [--port P]      the app in web browsers (one app per tab)
+    webchat-tui run SCENARIO.yaml [...]          scripted conversations (exit 0 passed, 1 failed, 2 invalid)
+    webchat-tui swarm [--guests N] [...]         many simulated guests at once (load)
 """
 
 from __future__ import annotations
@@ -662,3 +664,41 @@ def workshop(
         app.run()
     finally:
         shop.stop()
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--parallel", "-j", default=1, show_default=True, type=click.IntRange(1), help="Conversations at once."
+)
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSON result here."
+)
+@click.option(
+    "--transcripts",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the transcripts (default scenario-runs/<scenario>-<time>).",
+)
+@click.option("--conversation", "-c", "only", multiple=True, help="Run only this conversation (repeatable).")
+@click.option(
+    "--api-base",
+    metavar="URL",
+    help="Target for conversations without their own (default: embedded emulator).",
+)
+@click.option("--environment", help="Genesys Cloud region for conversations without their own target.")
+@click.option("--profile", "-P", help="Saved profile for conversations without their own target.")
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.001, 100),
+    help="Embedded emulator's speed (0.1: ten times faster agents).",
+)
+def run(scenario: Path, **options: Any) -> None:
+    """Run the conversations of a scenario file and check every expectation.
+
+    The file is validated first (problems as file:line:column, exit 2). Exit 1 when an expectation fails
+    (what was expected, what arrived, the transcript path), 0 when all passed.
+    """
+    from webchat_tui.swarm.commands import run_command
+
+    raise SystemExit(run_command(scenario, **options))
