@@ -165,13 +165,17 @@ class ConversationRunner:
         self._changed = asyncio.Event()
         self._after_id: str | None = None
         self._typing_seq = 0
+        self._typing_ids: set[str] = set()
         self._action_seq = 0
         self.log: list[str] = []
         self._unsubscribe = self.session.subscribe(self._on_event)
 
     def _on_event(self, event: SessionEvent) -> None:
-        if isinstance(event, TypingChanged) and event.typing:
-            self._typing_seq += 1
+        if isinstance(event, TypingChanged):
+            now = {m.id for m in event.typing}
+            if now - self._typing_ids:  # someone started typing (not: an indicator expired)
+                self._typing_seq += 1
+            self._typing_ids = now
         self._changed.set()
 
     def close(self) -> None:
@@ -345,7 +349,7 @@ class ConversationRunner:
 
     async def _step_expect_typing(self, args: dict[str, Any]) -> None:
         def check() -> bool:
-            return self._typing_seq > self._action_seq or bool(self.session.typing_members)
+            return self._typing_seq > self._action_seq
 
         if not await self._wait_for(check, args["timeout"]):
             raise self._fail(f"a typing indicator within {args['timeout']:g} s")
