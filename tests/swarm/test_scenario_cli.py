@@ -47,7 +47,8 @@ def test_problems_have_line_and_column(case: str, tmp_path: Path) -> None:
 
 
 def test_every_problem_is_listed(tmp_path: Path) -> None:
-    text = "conversations:\n  - name: a\n    steps:\n      - say:\n      - expect: {from: robot}\n      - nap: 1\n"
+    text = "conversations:\n  - name: a\n    steps:\n"
+    text += "      - say:\n      - expect: {from: robot}\n      - nap: 1\n"
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, "bad.yaml", tmp_path)
     lines = sorted({p.line for p in caught.value.problems})
