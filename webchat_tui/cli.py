@@ -702,3 +702,60 @@ def run(scenario: Path, **options: Any) -> None:
     from webchat_tui.swarm.commands import run_command
 
     raise SystemExit(run_command(scenario, **options))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option(
+    "--guests", "-n", default=10, show_default=True, type=click.IntRange(1), help="Simulated guests."
+)
+@click.option(
+    "--ramp-up", default=5.0, show_default=True, type=click.FloatRange(0), help="Seconds to start them all."
+)
+@click.option(
+    "--duration", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds of load."
+)
+@click.option(
+    "--say-every", type=click.FloatRange(0.05), help="Talk loop: a random line every SECONDS (default 5)."
+)
+@click.option(
+    "--scenario", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Run this instead."
+)
+@click.option(
+    "--channel", type=click.Choice(["messaging", "webchat"]), default="messaging", show_default=True
+)
+@click.option("--api-base", metavar="URL", help="Target base URL (default: the embedded emulator).")
+@click.option("--environment", help="Genesys Cloud region, e.g. mypurecloud.ie.")
+@click.option("--profile", "-P", help="Saved profile for the target.")
+@click.option(
+    "--deployment", "--deployment-id", "deployment", help="Deployment id (emulator: bot or direct)."
+)
+@click.option("--org", "--organization-id", "organization", help="Organization id (webchat).")
+@click.option("--queue", help="Queue (webchat, default Support).")
+@click.option(
+    "--control-token",
+    envvar="WEBCHAT_EMULATOR_TOKEN",
+    help="A running emulator's control token (with --api-base): count lost/duplicated against its record.",
+)
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the summary here."
+)
+@click.option(
+    "--allow-real-environment", is_flag=True, help="Allow more than 5 guests against a non-local target."
+)
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.001, 100),
+    help="Embedded emulator speed.",
+)
+@click.option("--seed", type=int, help="Seed for names, lines and timing.")
+def swarm(**options: Any) -> None:
+    """Many simulated guests at once, with a live view and a final summary.
+
+    Exit 0 when nothing was lost, duplicated or failed; 1 otherwise; 2 when refused (bad options, or more
+    than 5 guests against a real environment without --allow-real-environment).
+    """
+    from webchat_tui.swarm.commands import swarm_command
+
+    raise SystemExit(swarm_command(**options))
