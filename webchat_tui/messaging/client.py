@@ -117,7 +117,7 @@ class MessagingClient:
         base_url: str | None = None,
         origin: str | None = None,
         application: str = APPLICATION,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         ping_interval: float | None = 15.0,
         ping_timeout: float | None = 15.0,
         open_timeout: float = 10.0,
@@ -192,6 +192,8 @@ class MessagingClient:
     def _ssl(self) -> ssl.SSLContext | None:
         if not self.endpoints.ws_url.startswith("wss:"):
             return None
+        if isinstance(self.verify, ssl.SSLContext):
+            return self.verify
         if isinstance(self.verify, str):
             return ssl.create_default_context(cafile=self.verify)
         if self.verify is False:
