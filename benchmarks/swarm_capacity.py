@@ -5,10 +5,11 @@ against the emulator in another process.
 Method
 - The emulator runs in its own process (agents on, time scale 1: the direct deployment's agent answers every
   line after typing, so the emulator also sends ~200 replies/s and their typing events).
-- One fresh client process runs `webchat_tui.swarm.swarm.Swarm`: guests start over a 10 s ramp-up, then 60 s
-  of steady load (duration = ramp-up + 60 s). Delivery latency: `send()` until the service's echo (the
-  session's own path). Lost / duplicated: every guest line carries a unique tag, looked up in the emulator's
-  record of each session after the run (control API).
+- One fresh client process runs `webchat_tui.swarm.swarm.Swarm`: guests start over a 20 s ramp-up (50 new
+  sessions a second), then 60 s of steady load (duration = ramp-up + 60 s). Delivery latency: `send()` until
+  the service's echo (the session's own path), judged over the steady 60 s (the whole run's p99, connection
+  storm included, is shown too). Lost / duplicated: every guest line carries a unique tag, looked up in the
+  emulator's record of each session after the run (control API).
 - Client CPU: the client process's CPU time over the steady 60 s (after the ramp-up), per guest; the most
   guests one client core holds at this rate = guests / (that CPU as a fraction of one core).
 """
@@ -48,24 +49,32 @@ async def _swarm(params: dict[str, Any]) -> dict[str, Any]:
         seed=1,
     )
     cpu: dict[str, float] = {}
+    steady_ms: list[float] = []
 
-    async def sample() -> None:
-        await asyncio.sleep(ramp + 1.0)
+    async def sample(swarm: Swarm) -> None:
+        await asyncio.sleep(ramp + 2.0)
         cpu["start"], cpu["start_wall"] = time.process_time(), time.monotonic()
         server0 = h.cpu_seconds(params["server_pid"])
-        await asyncio.sleep(steady - 1.0)
+        first, sent0 = len(swarm.stats.delivery.samples), swarm.stats.sent
+        await asyncio.sleep(steady - 2.0)
         cpu["end"], cpu["end_wall"] = time.process_time(), time.monotonic()
         cpu["server"] = h.cpu_seconds(params["server_pid"]) - server0
+        steady_ms.extend(swarm.stats.delivery.samples[first:])
+        cpu["sent"] = swarm.stats.sent - sent0
 
     with ControlClient.from_info(info, timeout=60.0) as control:
-        sampler = asyncio.create_task(sample())
-        summary = await Swarm(config, control=control).run()
+        swarm = Swarm(config, control=control)
+        sampler = asyncio.create_task(sample(swarm))
+        summary = await swarm.run()
         await sampler
     wall = cpu["end_wall"] - cpu["start_wall"]
     client_core = (cpu["end"] - cpu["start"]) / wall
     guests = summary["guests"] - summary["guest_states"]["failed"]
     return {
         **summary,
+        "steady_msgs_per_s": cpu["sent"] / wall,
+        "steady_delivery_p50_ms": h.percentile(steady_ms, 50),
+        "steady_delivery_p99_ms": h.percentile(steady_ms, 99),
         "client_core_fraction": client_core,
         "server_core_fraction": cpu["server"] / wall,
         "cpu_ms_per_guest_s": 1000 * client_core / max(1, guests),
@@ -75,7 +84,7 @@ async def _swarm(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator process; per run reset it and start a fresh client process."""
-    guests, ramp, steady, every = (40, 2.0, 4.0, 1.0) if args.quick else (1000, 10.0, 60.0, 5.0)
+    guests, ramp, steady, every = (40, 2.0, 4.0, 1.0) if args.quick else (1000, 20.0, 60.0, 5.0)
     result.notes.append(
         f"{guests} Web Messaging guests in one client process, a line every {every:g} s each "
         f"({guests / every:,.0f} msg/s offered), {ramp:g} s ramp-up then {steady:g} s measured; "
@@ -100,9 +109,10 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         return [float("nan") if r[key] is None else float(r[key]) for r in runs]
 
     result.figures += [
-        h.Figure("delivered messages/s", "msg/s", col("msgs_per_s"), "higher"),
-        h.Figure("delivery latency p50 (send -> echo)", "ms", col("delivery_p50_ms")),
-        h.Figure("delivery latency p99 (send -> echo)", "ms", col("delivery_p99_ms")),
+        h.Figure("lines said per second (steady load)", "msg/s", col("steady_msgs_per_s"), "higher"),
+        h.Figure("delivery latency p50 (send -> echo, steady)", "ms", col("steady_delivery_p50_ms")),
+        h.Figure("delivery latency p99 (send -> echo, steady)", "ms", col("steady_delivery_p99_ms")),
+        h.Figure("delivery latency p99 (whole run, ramp-up included)", "ms", col("delivery_p99_ms")),
         h.Figure("connect p99 (config, socket, configureSession)", "ms", col("connect_p99_ms")),
         h.Figure("messages lost (vs emulator record)", "msgs", col("lost")),
         h.Figure("messages duplicated", "msgs", col("duplicated")),
@@ -118,7 +128,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     result.targets += [
         h.make_target("swarm_lost_messages", max(col("lost")), "msgs", "==", 0),
         h.make_target("swarm_duplicated_messages", max(col("duplicated")), "msgs", "==", 0),
-        h.make_target("swarm_delivery_p99_ms", h.median(col("delivery_p99_ms")), "ms", "<=", 100),
+        h.make_target("swarm_delivery_p99_ms", h.median(col("steady_delivery_p99_ms")), "ms", "<=", 100),
     ]
 
 
