@@ -38,7 +38,7 @@ from locust.env import Environment
 
 from webchat_tui.chat.types import MessagesAdded, SessionEvent
 from webchat_tui.swarm.names import random_line, random_name
-from webchat_tui.swarm.swarm import REAL_ENVIRONMENT_LIMIT, SafetyError, check_safety
+from webchat_tui.swarm.swarm import SafetyError, check_safety
 from webchat_tui.swarm.target import Endpoint, Guest, OpenedSession, open_session, resolve_endpoint
 
 __all__ = ["ChatGuest", "GuestLoop"]
@@ -231,7 +231,7 @@ class ChatGuest(User):
         endpoint = cls._endpoint
         cls._users += 1
         allow = os.environ.get("WEBCHAT_ALLOW_REAL_ENVIRONMENT") == "1"
-        check_safety(endpoint, cls._users if not allow else REAL_ENVIRONMENT_LIMIT, self.say_every, allow)
+        check_safety(endpoint, cls._users, self.say_every, allow)
         name = f"{endpoint.channel} connect @{cls._process}"
         started = time.time()
         try:
