@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
 import re
 import time
@@ -31,6 +32,8 @@ REAL_ENVIRONMENT_LIMIT = 5
 """More guests than this against anything but a local emulator needs ``allow_real_environment``."""
 MIN_SAY_EVERY_REAL = 0.5
 """The vendor allows 2 messages per second per Web Messaging session."""
+FREEZE_EVERY = 200
+"""Connected guests between two `gc.freeze()` calls (see `Swarm._connected_one`)."""
 _TAG = re.compile(r"#g(\d+)\.(\d+)\b")
 
 
@@ -105,6 +108,7 @@ class Swarm:
         for g in self.guests:
             g.name = random_name(self._random)
         self._stop_at = 0.0
+        self._connected = 0
 
     def _move(self, guest: GuestRecord, state: str) -> None:
         if guest.state != state:
@@ -141,6 +145,8 @@ class Swarm:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            gc.unfreeze()
         elapsed = time.monotonic() - started
         cpu = time.process_time() - cpu0
         await self._count()
@@ -171,6 +177,7 @@ class Swarm:
             self._move(guest, "failed")
             return
         self.stats.connect.add((time.monotonic() - t0) * 1000)
+        self._connected_one()
         self._move(guest, "waiting")
         unsubscribe = self._track(guest, guest.opened)
         try:
@@ -180,6 +187,14 @@ class Swarm:
                 await self._talk(guest)
         finally:
             unsubscribe()
+
+    def _connected_one(self) -> None:
+        # Thousands of long-lived sessions make every full garbage collection re-scan all of them: measured
+        # with 1,000 guests, pauses of 100-360 ms that became the delivery p99 (101-505 ms; 8 ms frozen).
+        # Freezing moves what exists now out of the collector's scans; `run()` unfreezes at the end.
+        self._connected += 1
+        if self._connected % FREEZE_EVERY == 0 or self._connected == self.config.guests:
+            gc.freeze()
 
     async def _talk(self, guest: GuestRecord) -> None:
         assert guest.opened is not None and self.config.say_every is not None
