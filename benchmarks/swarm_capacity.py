@@ -29,7 +29,9 @@ MODULE = "benchmarks.swarm_capacity"
 
 def worker_swarm(params: dict[str, Any]) -> dict[str, Any]:
     """Worker: the swarm in this process."""
-    return asyncio.run(_swarm(params))
+    from webchat_tui import event_loop
+
+    return event_loop.run(_swarm(params))
 
 
 async def _swarm(params: dict[str, Any]) -> dict[str, Any]:

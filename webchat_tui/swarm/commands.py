@@ -37,6 +37,7 @@ def run_command(
     only: tuple[str, ...] = (),
 ) -> int:
     """Validate then run a scenario file; the process exit code (0 passed, 1 failed, 2 invalid)."""
+    from webchat_tui import event_loop
     from webchat_tui.swarm.report import Progress, failure_text, write_json, write_junit
     from webchat_tui.swarm.runner import RunOptions, run_scenario
     from webchat_tui.swarm.scenario import ScenarioError, load_scenario
@@ -67,7 +68,7 @@ def run_command(
     )
     progress = Progress([c.name for c in scenario.conversations])
     try:
-        results = asyncio.run(run_scenario(scenario, options, progress))
+        results = event_loop.run(run_scenario(scenario, options, progress))
     except ValueError as exc:  # a target that cannot be resolved (missing ids, unknown profile)
         _err(f"{scenario_path}: {exc}")
         return EXIT_INVALID
@@ -201,6 +202,7 @@ def _run_swarm(
     time_scale: float,
     live: bool | None,
 ) -> dict[str, Any]:
+    from webchat_tui import event_loop
     from webchat_tui.emulator.control_client import ControlClient
     from webchat_tui.swarm.live import LiveView
     from webchat_tui.swarm.swarm import Swarm, SwarmConfig
@@ -229,4 +231,4 @@ def _run_swarm(
             if emulator is not None:
                 await asyncio.to_thread(emulator.stop)
 
-    return asyncio.run(main())
+    return event_loop.run(main())
