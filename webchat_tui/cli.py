@@ -664,6 +664,8 @@ def workshop(
         app.run()
     finally:
         shop.stop()
+
+
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
