@@ -89,7 +89,7 @@ async def _swarm(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator process; per run reset it and start a fresh client process."""
-    guests, ramp, steady, every = (5, 0.5, 10.0, 0.5) if args.quick else (1000, 20.0, 60.0, 5.0)
+    guests, ramp, steady, every = (5, 0.5, 10.0, 1.0) if args.quick else (1000, 20.0, 60.0, 5.0)
     result.notes.append(
         f"{guests} Web Messaging guests in one client process, a line every {every:g} s each "
         f"({guests / every:,.0f} msg/s offered), {ramp:g} s ramp-up then {steady:g} s measured; "
