@@ -52,7 +52,8 @@ async def test_take_chat_typing_screen_share_transfer(
             assert row[:4] == ["Web Chat", "Ada", "Support", "order=A-1042"]
             assert guest.state is SessionState.WAITING_FOR_AGENT and guest.agent is None
 
-            desk.table.focus()
+            # No focus() here: the waiting list has the keyboard from the start (the trainer's first enter).
+            assert desk.table.has_focus
             desk.table.move_cursor(row=desk.table.get_row_index(key))
             await pilot.press("enter")
             pane = await until(lambda: desk.panes.get(key), what="chat tab opened")
@@ -80,6 +81,9 @@ async def test_take_chat_typing_screen_share_transfer(
             await guest.wait_until(lambda s: bool(s.pending_media_requests), 30)
             request = guest.pending_media_requests[0]
             assert tuple(request.types) == ("SCREENSHARE",)
+            # The console shows the security key the guest may be asked to read out.
+            assert request.security_key
+            await until(lambda: f"security key {request.security_key}" in _log(pane), what="security key")
             await guest.accept(request.id)
             await until(lambda: "Screen share request: ACCEPTED" in _log(pane), what="media answer")
 
@@ -136,6 +140,13 @@ async def test_end_chat_from_console(
             await guest.wait_until(lambda s: s.state is SessionState.ENDED, 30)
             await until(lambda: pane.over and pane.composer.disabled)
             assert "You ended the conversation." in _log(pane)
+            # The keyboard stays in the ended tab, also after leaving it and coming back with f2 / f4: its
+            # keys (f8) work and nothing typed lands in a widget of a hidden tab.
+            await until(lambda: pane.log_view.has_focus, what="the ended tab's transcript focused")
+            await pilot.press("f2")
+            await until(lambda: desk.table.has_focus, what="the waiting list focused")
+            await pilot.press("f4")
+            await until(lambda: pane.log_view.has_focus, what="back in the ended tab")
             await pilot.press("f8")  # close the tab of the ended chat
             await until(lambda: key not in desk.panes)
         finally:

@@ -23,7 +23,12 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from webchat_tui.sanitize import sanitize_line
 from webchat_tui.tui.agent.backend import DeskBackend
-from webchat_tui.tui.agent.widgets.chat_pane import TRANSFER_SIMULATED, ChatPane, transferred_text
+from webchat_tui.tui.agent.widgets.chat_pane import (
+    ENDED_BY_YOU,
+    TRANSFER_SIMULATED,
+    ChatPane,
+    transferred_text,
+)
 from webchat_tui.tui.agent.widgets.waiting_table import WaitingTable, entry_key
 from webchat_tui.tui.gc_policy import HistoryFreezer
 
@@ -45,6 +50,8 @@ class DeskScreen(Screen[None]):
         Binding("f3", "tab(-1)", "Prev tab", id="agent.prev-tab", tooltip="Previous tab"),
         Binding("f4", "tab(1)", "Next tab", id="agent.next-tab", tooltip="Next tab"),
     ]
+    AUTO_FOCUS = "#waiting-table"
+    """The trainer's first key is enter on the waiting list (the default would focus the tab strip)."""
 
     def __init__(self, backend: DeskBackend, *, banner: str = "") -> None:
         super().__init__()
@@ -109,7 +116,10 @@ class DeskScreen(Screen[None]):
                 if pane is not None:
                     to = sanitize_line(str(event.get("to", "")))
                     queue = None if to == TRANSFER_SIMULATED else to
-                    pane.finish("The conversation ended." if kind == "ended" else transferred_text(queue))
+                    if kind == "ended":
+                        pane.finish(ENDED_BY_YOU if pane.ending else "The conversation ended.")
+                    else:
+                        pane.finish(transferred_text(queue))
             elif pane is not None and kind == "message":
                 pane.guest_message(event)
             elif pane is not None and kind == "typing":
@@ -149,7 +159,7 @@ class DeskScreen(Screen[None]):
         title = sanitize_line(str(entry.get("guest", "Guest")))[:24]
         await tabs.add_pane(TabPane(Content(title), pane, id=tab_id(key)))
         tabs.active = tab_id(key)
-        pane.composer.focus()
+        pane.focus_here()
         self._status()
         self.call_after_refresh(self._freezer.added, 1)  # once the tab is composed
         return pane
@@ -179,7 +189,7 @@ class DeskScreen(Screen[None]):
             self.table.focus()
         else:
             pane = next(p for k, p in self.panes.items() if tab_id(k) == target)
-            pane.composer.focus()
+            pane.focus_here()
 
     def help_extra(self) -> list[tuple[str, str]]:
         """Rows for the help screen beyond the live bindings."""

@@ -50,6 +50,9 @@ WEBCHAT_ONLY = {"screen_share", "cobrowse"}
 MEDIA_NAMES = {"SCREENSHARE": "Screen share", "COBROWSE": "Co-browse"}
 
 
+ENDED_BY_YOU = "You ended the conversation."
+
+
 def transferred_text(queue: str | None) -> str:
     """The tab's line once a conversation was handed over (the feed and the action say the same)."""
     return f"Transferred to {'queue ' + queue if queue else 'a simulated agent'}."
@@ -91,6 +94,8 @@ class ChatPane(Vertical):
         self.guest = sanitize_line(str(entry.get("guest", "Guest"))) or "Guest"
         self.entry = entry
         self.over = False
+        self.ending = False
+        """This console asked for the end (the feed's `ended` may come before the answer to the request)."""
         self.media: dict[str, str] = {}  # request id -> last state seen
         self._last_typing = 0.0
         self._typing_timer: Timer | None = None
@@ -169,8 +174,17 @@ class ChatPane(Vertical):
         self.over = True
         self._set_guest_typing(False)
         self.log_view.write_system(why, _now())
+        had_focus = self.composer.has_focus
         self.composer.disabled = True
+        if had_focus:
+            # a disabled widget loses focus to the next focusable one, which may sit in another (hidden) tab
+            self.log_view.focus()
         self.refresh_bindings()
+
+    def focus_here(self) -> None:
+        """Give the keyboard to this tab: the composer, or the transcript once it is over (so the tab's keys,
+        f8 among them, stay reachable)."""
+        (self.log_view if self.composer.disabled else self.composer).focus()
 
     # --- what the person does ---
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -295,7 +309,10 @@ class ChatPane(Vertical):
             self.log_view.write_system(f"Request not sent: {exc}", _now(), role="error")
             return
         self.media[str(request.get("id", ""))] = "PENDING"
-        self.log_view.write_system(f"{MEDIA_NAMES[kind]} request sent: PENDING", _now())
+        key = sanitize_line(str(request.get("securityKey") or ""))
+        # the guest is told the agent may ask them to read the key out: the agent needs it to check
+        with_key = f" (security key {key})" if key else ""
+        self.log_view.write_system(f"{MEDIA_NAMES[kind]} request sent{with_key}: PENDING", _now())
 
     def action_transfer(self) -> None:
         """Choose a simulated agent or a queue, then transfer."""
@@ -325,12 +342,14 @@ class ChatPane(Vertical):
 
     @work(group="actions", exclusive=False)
     async def _end(self) -> None:
+        self.ending = True
         try:
             await self.backend.end(self.channel, self.cid)
         except Exception as exc:  # noqa: BLE001
+            self.ending = False
             self.log_view.write_system(f"Not ended: {exc}", _now(), role="error")
             return
-        self.finish("You ended the conversation.")
+        self.finish(ENDED_BY_YOU)
 
     def action_close(self) -> None:
         """Close the tab of an ended conversation."""
