@@ -177,17 +177,19 @@ def wait_for_output(page: Any, text: str, timeout: float = 60.0) -> None:
     wait_for(lambda: text in output_text(page), f"{text!r} on the page", timeout)
 
 
-def focus_terminal(page: Any) -> None:
-    """Give the keyboard to the terminal (xterm.js listens on a hidden textarea)."""
-    page.wait_for_selector(".xterm-helper-textarea", state="attached")
-    page.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
+def terminal_has_keyboard(page: Any) -> bool:
+    """Whether keys typed now reach the app (xterm.js's input has the focus)."""
+    script = "!!document.activeElement && document.activeElement.classList.contains('xterm-helper-textarea')"
+    return bool(page.evaluate(script))
 
 
 def open_app(page: Any, url: str) -> None:
-    """Open the page and wait for the app's join form to be drawn, with the keyboard on the terminal."""
+    """Open the page and wait for the app's join form to be drawn, with the keyboard on the terminal. Nothing
+    is clicked or focused here: the page gives the terminal the keyboard itself, as a trainee who just types
+    needs."""
     page.goto(url)
     wait_for_output(page, "Display name")
-    focus_terminal(page)
+    wait_for(lambda: terminal_has_keyboard(page), "the terminal to have the keyboard", timeout=30)
 
 
 def control_for(serve: Serve) -> ControlClient:
