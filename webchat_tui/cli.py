@@ -635,7 +635,10 @@ def workshop(
     try:
         info = shop.emulator_info
         console = f"webchat-tui agent --api-base {info['base_url']} --control-token {info['control_token']}"
-        print(json.dumps({"url": shop.trainee_url, "emulator": info}), flush=True)
+        if not sys.stdout.isatty():
+            # For scripts only: the line holds the control token and client secrets, which a terminal (often
+            # on a projector in a workshop) must not show.
+            print(json.dumps({"url": shop.trainee_url, "emulator": info}), flush=True)
         err = sys.stderr
         print(f"\nTrainees open:  {shop.trainee_url}\n", file=err)
         print(qr_text(shop.trainee_url), file=err)

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -152,3 +153,34 @@ async def test_console_reconnects_its_feed() -> None:
     finally:
         if second is not None:
             await second.__aexit__(None, None, None)
+
+
+def test_on_a_terminal_the_start_line_with_its_secrets_is_not_shown(tmp_path: Path) -> None:
+    """A workshop's terminal is often on a projector: the JSON start line (control token, client secrets)
+    goes out only when stdout is not a terminal; the terminal shows the address for trainees."""
+    import os
+    import signal
+    import time
+
+    from tests.tui.test_process import PtyApp
+
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+    }
+    shop = PtyApp(["workshop", "--host", LAN, "--port", "0", "--no-console"], env)
+    try:
+        deadline = time.monotonic() + 90
+        while (
+            b"Agent console:" not in shop.output and time.monotonic() < deadline and shop.proc.poll() is None
+        ):
+            time.sleep(0.1)
+        shown = bytes(shop.output)
+        assert b"Trainees open:" in shown and b"Agent console:" in shown, shown[-2000:]
+        assert b'"control_token"' not in shown and b"client_secret" not in shown
+        os.killpg(shop.proc.pid, signal.SIGTERM)
+        shop.wait(60)
+    finally:
+        shop.close()
