@@ -73,7 +73,7 @@ def frame_error(frame: ServerFrame) -> MessagingError | None:
     if isinstance(body, GenerateUrlError | UploadFailureEvent | ErrorMessage):
         return error_for(body.error_code or frame.code, body.error_message or None)
     if isinstance(body, ErrorText):
-        return error_for(frame.code, body.text or None)
+        return error_for(frame.code, body.text or None) if frame.code != 200 else None
     if frame.code != 200:
         return error_for(frame.code, None)
     return None

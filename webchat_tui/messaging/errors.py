@@ -37,6 +37,7 @@ __all__ = [
     "MissingParameter",
     "UnexpectedServerError",
     "SessionClosed",
+    "SessionLimitReached",
     "error_for",
     "ERROR_CODES",
 ]
@@ -250,6 +251,13 @@ class SessionClosed(MessagingError):
     """Client-side: the session is closed, ended or not started, so the request was not sent."""
 
     plain = "The messaging session is not active."
+
+
+class SessionLimitReached(MessagingError):
+    """Client-side: the service closed this connection at once, because this guest already has the maximum
+    number of open connections (3)."""
+
+    plain = "This conversation is already open in too many windows or devices; close one and try again."
 
 
 ERROR_CODES: dict[int, type[MessagingError]] = {

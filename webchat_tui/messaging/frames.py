@@ -496,9 +496,10 @@ class ServerFrame(BaseModel):
 
     @property
     def is_error(self) -> bool:
-        """A failure frame: a non-200 code, or an error class."""
+        """A failure frame: a non-200 code, or an error class (a ``string`` body with code 200 is a plain
+        acknowledgement)."""
         return self.code != 200 or isinstance(
-            self.body, ErrorText | TooManyRequestsErrorMessage | GenerateUrlError | ErrorMessage
+            self.body, TooManyRequestsErrorMessage | GenerateUrlError | UploadFailureEvent | ErrorMessage
         )
 
 

@@ -57,6 +57,7 @@ from webchat_tui.messaging.errors import (
     RateLimited,
     RequestTimeout,
     SessionClosed,
+    SessionLimitReached,
     SessionReadOnly,
 )
 from webchat_tui.messaging.frames import (
@@ -106,6 +107,7 @@ DEFAULT_MAX_CUSTOM_DATA_BYTES = 2048
 
 _ACTIVE = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
 _SESSION = frozenset({"SessionResponse"})
+_CONFIGURE = frozenset({"SessionResponse", "ConnectionClosedEvent"})
 _ECHO = frozenset({"StructuredMessage"})
 
 
@@ -173,6 +175,7 @@ class MessagingSession:
         self._me = Member(GUEST_ID, guest_name, MemberRole.CUSTOMER, MemberState.CONNECTED, is_self=True)
         self._members: dict[str, Member] = {GUEST_ID: self._me}
         self._agent: Member | None = None
+        self._transient: dict[str, Member] = {}
         self._transcript = Transcript()
         self._buffer = ReorderBuffer()
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -254,7 +257,8 @@ class MessagingSession:
     @property
     def typing_members(self) -> tuple[Member, ...]:
         """Agents and bots typing right now."""
-        return tuple(self._members[m] for m in self._typing.member_ids if m in self._members)
+        found = (self._members.get(m) or self._transient.get(m) for m in self._typing.member_ids)
+        return tuple(m for m in found if m is not None)
 
     @property
     def read_only(self) -> bool:
@@ -379,8 +383,10 @@ class MessagingSession:
                     "customerSession": {"id": "", "type": "web"},
                 },
             )
-        frame = await self._client.request(request, _SESSION)
+        frame = await self._client.request(request, _CONFIGURE)
         body = frame.body
+        if isinstance(body, ConnectionClosedEvent):
+            raise SessionLimitReached(body.why)
         assert isinstance(body, SessionResponse)
         self.session_info = body
         self._note_expiry(body.duration_seconds, body.expiration_date)
@@ -553,11 +559,22 @@ class MessagingSession:
                 events=[OutgoingEvent(event_type="Presence", presence=EventPresence(type="Clear"))],
             ),
         )
+        cleared_key = f"cleared:{tracing_id}"
+        cleared = self._client.expect(cleared_key, frozenset({"SessionClearedEvent"}), accepts_errors=False)
         try:
+            # The request is answered (a 200 acknowledgement, or SessionClearedEvent itself, or 403), and
+            # SessionClearedEvent follows.
             await self._client.request(request, frozenset({"SessionClearedEvent"}))
+            if not cleared.done():
+                await asyncio.wait_for(cleared, self._client.request_timeout)
+        except TimeoutError:
+            self._clearing = False
+            raise RequestTimeout("the service did not confirm the clear") from None
         except BaseException:
             self._clearing = False
             raise
+        finally:
+            self._client.forget(cleared_key)
         self._cleared()
 
     def _cleared(self) -> None:
@@ -886,17 +903,31 @@ class MessagingSession:
         return None
 
     def _note_sender(self, body: StructuredMessage) -> Member | None:
+        """The participant behind an Outbound frame, recorded; a Human's message makes them the agent."""
         if body.is_inbound:
             return None
         sender = sender_of(body, self._me)
-        previous = self._members.get(sender.id)
-        if previous is None:
+        if body.type == "Event" and not body.originating_entity:
+            # Events (typing) often carry no originatingEntity: match the name against who is known.
+            name = sender.display_name
+            known = next(
+                (m for m in self._members.values() if m.display_name == name and not m.is_self), None
+            )
+            if known is not None:
+                return known
+            self._transient[sender.id] = sender  # shown as typing, not listed as a participant
+            return sender
+        if sender.id not in self._members:
             self._members[sender.id] = sender
             self._emit(MemberChanged(sender, None))
-        if sender.role == MemberRole.AGENT and self._agent is None:
-            self._agent = sender
-            if self._state is SessionState.WAITING_FOR_AGENT:
-                self._set_state(SessionState.CONNECTED, agent=sender)
+        if sender.role == MemberRole.AGENT and body.type != "Event":
+            previous = self._agent
+            if previous is None or previous.id != sender.id:
+                self._agent = sender
+                if self._state is SessionState.WAITING_FOR_AGENT:
+                    self._set_state(SessionState.CONNECTED, agent=sender)
+                elif previous is not None and self._state is SessionState.CONNECTED:
+                    self._emit(Notice(f"{sender.display_name} joined the conversation.", "info", "transfer"))
         return sender
 
     def _on_frame(self, frame: ServerFrame) -> None:

@@ -1,0 +1,342 @@
+"""`MessagingSession` against the real emulator: the vendor's wire rules (resume, read-only, startNew,
+connection cap, pacing and rate limits, custom attributes, Origin, expiry, clear, attachments)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.emulator_messaging.helpers import ControlCalls
+from tests.messaging.conftest import WAIT, SessionFactory
+from webchat_tui.chat.types import (
+    Attachment,
+    Card,
+    ContentChoice,
+    EndCause,
+    MemberRole,
+    QuickReply,
+    SessionState,
+    StateChanged,
+)
+from webchat_tui.emulator import EmbeddedEmulator
+from webchat_tui.messaging import MessagingSession, TokenStore
+from webchat_tui.messaging import errors as e
+from webchat_tui.messaging.requests import (
+    ChannelMetadata,
+    CustomAttributesChannel,
+    OnMessage,
+    OutgoingMessage,
+)
+
+
+def _sid(mctl: ControlCalls, session: MessagingSession) -> str:
+    return str(mctl.session_for(session.token.get())["id"])
+
+
+def _codes(mctl: ControlCalls, sid: str, action: str = "onMessage") -> list[int]:
+    return [ev["code"] for ev in mctl.record(sid) if ev["action"] == action]
+
+
+def _shown_ids(mctl: ControlCalls, sid: str) -> list[str]:
+    """The ids of the emulator's transcript entries a guest sees (text and rich messages)."""
+    return [m["id"] for m in mctl.messages(sid) if m.get("type") in ("Text", "Structured")]
+
+
+async def _until_same_as_emulator(session: MessagingSession, mctl: ControlCalls, sid: str) -> None:
+    """Wait until the session holds exactly the emulator's transcript, in order (fails after WAIT s)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while True:
+        expected = _shown_ids(mctl, sid)
+        held = [m.id for m in session.messages]
+        if held == expected:
+            return
+        if loop.time() > deadline:
+            assert held == expected
+        await asyncio.sleep(0.1)
+
+
+def _texts(session: MessagingSession, role: str | None = None) -> list[str]:
+    return [m.body for m in session.messages if role is None or m.sender_role == role]
+
+
+async def test_bot_first_conversation_with_rich_content_and_own_message_once(
+    new_session: SessionFactory, emu: EmbeddedEmulator, mctl: ControlCalls
+) -> None:
+    session = await new_session(emu.messaging_deployment_id)
+    assert session.state is SessionState.WAITING_FOR_AGENT and session.new_session is True
+    await session.wait_until(
+        lambda s: any(isinstance(c, QuickReply) for m in s.messages for c in m.content), WAIT
+    )
+    offer = next(m for m in session.messages if any(isinstance(c, QuickReply) for c in m.content))
+    assert offer.sender_role == MemberRole.BOT
+    sent = await session.send("hello there")
+    assert sent.is_own and sent.body == "hello there"
+    await session.send("card")  # the bot's keyword: a card, as neutral content
+    await session.wait_until(lambda s: any(isinstance(c, Card) for m in s.messages for c in m.content), WAIT)
+    reply = next(c for c in offer.content if isinstance(c, QuickReply))
+    answered = await session.respond(ContentChoice(offer.id, "QuickReply", reply.text, reply.payload))
+    assert answered.is_own and answered.body == reply.text
+    await session.wait_until(lambda s: _texts(s).count("hello there") == 1 and len(s.messages) >= 4, WAIT)
+    assert _texts(session).count("hello there") == 1  # the echo is the one stored copy
+    ids = [m.id for m in session.messages]
+    assert len(ids) == len(set(ids))
+    sid = _sid(mctl, session)
+    assert all(code == 200 for code in _codes(mctl, sid))
+
+
+async def test_agent_text_typing_and_connected_state(new_session: SessionFactory, mctl: ControlCalls) -> None:
+    session = await new_session()
+    sid = _sid(mctl, session)
+    mctl.agent(sid, "typing")
+    await session.wait_until(lambda s: len(s.typing_members) == 1, WAIT)
+    mctl.agent(sid, "messages", {"text": "hello from the agent"})
+    await session.wait_until(lambda s: "hello from the agent" in _texts(s), WAIT)
+    assert session.state is SessionState.CONNECTED and session.agent is not None
+    assert session.typing_members == ()  # the message ends the indicator
+    signalled = False
+    for _ in range(100):  # a signal never waits for a send slot: retry until the last send's slot passed
+        if signalled := await session.typing():
+            break
+        await asyncio.sleep(0.05)
+    assert signalled
+    assert await session.typing() is False  # throttled
+    assert 200 in _codes(mctl, sid)
+
+
+async def test_resume_after_a_drop_backfills_history_once(
+    new_session: SessionFactory, mctl: ControlCalls
+) -> None:
+    session = await new_session()
+    sid = _sid(mctl, session)
+    mctl.agent(sid, "messages", {"text": "before", "count": 3})
+    await session.wait_until(lambda s: len(_texts(s, MemberRole.AGENT)) >= 3, WAIT)
+    mctl.set_faults(refuseHandshakes=2)  # stay away a little while the agent goes on
+    mctl.session_op(sid, "drop")
+    await session.wait_until(lambda s: s.state is SessionState.RECONNECTING, WAIT)
+    mctl.agent(sid, "messages", {"text": "while away", "count": 4})
+    await session.wait_until(lambda s: len(_texts(s, MemberRole.AGENT)) >= 7, WAIT)
+    await session.wait_until(lambda s: s.state is SessionState.CONNECTED, WAIT)
+    await _until_same_as_emulator(session, mctl, sid)
+    assert session.client.stats.connects >= 2
+
+
+async def test_resume_after_a_client_restart_shows_history_once(
+    new_session: SessionFactory, mctl: ControlCalls, tmp_path: Path
+) -> None:
+    store = TokenStore(tmp_path / "persisted.json")
+    first = await new_session(store=store)
+    sid = _sid(mctl, first)
+    await first.send("my question")
+    mctl.agent(sid, "messages", {"text": "an answer", "count": 2})
+    await first.wait_until(lambda s: len(s.messages) >= 3, WAIT)
+    await first.close()
+    again = await new_session(store=TokenStore(tmp_path / "persisted.json"))  # a new process would do this
+    assert again.token.get() == first.token.get() and again.new_session is False
+    await _until_same_as_emulator(again, mctl, sid)  # all, once, in order
+    assert [m.id for m in first.messages] == [m.id for m in again.messages][: len(first.messages)]
+    await again.send("still there?")
+    await again.wait_until(lambda s: len(s.messages) >= 4, WAIT)
+    assert _texts(again).count("my question") == 1 and _texts(again).count("still there?") == 1
+
+
+async def test_read_only_after_disconnect_refuses_sending_then_start_new(
+    new_session: SessionFactory, mctl: ControlCalls, tmp_path: Path
+) -> None:
+    session = await new_session()
+    sid = _sid(mctl, session)
+    mctl.agent(sid, "messages", {"text": "bye now"})
+    await session.wait_until(lambda s: s.state is SessionState.CONNECTED, WAIT)
+    mctl.agent(sid, "disconnect", {"readOnly": True})
+    await session.wait_until(lambda s: s.state is SessionState.READ_ONLY, WAIT)
+    assert session.end_cause is EndCause.AGENT_ENDED and session.end_reason
+    with pytest.raises(e.SessionReadOnly):
+        await session.send("can I still write?")
+    # The service refuses too (409), and the client maps it.
+    raw = OnMessage(token=session.token.get(), message=OutgoingMessage(type="Text", text="raw"))
+    with pytest.raises(e.SessionReadOnly):
+        await session.client.request(raw, frozenset({"StructuredMessage"}))
+    assert 409 in _codes(mctl, sid)
+    # A restart of the client shows the read-only state and the history.
+    await session.close()
+    again = await new_session(store=TokenStore(tmp_path / "tokens.json"))
+    assert again.state is SessionState.READ_ONLY
+    await again.wait_until(lambda s: "bye now" in _texts(s), WAIT)
+    # startNew: same token, fresh conversation.
+    await again.start_new()
+    assert again.state is SessionState.WAITING_FOR_AGENT and again.messages == []
+    await again.send("new topic")
+    await again.wait_until(lambda s: _texts(s) == ["new topic"] or "new topic" in _texts(s), WAIT)
+    tokens = [s for s in mctl.sessions() if s["token"] == again.token.get()]
+    assert len(tokens) >= 2  # the old session and the new one
+
+
+async def test_fourth_connection_of_a_token_is_refused(new_session: SessionFactory, tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "shared.json")
+    sessions = [await new_session(store=store) for _ in range(3)]
+    assert len({s.token.get() for s in sessions}) == 1
+    with pytest.raises(e.SessionLimitReached):
+        await new_session(store=store)
+    assert all(s.state in (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED) for s in sessions)
+
+
+async def test_a_burst_of_20_is_paced_and_delivered_without_4029(
+    new_session: SessionFactory, mctl: ControlCalls
+) -> None:
+    session = await new_session()
+    texts = [f"burst {i}" for i in range(20)]
+    sent = await asyncio.gather(*(session.send(t) for t in texts))
+    assert [m.body for m in sent] == texts
+    sid = _sid(mctl, session)
+    codes = _codes(mctl, sid)
+    assert 4029 not in codes and 429 not in codes
+    assert [m.body for m in session.messages if m.is_own] == texts
+
+
+async def test_4029_retry_after_is_honoured_and_the_message_delivered(
+    new_session: SessionFactory, mctl: ControlCalls
+) -> None:
+    session = await new_session()
+    sid = _sid(mctl, session)
+    notices: list[str] = []
+    session.subscribe(lambda ev: notices.append(getattr(ev, "kind", "")))
+    mctl.session_op(sid, "ratelimit", {"count": 1, "retryAfter": 1})
+    message = await session.send("after the limit")
+    assert message.body == "after the limit"
+    assert _codes(mctl, sid)[-2:] == [4029, 200]
+    assert "rate-limited" in notices
+    assert _texts(session).count("after the limit") == 1
+
+
+async def test_a_raw_burst_does_get_4029(new_session: SessionFactory, mctl: ControlCalls) -> None:
+    session = await new_session()
+    results: list[Any] = []
+    for i in range(8):  # unpaced, straight on the socket
+        request = OnMessage(token=session.token.get(), message=OutgoingMessage(type="Text", text=f"raw {i}"))
+        results.append(session.client.request(request, frozenset({"StructuredMessage"})))
+    outcomes = await asyncio.gather(*results, return_exceptions=True)
+    assert any(isinstance(o, e.RateLimited) for o in outcomes)
+
+
+async def test_custom_attributes_over_the_limit(
+    new_session: SessionFactory, emu: EmbeddedEmulator, mctl: ControlCalls
+) -> None:
+    mctl.patch_deployment(emu.messaging_direct_deployment_id, maxCustomDataBytes=64)
+    big = {"note": "x" * 100}
+    session = await new_session(start=False, custom_attributes=big)
+    with pytest.raises(e.CustomAttributesTooLarge):
+        await session.start()  # refused by the client once the session says its limit: nothing sent
+    ok = await new_session(custom_attributes={"plan": "gold"})
+    await ok.send("with attributes")
+    sid = _sid(mctl, ok)
+    assert mctl.session_for(ok.token.get())["customAttributes"] == {"plan": "gold"}
+    with pytest.raises(e.CustomAttributesTooLarge):
+        ok.set_custom_attributes(big)
+    raw = OnMessage(
+        token=ok.token.get(),
+        message=OutgoingMessage(type="Text", text="raw"),
+        channel=CustomAttributesChannel(metadata=ChannelMetadata(custom_attributes=big)),
+    )
+    with pytest.raises(e.CustomAttributesTooLarge):  # and the service's 4013 maps to the same error
+        await ok.client.request(raw, frozenset({"StructuredMessage"}))
+    assert 4013 in _codes(mctl, sid)
+
+
+async def test_origin_is_enforced_by_the_restricted_deployment(
+    new_session: SessionFactory, emu: EmbeddedEmulator
+) -> None:
+    with pytest.raises(e.AccessDenied):
+        await new_session(emu.messaging_restricted_deployment_id)
+    with pytest.raises(e.AccessDenied):
+        await new_session(emu.messaging_restricted_deployment_id, origin="https://elsewhere.example")
+    ok = await new_session(emu.messaging_restricted_deployment_id, origin=emu.messaging_allowed_origin)
+    assert ok.state is SessionState.WAITING_FOR_AGENT
+
+
+async def test_unknown_deployment_is_refused(new_session: SessionFactory) -> None:
+    with pytest.raises(e.MessagingError):
+        await new_session(str(uuid.uuid4()))
+
+
+async def test_expiry_ends_the_session(new_session: SessionFactory, mctl: ControlCalls) -> None:
+    session = await new_session()
+    changes: list[StateChanged] = []
+    session.subscribe(lambda ev: changes.append(ev) if isinstance(ev, StateChanged) else None)
+    mctl.session_op(_sid(mctl, session), "expire")
+    await session.wait_until(lambda s: s.state is SessionState.ENDED, WAIT)
+    assert session.end_cause is EndCause.EXPIRED and changes[-1].cause is EndCause.EXPIRED
+    with pytest.raises(e.SessionClosed):
+        await session.send("hello?")
+
+
+async def test_clear_wipes_the_conversation_and_the_token_starts_afresh(
+    new_session: SessionFactory, mctl: ControlCalls, tmp_path: Path
+) -> None:
+    session = await new_session()
+    await session.send("forget me")
+    await session.clear()
+    assert session.state is SessionState.ENDED and session.end_cause is EndCause.CLEARED
+    assert session.messages == []
+    again = await new_session(store=TokenStore(tmp_path / "tokens.json"))
+    assert again.token.get() == session.token.get() and again.new_session is True and again.messages == []
+
+
+async def test_clear_refused_when_the_deployment_does_not_allow_it(
+    new_session: SessionFactory, emu: EmbeddedEmulator, mctl: ControlCalls
+) -> None:
+    mctl.patch_deployment(emu.messaging_direct_deployment_id, clearEnabled=False)
+    session = await new_session()
+    with pytest.raises(e.Forbidden):
+        await session.clear()
+    assert session.state is SessionState.WAITING_FOR_AGENT
+
+
+async def test_attachment_round_trip_and_refusals(
+    new_session: SessionFactory, mctl: ControlCalls, tmp_path: Path
+) -> None:
+    session = await new_session()
+    sid = _sid(mctl, session)
+    sent = await session.send_attachment(b"hello file\n", filename="note.txt", text="see attached")
+    attachment = next(c for c in sent.content if isinstance(c, Attachment))
+    assert attachment.filename == "note.txt" and sent.body == "see attached"
+    back = await session.download_attachment(attachment, tmp_path)
+    assert back.read_bytes() == b"hello file\n"
+    before = len(mctl.record(sid))
+    with pytest.raises(e.FileTypeInvalid):
+        await session.send_attachment(b"MZ", filename="setup.exe")
+    with pytest.raises(e.FileSizeInvalid):
+        await session.send_attachment(b"", filename="empty.txt")
+    with pytest.raises(e.FileSizeInvalid):
+        await session.send_attachment(b"x" * 10_300_000, filename="big.bin")
+    assert len(mctl.record(sid)) == before  # refused before anything was sent
+    # The agent's file, downloaded through a fresh URL.
+    mctl.agent(sid, "attachment", {"fileName": "report.txt", "text": "numbers\n"})
+    await session.wait_until(
+        lambda s: any(isinstance(c, Attachment) and not m.is_own for m in s.messages for c in m.content), WAIT
+    )
+    theirs = next(c for m in session.messages if not m.is_own for c in m.content if isinstance(c, Attachment))
+    path = await session.download_attachment(theirs, tmp_path / "theirs.txt")
+    assert path.read_bytes() == b"numbers\n"
+
+
+async def test_authenticated_session(new_session: SessionFactory, emu: EmbeddedEmulator) -> None:
+    with pytest.raises(e.Forbidden):
+        await new_session(emu.messaging_auth_deployment_id)
+    session = await new_session(
+        emu.messaging_auth_deployment_id,
+        store=TokenStore(None),
+        start_kwargs={"auth_code": emu.messaging_auth_code},
+    )
+    assert session.state is SessionState.WAITING_FOR_AGENT
+    await session.send("signed in")
+
+
+async def test_leave_closes_the_session(new_session: SessionFactory, mctl: ControlCalls) -> None:
+    session = await new_session()
+    await session.leave()
+    assert session.state is SessionState.ENDED and session.end_cause is EndCause.GUEST_LEFT
+    assert mctl.session_for(session.token.get())["state"] != "active"
