@@ -14,6 +14,21 @@ from tests.emulator_messaging.conftest import mctl  # noqa: F401 - the one messa
 from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.messaging import MessagingClient, MessagingSession, TokenStore
 
+_SHOWN_PRESENCE = {"Disconnect", "SignIn", "SessionExpired"}
+
+
+def shown_ids(calls: Any, sid: str) -> list[str]:
+    """The ids of the emulator's transcript entries a guest is shown: text and rich messages, and the presence
+    events that become system lines."""
+    ids = []
+    for m in calls.messages(sid):
+        if m.get("type") in ("Text", "Structured"):
+            ids.append(m["id"])
+        elif any((ev.get("presence") or {}).get("type") in _SHOWN_PRESENCE for ev in m.get("events") or []):
+            ids.append(m["id"])
+    return ids
+
+
 SessionFactory = Callable[..., Awaitable[MessagingSession]]
 WAIT = 30.0  # generous: the machine is shared; never a timing assertion
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.emulator_messaging.helpers import ControlCalls
-from tests.messaging.conftest import WAIT, SessionFactory
+from tests.messaging.conftest import WAIT, SessionFactory, shown_ids
 from webchat_tui.chat.types import (
     Attachment,
     Card,
@@ -41,17 +41,12 @@ def _codes(mctl: ControlCalls, sid: str, action: str = "onMessage") -> list[int]
     return [ev["code"] for ev in mctl.record(sid) if ev["action"] == action]
 
 
-def _shown_ids(mctl: ControlCalls, sid: str) -> list[str]:
-    """The ids of the emulator's transcript entries a guest sees (text and rich messages)."""
-    return [m["id"] for m in mctl.messages(sid) if m.get("type") in ("Text", "Structured")]
-
-
 async def _until_same_as_emulator(session: MessagingSession, mctl: ControlCalls, sid: str) -> None:
     """Wait until the session holds exactly the emulator's transcript, in order (fails after WAIT s)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT
     while True:
-        expected = _shown_ids(mctl, sid)
+        expected = shown_ids(mctl, sid)
         held = [m.id for m in session.messages]
         if held == expected:
             return
