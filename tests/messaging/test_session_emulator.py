@@ -335,3 +335,54 @@ async def test_leave_closes_the_session(new_session: SessionFactory, mctl: Contr
     await session.leave()
     assert session.state is SessionState.ENDED and session.end_cause is EndCause.GUEST_LEFT
     assert mctl.session_for(session.token.get())["state"] != "active"
+
+
+async def test_the_session_ttl_runs_out_without_activity(
+    new_session: SessionFactory, emu: EmbeddedEmulator, mctl: ControlCalls
+) -> None:
+    mctl.patch_deployment(emu.messaging_direct_deployment_id, durationSeconds=60)  # about 1 s at test scale
+    session = await new_session(autostart=False)
+    assert session.expires_at is not None
+    await session.wait_until(lambda s: s.state is SessionState.ENDED, WAIT)
+    assert session.end_cause is EndCause.EXPIRED
+
+
+async def test_messages_sent_while_reconnecting_are_delivered_once(
+    new_session: SessionFactory, mctl: ControlCalls
+) -> None:
+    session = await new_session()
+    sid = _sid(mctl, session)
+    mctl.set_faults(refuseHandshakes=3)
+    mctl.session_op(sid, "drop")
+    await session.wait_until(lambda s: s.state is SessionState.RECONNECTING, WAIT)
+    sent = await asyncio.gather(session.send("queued one"), session.send("queued two"))
+    assert [m.body for m in sent] == ["queued one", "queued two"]
+    await _until_same_as_emulator(session, mctl, sid)
+    assert _texts(session).count("queued one") == 1 and _texts(session).count("queued two") == 1
+
+
+async def test_a_send_cut_off_by_a_drop_is_reconciled_not_duplicated(
+    new_session: SessionFactory, mctl: ControlCalls
+) -> None:
+    session = await new_session()
+    sid = _sid(mctl, session)
+    await session.wait_until(lambda s: s.agent is not None, WAIT)
+    mctl.set_faults(delayMs=3000)  # pushed frames (the echo among them) wait 3 s on this socket
+    sending = asyncio.create_task(session.send("exactly once please"))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not any(m.get("text") == "exactly once please" for m in mctl.messages(sid)):
+        assert loop.time() < deadline
+        await asyncio.sleep(0.02)
+    session.client.drop()  # the network fails: the service has the message, its echo is lost with the socket
+    mctl.set_faults()
+    message = await asyncio.wait_for(sending, WAIT)
+    assert message.body == "exactly once please"
+    await _until_same_as_emulator(session, mctl, sid)
+    assert _texts(session).count("exactly once please") == 1
+    sends = [
+        ev
+        for ev in mctl.record(sid)
+        if ev["action"] == "onMessage" and "exactly once" in str(ev.get("request"))
+    ]
+    assert len(sends) == 1  # reconciled against history, not sent again
