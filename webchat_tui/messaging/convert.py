@@ -141,13 +141,24 @@ def to_content(item: ContentItem) -> Content | None:
 
 
 def to_chat_message(
-    message: StructuredMessage, guest: Member, *, fallback_id: str, received_at: datetime | None = None
+    message: StructuredMessage,
+    guest: Member,
+    *,
+    fallback_id: str,
+    received_at: datetime | None = None,
+    sender: Member | None = None,
 ) -> ChatMessage | None:
-    """A Text or Structured message as a `ChatMessage`; None for events (see `presence_line`)."""
+    """A Text or Structured message as a `ChatMessage`; None for events (see `presence_line`). ``sender``:
+    the participant when the caller already knows it."""
     if message.type not in ("Text", "Structured"):
         return None
-    sender = sender_of(message, guest)
-    content = tuple(c for c in (to_content(item) for item in message.content) if c is not None)
+    if sender is None:
+        sender = sender_of(message, guest)
+    content = (
+        tuple(c for c in (to_content(item) for item in message.content) if c is not None)
+        if message.content
+        else ()
+    )
     body = message.text or ""
     if not body:
         for item in message.content:

@@ -10,6 +10,7 @@ nothing downstream sees a control character or bidi override from the network.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -482,10 +483,10 @@ _BODY_BY_CLASS: dict[str, type[Body]] = {
 }
 
 
-class ServerFrame(BaseModel):
-    """One server -> client frame: the envelope (§2.2) and its typed `body`."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class ServerFrame:
+    """One server -> client frame: the envelope (§2.2) and its typed `body` (a plain dataclass: the body is
+    the validated part, and this is built once per frame on the hot path)."""
 
     type: str
     """``response`` (answers a request) or ``message`` (pushed)."""

@@ -151,7 +151,7 @@ class MessagingSession:
         autostart: bool | None = None,
         fetch_config: bool = True,
         send_interval: float = DEFAULT_SEND_INTERVAL,
-        reorder_window: float = 0.25,
+        reorder_window: float = 0.1,
         typing_throttle: float = 5.0,
         typing_expiry: float = 5.0,
         event_queue_size: int = 10_000,
@@ -889,10 +889,10 @@ class MessagingSession:
     # ----------------------------------------------------------------------------------------------------
     # Incoming frames
 
-    def _convert(self, body: StructuredMessage) -> ChatMessage | None:
+    def _convert(self, body: StructuredMessage, sender: Member | None = None) -> ChatMessage | None:
         self._fallback_seq += 1
         fallback = f"local-{self._fallback_seq}"
-        message = to_chat_message(body, self._me, fallback_id=fallback)
+        message = to_chat_message(body, self._me, fallback_id=fallback, sender=sender)
         if message is not None or body.type != "Event":
             return message
         for event in body.events:
@@ -971,7 +971,7 @@ class MessagingSession:
         if body.type == "Event":
             self._on_events(body)
         sender = self._note_sender(body)
-        message = self._convert(body)
+        message = self._convert(body, sender if sender is not None else self._me)
         if message is None:
             return
         if sender is not None and self._typing.stop(sender.id):
