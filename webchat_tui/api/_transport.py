@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json as _json
+import ssl
 import sys
 import types
 from collections.abc import Mapping
@@ -113,7 +114,7 @@ class HttpTransport:
         self,
         *,
         timeouts: Timeouts,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         user_agent: str = "webchat-tui",
         mock_transport: Any | None = None,
         max_connections: int = 20,

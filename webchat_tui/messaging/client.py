@@ -140,8 +140,11 @@ class MessagingClient:
         self.on_open: OpenHandler | None = None
         self.on_lost: LostHandler = lambda error: None
         self.on_drop: Callable[[], None] = lambda: None
+        http_verify: bool | ssl.SSLContext = (
+            ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+        )
         self._http = HttpTransport(
-            timeouts=Timeouts(), verify=verify, user_agent=application, mock_transport=mock_transport
+            timeouts=Timeouts(), verify=http_verify, user_agent=application, mock_transport=mock_transport
         )
         self._ws: ClientConnection | None = None
         self._runner: asyncio.Task[None] | None = None

@@ -292,7 +292,7 @@ class MessagingSession:
 
     def events(self) -> EventIterator:
         """A bounded async iterator over events from now on; ends when the session closes or ends."""
-        return self._events.iterator(ended=self._closed)
+        return self._events.iterator(ended=self._closed or self._state is SessionState.ENDED)
 
     def _emit(self, event: SessionEvent) -> None:
         self._events.emit(event)
@@ -1104,6 +1104,10 @@ class MessagingSession:
         self._fail_sends(SessionClosed(reason))
         self._set_state(SessionState.ENDED, reason, cause=cause)
         self._events.end_iterators()
+        if not self._closed and self._client.connected:
+            self._spawn(
+                self._client.stop_socket(), "webmessaging-stop"
+            )  # an ended session does not reconnect
 
 
 def _is_echo_of(frame: ServerFrame, text: str) -> bool:
