@@ -1,6 +1,6 @@
 """Fixtures for the Web Messaging client tests: sessions on the real emulator (ephemeral port, real
-websockets and HTTP), each with its own token file, closed after the test; the emulator suite's control
-calls (`mctl`)."""
+websockets and HTTP), each with its own token file, closed after the test; the one control
+client (`control`, from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from typing import Any
 
 import pytest
 
-from tests.emulator_messaging.conftest import mctl  # noqa: F401 - the one messaging control helper
 from webchat_tui.emulator import EmbeddedEmulator
+from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.messaging import MessagingClient, MessagingSession, TokenStore
 
 _SHOWN_PRESENCE = {"Disconnect", "SignIn", "SessionExpired"}
 
 
-def shown_ids(calls: Any, sid: str) -> list[str]:
+def shown_ids(control: ControlClient, sid: str) -> list[str]:
     """The ids of the emulator's transcript entries a guest is shown: text and rich messages, and the presence
     events that become system lines."""
     ids = []
-    for m in calls.messages(sid):
+    for m in control.messaging_messages(sid):
         if m.get("type") in ("Text", "Structured"):
             ids.append(m["id"])
         elif any((ev.get("presence") or {}).get("type") in _SHOWN_PRESENCE for ev in m.get("events") or []):

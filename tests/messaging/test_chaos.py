@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.emulator_messaging.helpers import ControlCalls
 from tests.messaging.conftest import SessionFactory, shown_ids
 from webchat_tui.chat.types import MemberRole
+from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.messaging import MessagingSession
 
 CHUNKS, PER_CHUNK = 25, 20  # 500 agent messages
@@ -23,29 +23,29 @@ async def _until(session: MessagingSession, predicate: object, what: str) -> Non
 
 
 async def test_500_agent_messages_through_drops_reorders_and_duplicates(
-    new_session: SessionFactory, mctl: ControlCalls
+    new_session: SessionFactory, control: ControlClient
 ) -> None:
     session = await new_session()
-    sid = str(mctl.session_for(session.token.get())["id"])
+    sid = str(control.messaging_session_for(session.token.get())["id"])
     await session.wait_until(lambda s: s.agent is not None, WAIT)  # the direct deployment's greeting
     # Every socket opened from now on is dropped after 15 frames; every 7th pushed frame comes twice and every
     # 5th is held back behind the next one.
-    mctl.set_faults(dropAfterFrames=15, duplicateEveryFrames=7, reorderEveryFrames=5)
-    mctl.session_op(sid, "drop")
+    control.set_messaging_faults(dropAfterFrames=15, duplicateEveryFrames=7, reorderEveryFrames=5)
+    control.messaging_session_action(sid, "drop")
     sent = 0
     for chunk in range(CHUNKS):
-        mctl.agent(sid, "messages", {"text": f"c{chunk}", "count": PER_CHUNK})
+        control.messaging_agent(sid, "messages", {"text": f"c{chunk}", "count": PER_CHUNK})
         sent += PER_CHUNK
 
         def caught_up(s: MessagingSession, n: int = sent) -> bool:
             return sum(1 for m in s.messages if m.sender_role == MemberRole.AGENT and " #" in m.body) >= n
 
         await _until(session, caught_up, f"chunk {chunk}")
-    mctl.set_faults()
+    control.clear_messaging_faults()
 
     def same(s: MessagingSession) -> bool:
         held = [m.id for m in s.messages]
-        return sorted(held) == sorted(shown_ids(mctl, sid)) and len(held) == len(set(held))
+        return sorted(held) == sorted(shown_ids(control, sid)) and len(held) == len(set(held))
 
     await _until(session, same, "final transcript")  # exactly the emulator's messages, each once
     messages = session.messages

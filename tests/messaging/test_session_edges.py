@@ -8,21 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator_messaging.helpers import ControlCalls
 from tests.messaging.conftest import WAIT, SessionFactory
 from webchat_tui.chat.types import SessionState
 from webchat_tui.emulator import EmbeddedEmulator, EmulatorConfig
+from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.messaging import MessagingClient, MessagingSession, TokenStore
 from webchat_tui.messaging import errors as e
 
 
 async def test_agent_text_with_terminal_controls_arrives_inert(
-    new_session: SessionFactory, mctl: ControlCalls
+    new_session: SessionFactory, control: ControlClient
 ) -> None:
     session = await new_session()
-    sid = str(mctl.session_for(session.token.get())["id"])
+    sid = str(control.messaging_session_for(session.token.get())["id"])
     hostile = "clear\x1b[2J screen \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \u202eevil\u202c \x9b31m"
-    mctl.agent(sid, "messages", {"text": hostile})
+    control.messaging_agent(sid, "messages", {"text": hostile})
     await session.wait_until(lambda s: any("screen" in m.body for m in s.messages), WAIT)
     body = next(m.body for m in session.messages if "screen" in m.body)
     for bad in ("\x1b", "\x07", "\u202e", "\u202c", "\x9b"):
@@ -61,9 +61,9 @@ async def test_session_over_wss_trusting_the_emulator_certificate(
         await untrusting.close()
 
 
-async def test_events_of_an_ended_session_end(new_session: SessionFactory, mctl: ControlCalls) -> None:
+async def test_events_of_an_ended_session_end(new_session: SessionFactory, control: ControlClient) -> None:
     session = await new_session()
-    mctl.session_op(str(mctl.session_for(session.token.get())["id"]), "expire")
+    control.messaging_session_action(str(control.messaging_session_for(session.token.get())["id"]), "expire")
     await session.wait_until(lambda s: s.state is SessionState.ENDED, WAIT)
     seen = [event async for event in session.events()]  # must not hang
     assert seen == []
