@@ -1,4 +1,4 @@
-"""The session's parts that need no server: token persistence, the error table, pacing, ordering, paging."""
+"""The session's parts that need no server: token persistence, the error table, pacing, ordering."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from webchat_tui.messaging import TokenStore, custom_attributes_size
 from webchat_tui.messaging import errors as e
 from webchat_tui.messaging.ordering import ReorderBuffer, Transcript
 from webchat_tui.messaging.pacing import Pacer
-from webchat_tui.paging import Page, walk_numbered_pages
 
 # Every code of protocol.md §12 that can reach a client.
 SECTION_12 = [400, 401, 403, 404, 408, 409, 429, 1001, 1002, *range(4000, 4012), 4013, 4017, 4020, 4029, 5000]
@@ -108,25 +107,3 @@ def test_reorder_buffer_drains_sorted() -> None:
         buffer.add(_msg(i, s))
     assert [m.id for m in buffer.drain()] == ["m0", "m1", "m2"]
     assert len(buffer) == 0
-
-
-async def test_walk_numbered_pages_stops_on_total_empty_page_or_page_count() -> None:
-    data = list(range(7))
-    calls: list[int] = []
-
-    async def fetch(n: int) -> Page[int]:
-        calls.append(n)
-        chunk = data[(n - 1) * 3 : n * 3]
-        return Page(chunk, total=len(data))
-
-    assert await walk_numbered_pages(fetch) == data and calls == [1, 2, 3]
-
-    async def no_total(n: int) -> Page[int]:
-        return Page(data[(n - 1) * 3 : n * 3])
-
-    assert await walk_numbered_pages(no_total) == data
-
-    async def endless(n: int) -> Page[int]:
-        return Page([n])
-
-    assert len(await walk_numbered_pages(endless, max_pages=5)) == 5

@@ -5,8 +5,8 @@
   (`webchat_tui.api._retry.backoff_delay`), for at most `reconnect_deadline` seconds (Kotlin: 300 s).
 - Frames are parsed by `frames.parse_frame`; a frame that answers a waiting request (by `tracingId`, else by
   class and a match) resolves it; everything else goes to `on_frame`.
-- REST: deployment config (CDN), history pages (JWT from getJwt), presigned upload PUT, downloads. httpx is
-  reached only through `webchat_tui.api._transport`.
+- REST: deployment config (CDN), history pages (JWT from getJwt, walked by the one page helper
+  `api.paging`), presigned upload PUT, downloads. httpx is reached only through `webchat_tui.api._transport`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from websockets.typing import Origin
 from webchat_tui.api._redact import get_logger, register_secret
 from webchat_tui.api._retry import RetryPolicy, backoff_delay
 from webchat_tui.api._transport import HttpTransport, Timeouts, TransportFailure
+from webchat_tui.api.errors import PagingError
+from webchat_tui.api.paging import CursorPage, PageLimits, follow_cursor
 from webchat_tui.messaging.endpoints import Endpoints, resolve_endpoints
 from webchat_tui.messaging.errors import (
     AccessDenied,
@@ -33,6 +35,7 @@ from webchat_tui.messaging.errors import (
     MessagingError,
     NotFound,
     RequestTimeout,
+    UnexpectedServerError,
     error_for,
 )
 from webchat_tui.messaging.frames import (
@@ -49,7 +52,6 @@ from webchat_tui.messaging.frames import (
     parse_frame,
 )
 from webchat_tui.messaging.requests import Request, encode
-from webchat_tui.paging import Page, walk_numbered_pages
 
 __all__ = ["MessagingClient", "frame_error", "APPLICATION"]
 
@@ -464,16 +466,33 @@ class MessagingClient:
         """Every message of the conversation from the history API, oldest first (pages come newest first)."""
         register_secret(jwt)
 
-        async def fetch(number: int) -> Page[StructuredMessage]:
+        held = 0
+
+        async def fetch(cursor: str | None) -> CursorPage[StructuredMessage]:
+            nonlocal held
+            number = int(cursor) if cursor else 1  # the page number is the cursor
             data = await self._get(
                 self.endpoints.history_url,
                 jwt=jwt,
                 params={"pageSize": str(page_size), "pageNumber": str(number)},
             )
             page = HistoryPage.model_validate(data if isinstance(data, dict) else {})
-            return Page(page.entities, total=page.total or None, page_count=page.page_count or None)
+            held += len(page.entities)
+            last = (
+                not page.entities
+                or (page.total > 0 and held >= page.total)
+                or (page.page_count > 0 and number >= page.page_count)
+            )
+            return CursorPage(page.entities, None if last else str(number + 1))
 
-        newest_first = await walk_numbered_pages(fetch)
+        newest_first: list[StructuredMessage] = []
+        try:
+            async for page in follow_cursor(
+                fetch, after=None, limits=PageLimits(), operation="Web Messaging history"
+            ):
+                newest_first.extend(page.items)
+        except PagingError as exc:
+            raise UnexpectedServerError(str(exc)) from None
         newest_first.reverse()
         return newest_first
 
