@@ -390,3 +390,30 @@ async def test_a_send_cut_off_by_a_drop_is_reconciled_not_duplicated(
         if ev["action"] == "onMessage" and "exactly once" in str(ev.get("request"))
     ]
     assert len(sends) == 1  # reconciled against history, not sent again
+
+
+async def test_code_exchange_then_authenticated_session_then_logout(
+    new_session: SessionFactory, emu: EmbeddedEmulator, tmp_path: Path
+) -> None:
+    session = await new_session(emu.messaging_auth_deployment_id, start=False)
+    jwt, refresh = await session.client.exchange_code(emu.messaging_auth_code, "https://www.example.com/back")
+    assert jwt and refresh
+    await session.start(auth_code=jwt)
+    assert session.state in (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED)
+    await session.logout()
+    assert session.state is SessionState.ENDED and session.end_cause is EndCause.LOGGED_OUT
+    with pytest.raises(e.MessagingError):
+        await session.client.exchange_code("not-the-code", "https://www.example.com/back")
+
+
+async def test_a_guest_cannot_reuse_an_authenticated_token(
+    new_session: SessionFactory, emu: EmbeddedEmulator, tmp_path: Path
+) -> None:
+    store = TokenStore(tmp_path / "auth.json")
+    signed_in = await new_session(
+        emu.messaging_auth_deployment_id, store=store, start_kwargs={"auth_code": emu.messaging_auth_code}
+    )
+    await signed_in.close()
+    with pytest.raises(e.CannotDowngrade):
+        await new_session(emu.messaging_auth_deployment_id, store=store)
+    assert store.get(emu.messaging_auth_deployment_id) is None  # forgotten, as the vendor's client does

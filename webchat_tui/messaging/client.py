@@ -496,6 +496,42 @@ class MessagingClient:
         newest_first.reverse()
         return newest_first
 
+    async def exchange_code(
+        self, code: str, redirect_uri: str, *, code_verifier: str | None = None
+    ) -> tuple[str, str | None]:
+        """Authenticated sessions (protocol.md §10.2): trade the identity provider's authorization code for
+        the Genesys JWT that `configureAuthenticatedSession` takes; returns ``(jwt, refresh_token)``."""
+        oauth: dict[str, str] = {"code": code, "redirectUri": redirect_uri}
+        if code_verifier is not None:
+            oauth["codeVerifier"] = code_verifier
+        url = f"{self.endpoints.api_url}/api/v2/webdeployments/token/oauthcodegrantjwtexchange"
+        body = {"deploymentId": self.deployment_id, "oauth": oauth}
+        try:
+            response = await self._http.request("POST", url, headers=self._rest_headers(), json_body=body)
+        except TransportFailure as exc:
+            raise ConnectionLost(str(exc)) from None
+        if response.status >= 400:
+            raise error_for(response.status, f"HTTP {response.status} on the code exchange")
+        data = response.json()
+        jwt = data.get("jwt") if isinstance(data, dict) else None
+        if not isinstance(jwt, str) or not jwt:
+            raise UnexpectedServerError("the code exchange returned no JWT")
+        register_secret(jwt)
+        refresh = data.get("refreshToken")
+        if isinstance(refresh, str):
+            register_secret(refresh)
+        return jwt, refresh if isinstance(refresh, str) else None
+
+    async def revoke(self, jwt: str) -> None:
+        """Sign an authenticated guest out (``DELETE .../token/revoke``); the service pushes LogoutEvent."""
+        url = f"{self.endpoints.api_url}/api/v2/webdeployments/token/revoke"
+        try:
+            response = await self._http.request("DELETE", url, headers=self._rest_headers(jwt))
+        except TransportFailure as exc:
+            raise ConnectionLost(str(exc)) from None
+        if response.status >= 400:
+            raise error_for(response.status, f"HTTP {response.status} on the sign-out")
+
     async def put_upload(self, url: str, headers: Mapping[str, str], data: bytes, content_type: str) -> None:
         """HTTP PUT the file to a presigned URL with every header it came with."""
         send = {"Content-Type": content_type, **dict(headers)}

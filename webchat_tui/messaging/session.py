@@ -525,6 +525,14 @@ class MessagingSession:
         self._end(EndCause.GUEST_LEFT, "You left the conversation")
         await self.close()
 
+    async def logout(self) -> None:
+        """Sign an authenticated guest out (token revoke); the service answers with LogoutEvent and the
+        session ends (cause ``logged_out``)."""
+        if self._auth_code is None:
+            raise SessionClosed("only an authenticated session can log out")
+        await self._client.revoke(self._auth_code.get())
+        await self.wait_until(lambda s: s.state is SessionState.ENDED, self._client.request_timeout)
+
     async def start_new(self) -> None:
         """Begin a fresh conversation with the same token (configureSession startNew); the transcript
         empties and a ``conversation-reset`` Notice tells the UI so."""
