@@ -80,6 +80,10 @@ class ReorderBuffer:
         self._held.append((_key(message, self._seq), message))
         return True
 
+    def peek(self) -> list[ChatMessage]:
+        """Everything held, sorted by (time, arrival), left in the buffer."""
+        return [message for _, message in sorted(self._held, key=lambda item: item[0])]
+
     def drain(self) -> list[ChatMessage]:
         """Everything held, sorted by (time, arrival), and empty the buffer."""
         held = sorted(self._held, key=lambda item: item[0])

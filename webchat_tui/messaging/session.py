@@ -199,6 +199,7 @@ class MessagingSession:
         self.config: DeploymentConfig | None = None
         self.session_info: SessionResponse | None = None
         self.expires_at: datetime | None = None
+        self._duration: float | None = None
         self.started_at: datetime | None = None
 
     def __repr__(self) -> str:
@@ -249,10 +250,13 @@ class MessagingSession:
 
     @property
     def messages(self) -> list[ChatMessage]:
-        """Every message once, in `channel.time` order (including any still in the reorder window)."""
+        """Every message once, in `channel.time` order (including any still in the reorder window; reading
+        this never publishes an event, so a subscriber may read it)."""
+        messages = self._transcript.messages
         if len(self._buffer):
-            self._flush()
-        return self._transcript.messages
+            held = [m for m in self._buffer.peek() if m.id not in self._transcript]
+            messages = sorted(messages + held, key=lambda m: m.timestamp)  # stable: ties keep their order
+        return messages
 
     @property
     def typing_members(self) -> tuple[Member, ...]:
@@ -1032,7 +1036,7 @@ class MessagingSession:
             self.expires_at = datetime.fromtimestamp(expiration, UTC)
 
     def _touch(self) -> None:
-        duration = getattr(self, "_duration", None)
+        duration = self._duration
         if duration:
             self.expires_at = datetime.now(UTC) + timedelta(seconds=duration)
 
