@@ -148,8 +148,8 @@ def to_chat_message(
     received_at: datetime | None = None,
     sender: Member | None = None,
 ) -> ChatMessage | None:
-    """A Text or Structured message as a `ChatMessage`; None for events (see `presence_line`). ``sender``:
-    the participant when the caller already knows it."""
+    """A Text or Structured message as a `ChatMessage`; None for events (see `presence_line`) and for a
+    message with neither text nor content. ``sender``: the participant when the caller already knows it."""
     if message.type not in ("Text", "Structured"):
         return None
     if sender is None:
@@ -165,6 +165,8 @@ def to_chat_message(
             if item.button_response is not None:  # the echo of a quick-reply tap sent with empty text
                 body = item.button_response.text
                 break
+    if not body and not content:
+        return None  # nothing a guest could see (a malformed or empty frame)
     return ChatMessage(
         id=message_id(message, fallback_id),
         sender_id=sender.id,

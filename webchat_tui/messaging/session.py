@@ -59,6 +59,7 @@ from webchat_tui.messaging.errors import (
     SessionClosed,
     SessionLimitReached,
     SessionReadOnly,
+    UnexpectedServerError,
 )
 from webchat_tui.messaging.frames import (
     ConnectionClosedEvent,
@@ -753,8 +754,10 @@ class MessagingSession:
         if not out.future.done():
             if message is not None:
                 out.future.set_result(message)
+            elif out.request.message.type == "Event":
+                out.future.cancel()  # an event (autostart) has nothing to show
             else:
-                out.future.cancel()
+                out.future.set_exception(UnexpectedServerError("the service echoed an empty message"))
 
     async def typing(self) -> bool:
         """Tell the agent the guest is typing: at most one signal per `typing_throttle` s, never delaying a
