@@ -14,8 +14,11 @@ from tests.messaging.conftest import WAIT, SessionFactory, shown_ids
 from webchat_tui.chat.types import (
     Attachment,
     Card,
+    Carousel,
     ContentChoice,
+    DatePicker,
     EndCause,
+    ListPicker,
     MemberRole,
     QuickReply,
     SessionState,
@@ -417,3 +420,42 @@ async def test_a_guest_cannot_reuse_an_authenticated_token(
     with pytest.raises(e.CannotDowngrade):
         await new_session(emu.messaging_auth_deployment_id, store=store)
     assert store.get(emu.messaging_auth_deployment_id) is None  # forgotten, as the vendor's client does
+
+
+async def test_rich_content_from_the_agent_and_the_guest_answers(
+    new_session: SessionFactory, control: ControlClient
+) -> None:
+    session = await new_session()
+    sid = _sid(control, session)
+    for what in ("card", "carousel", "datepicker", "listpicker"):
+        control.messaging_agent(sid, what)
+
+    def kinds(s: MessagingSession) -> set[type]:
+        return {type(c) for m in s.messages for c in m.content}
+
+    await session.wait_until(lambda s: {Card, Carousel, DatePicker, ListPicker} <= kinds(s), WAIT)
+    by_kind = {type(c): (m, c) for m in session.messages for c in m.content}
+    card_message, card = by_kind[Card]
+    assert isinstance(card, Card) and card.actions
+    carousel = by_kind[Carousel][1]
+    assert isinstance(carousel, Carousel) and len(carousel.cards) >= 2
+    picker_message, picker = by_kind[DatePicker]
+    assert isinstance(picker, DatePicker) and picker.times and picker.times[0].date_time is not None
+    list_message, listing = by_kind[ListPicker]
+    assert isinstance(listing, ListPicker) and listing.sections and listing.sections[0].items
+
+    button = next(a for a in card.actions if a.payload)
+    slot = picker.times[0]
+    item = listing.sections[0].items[0]
+    answers = [
+        ContentChoice(card_message.id, "Button", button.text, button.payload or ""),
+        ContentChoice(picker_message.id, "DatePicker", slot.raw, slot.raw),
+        ContentChoice(list_message.id, "ListPicker", item.title, item.id),
+    ]
+    for choice in answers:
+        echoed = await session.respond(choice)
+        assert echoed.is_own and echoed.body == choice.text
+    assert all(code == 200 for code in _codes(control, sid))
+    sent = [ev["request"]["message"] for ev in control.messaging_record(sid) if ev["action"] == "onMessage"]
+    responses = [m["content"][0]["buttonResponse"] for m in sent if m.get("content")]
+    assert [(r["type"], r["payload"]) for r in responses] == [(c.kind, c.payload) for c in answers]
