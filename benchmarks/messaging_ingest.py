@@ -29,26 +29,18 @@ BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again
 class Trigger:
     """Asks the emulator for the burst, from a thread (the control call must not block the loop)."""
 
-    def __init__(self, base_url: str, token: str, text: str, count: int) -> None:
-        self.control = h.Control(base_url)
+    def __init__(self, info: dict[str, Any], token: str, text: str, count: int) -> None:
+        self.control = h.control_for(info)
         self.token, self.text, self.count = token, text, count
         self.started = 0.0
         self.returned = 0.0
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def session_id(self) -> str:
-        """The emulator's id of the guest session with this token."""
-        found = self.control.request("GET", f"/messaging/sessions?token={self.token}")["entities"]
-        if not found:
-            raise h.BenchError("the guest session is not known to the emulator")
-        return str(found[0]["id"])
-
     def _run(self) -> None:
         try:
-            sid = self.session_id()
-            body = {"text": self.text, "count": self.count}
-            self.control.request("POST", f"/messaging/sessions/{sid}/agent/messages", body)
+            sid = str(self.control.messaging_session_for(self.token)["id"])
+            self.control.messaging_agent_messages(sid, self.text, self.count)
         except BaseException as exc:  # reported by join()
             self.error = exc
         self.returned = time.perf_counter()
@@ -97,7 +89,7 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
             body = frame.get("body")
             if isinstance(body, dict) and body.get("direction") == "Outbound" and body.get("type") == "Text":
                 break
-        trigger = Trigger(info["base_url"], token, marker, n)
+        trigger = Trigger(info, token, marker, n)
         count = 0
         first = 0.0
         cpu0 = h.cpu_seconds()
@@ -155,7 +147,7 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
         if time.perf_counter() > deadline:
             raise h.BenchError("no agent greeting")
         await asyncio.sleep(0.005)
-    trigger = Trigger(info["base_url"], session.token.get(), marker, n)
+    trigger = Trigger(info, session.token.get(), marker, n)
     cpu0 = h.cpu_seconds()
     t0 = trigger.start()
     await asyncio.wait_for(done.wait(), 120)

@@ -301,3 +301,24 @@ def test_remote_strings_are_inert_at_parse() -> None:
     assert message.sender_name == "Eve[31m Red"
     error = f.parse_frame('{"type":"response","class":"string","code":409,"body":"read\\u001b[2Jonly"}')
     assert isinstance(error.body, f.ErrorText) and "\x1b" not in error.body.text
+
+
+@pytest.mark.parametrize(
+    "text_json",
+    [
+        '"a\\u001b[2Jb"',  # escaped ESC: the raw text looks printable
+        '"a\u202eb"',  # a raw bidi override (valid inside a JSON string)
+        '"a\x9bb"',  # a raw C1 CSI
+        '"a\x7fb"',  # a raw DEL
+    ],
+)
+def test_parse_frame_never_skips_the_walk_when_a_string_could_be_unsafe(text_json: str) -> None:
+    raw = (
+        '{"type":"message","class":"StructuredMessage","code":200,"body":{"type":"Text","direction":'
+        f'"Outbound","id":"x","text":{text_json},"channel":{{"from":{{"nickname":{text_json}}}}}}}}}'
+    )
+    body = f.parse_frame(raw).body
+    assert isinstance(body, f.StructuredMessage)
+    expected = "a[2Jb" if "u001b" in text_json else "ab"  # ESC goes; the rest of the sequence is plain text
+    assert body.text == expected and body.channel is not None and body.channel.from_ is not None
+    assert body.channel.from_.display_name == expected

@@ -43,13 +43,14 @@ from webchat_tui.messaging.frames import (
     ErrorMessage,
     ErrorText,
     GenerateUrlError,
-    HistoryPage,
     ProtocolViolation,
     ServerFrame,
     StructuredMessage,
     TooManyRequestsErrorMessage,
     UploadFailureEvent,
+    parse_deployment_config,
     parse_frame,
+    parse_history_page,
 )
 from webchat_tui.messaging.requests import Request, encode
 
@@ -460,7 +461,7 @@ class MessagingClient:
     async def deployment_config(self) -> DeploymentConfig:
         """The deployment's configuration document (protocol.md §10.1)."""
         data = await self._get(self.endpoints.config_url(self.deployment_id))
-        return DeploymentConfig.model_validate(data if isinstance(data, dict) else {})
+        return parse_deployment_config(data)
 
     async def history(self, jwt: str, *, page_size: int = 100) -> list[StructuredMessage]:
         """Every message of the conversation from the history API, oldest first (pages come newest first)."""
@@ -476,7 +477,7 @@ class MessagingClient:
                 jwt=jwt,
                 params={"pageSize": str(page_size), "pageNumber": str(number)},
             )
-            page = HistoryPage.model_validate(data if isinstance(data, dict) else {})
+            page = parse_history_page(data)
             held += len(page.entities)
             last = (
                 not page.entities

@@ -3,8 +3,10 @@
 `parse_frame(text)` turns one server -> client websocket frame into a `ServerFrame` whose `body` is the typed
 model of its `class`. As the vendor's clients do (protocol.md §2.2), unknown JSON fields are ignored, an
 unknown `class` becomes `UnknownBody` (never an exception), and unknown `contentType`/`eventType` values are
-kept as plain strings. Every remote string is made inert (`webchat_tui.sanitize`) while it is parsed, so
-nothing downstream sees a control character or bidi override from the network.
+kept as plain strings. Every remote string is made inert while it is parsed (`sanitize.sanitize_json` over the
+decoded JSON, before any model sees it), so nothing downstream sees a control character or bidi override from
+the network. Fast path: a frame whose raw text has no backslash and nothing unsafe cannot decode to an unsafe
+string, so the walk is skipped for it (most frames of a burst).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from webchat_tui.sanitize import sanitize_line, sanitize_text
+from webchat_tui.sanitize import is_inert, sanitize_json, sanitize_line
 
 __all__ = [
     "ServerFrame",
@@ -65,32 +67,26 @@ __all__ = [
     "UnknownBody",
     "HistoryPage",
     "DeploymentConfig",
+    "frame_from_dict",
+    "parse_history_page",
+    "parse_deployment_config",
 ]
-
-
-def _text(value: Any) -> Any:
-    return sanitize_text(value) if isinstance(value, str) else value
-
-
-def _line(value: Any) -> Any:
-    return sanitize_line(value) if isinstance(value, str) else value
 
 
 def _str_map(value: Any) -> Any:
     """A str->str map; non-string values (seen nowhere, allowed by leniency) become their JSON text."""
     if not isinstance(value, dict):
         return {}
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        text = item if isinstance(item, str) else json.dumps(item)
-        out[sanitize_line(str(key))] = sanitize_line(text)
-    return out
+    for item in value.values():
+        if not isinstance(item, str):
+            return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+    return value  # the usual case: already str -> str
 
 
-Text = Annotated[str, AfterValidator(sanitize_text)]
-"""Remote multi-line text, made inert."""
-Line = Annotated[str, AfterValidator(sanitize_line)]
-"""Remote one-line text (names, ids, URLs, payloads), made inert."""
+Text = str
+"""Remote multi-line text (already inert: see the module docstring)."""
+Line = str
+"""Remote one-line text: names, ids, URLs, payloads (already inert)."""
 StrMap = Annotated[dict[str, str], BeforeValidator(_str_map)]
 
 
@@ -161,11 +157,9 @@ class ChannelParticipant(_Model):
 
     @property
     def display_name(self) -> str | None:
-        """Nickname, else first and last name, else None."""
-        if self.nickname:
-            return self.nickname
-        name = " ".join(p for p in (self.first_name, self.last_name) if p)
-        return name or None
+        """Nickname, else first and last name, else None (on one line)."""
+        name = self.nickname or " ".join(p for p in (self.first_name, self.last_name) if p)
+        return sanitize_line(name) if name else None
 
 
 class Channel(_Model):
@@ -510,18 +504,28 @@ class ProtocolViolation(ValueError):
 
 def parse_frame(text: str | bytes) -> ServerFrame:
     """Parse one websocket frame. Raises `ProtocolViolation` only when it is not a JSON object."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode()
+        except UnicodeDecodeError as exc:
+            raise ProtocolViolation(f"frame is not UTF-8: {exc}") from None
     try:
         data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         raise ProtocolViolation(f"frame is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ProtocolViolation("frame is not a JSON object")
-    return frame_from_dict(data)
+    return frame_from_dict(data, inert="\\" not in text and is_inert(text))
 
 
-def frame_from_dict(data: dict[str, Any]) -> ServerFrame:
-    """Build a `ServerFrame` from an already decoded JSON object."""
-    class_name = sanitize_line(str(data.get("class") or "Unknown"))
+def frame_from_dict(data: dict[str, Any], *, inert: bool = False) -> ServerFrame:
+    """Build a `ServerFrame` from an already decoded JSON object (``inert``: its strings are known to be
+    inert already, so they are not walked again)."""
+    if not inert:
+        data = sanitize_json(data)
+        if not isinstance(data, dict):
+            data = {}
+    class_name = str(data.get("class") or "Unknown")
     code_value = data.get("code", 200)
     try:
         code = int(code_value)
@@ -542,11 +546,11 @@ def frame_from_dict(data: dict[str, Any]) -> ServerFrame:
                 body = UnknownBody(class_name=class_name, raw=raw_body)
     tracing = data.get("tracingId")
     return ServerFrame(
-        type=sanitize_line(str(data.get("type") or "")),
+        type=str(data.get("type") or ""),
         class_name=class_name,
         code=code,
         body=body,
-        tracing_id=sanitize_line(tracing) if isinstance(tracing, str) else None,
+        tracing_id=tracing if isinstance(tracing, str) else None,
     )
 
 
@@ -565,6 +569,16 @@ def parse_time(value: str | None) -> datetime | None:
 
 # ----------------------------------------------------------------------------------------------------
 # REST bodies (§9, §10.1)
+
+
+def parse_history_page(data: Any) -> HistoryPage:
+    """A history page from its decoded JSON, every string made inert first."""
+    return HistoryPage.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+
+
+def parse_deployment_config(data: Any) -> DeploymentConfig:
+    """A deployment configuration from its decoded JSON, every string made inert first."""
+    return DeploymentConfig.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
 
 
 class HistoryPage(_Model):

@@ -201,6 +201,8 @@ class MessagingSession:
         self.session_info: SessionResponse | None = None
         self.expires_at: datetime | None = None
         self._duration: float | None = None
+        self._touched = False
+        self._senders: dict[tuple[str | None, str | None, str | None], Member] = {}
         self.started_at: datetime | None = None
 
     def __repr__(self) -> str:
@@ -921,7 +923,11 @@ class MessagingSession:
         """The participant behind an Outbound frame, recorded; a Human's message makes them the agent."""
         if body.is_inbound:
             return None
-        sender = sender_of(body, self._me)
+        who = body.channel.from_ if body.channel is not None else None
+        key = (body.originating_entity, who.display_name if who else None, who.image if who else None)
+        sender = self._senders.get(key)
+        if sender is None:
+            sender = self._senders[key] = sender_of(body, self._me)
         if body.type == "Event" and not body.originating_entity:
             # Events (typing) often carry no originatingEntity: match the name against who is known.
             name = sender.display_name
@@ -982,7 +988,7 @@ class MessagingSession:
             metadata = body.metadata
             self._note_expiry(_float(metadata.get("durationSeconds")), _float(metadata.get("expirationDate")))
             return
-        self._touch()
+        self._touched = True  # the expiry estimate moves on at the next flush (once per batch, not per frame)
         if body.type == "Event":
             self._on_events(body)
         sender = self._note_sender(body)
@@ -1021,6 +1027,9 @@ class MessagingSession:
                     self._end(EndCause.EXPIRED, "Your messaging session has expired")
 
     def _flush(self) -> None:
+        if self._touched:
+            self._touched = False
+            self._touch()
         handle = self._flush_handle
         self._flush_handle = None
         if handle is not None:
