@@ -23,6 +23,7 @@ from webchat_tui.api import (
     errors,
 )
 from webchat_tui.api.session_reducer import EndCause
+from webchat_tui.chat import EndCause as ChatEndCause
 
 
 def _assert_matches_record(session: ChatSession, events: list[dict]) -> None:  # type: ignore[type-arg]
@@ -126,10 +127,14 @@ async def test_full_lifecycle(emu, control, client: WebChatClient) -> None:  # t
 
 async def test_leave_ends_the_session(emu, control, session: ChatSession) -> None:  # type: ignore[no-untyped-def]
     await start_connected(session, emu)
+    changes: list[StateChanged] = []
+    session.subscribe(lambda event: changes.append(event) if isinstance(event, StateChanged) else None)
     await session.send("thanks, that is all")
     await session.leave()
     assert session.state is SessionState.ENDED and session.end_reason == "You left the chat"
     assert session.end_cause is EndCause.GUEST_LEFT
+    assert changes[-1].cause is EndCause.GUEST_LEFT  # the event says why, in the neutral vocabulary
+    assert EndCause is ChatEndCause  # one enum for both protocols
     cid = session.conversation_id
     assert cid is not None
     _assert_matches_record(session, await off_loop(control.record, cid))  # the transcript is complete

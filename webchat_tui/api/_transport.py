@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json as _json
+import ssl
 import sys
 import types
 from collections.abc import Mapping
@@ -113,7 +114,7 @@ class HttpTransport:
         self,
         *,
         timeouts: Timeouts,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         user_agent: str = "webchat-tui",
         mock_transport: Any | None = None,
         max_connections: int = 20,
@@ -149,12 +150,14 @@ class HttpTransport:
         json_body: Any = None,
         form: Mapping[str, str] | None = None,
         read_timeout: float | None = None,
+        content: bytes | None = None,
     ) -> HttpResponse:
         """Send one request and read the whole response. Raises `TransportFailure` when no response
-        arrives."""
-        content: bytes | None = None
+        arrives. ``content`` sends raw bytes as they are (e.g. a presigned upload)."""
         send_headers = dict(headers or {})
-        if json_body is not None:
+        if content is not None:
+            pass
+        elif json_body is not None:
             content = _json.dumps(json_body, separators=(",", ":")).encode()
             send_headers["Content-Type"] = "application/json"
         elif form is not None:

@@ -1,5 +1,6 @@
-"""The Genesys Cloud regions (protocol.md §10.2) and how a user's `environment=` maps to API and login
-URLs."""
+"""The Genesys Cloud regions (protocol.md §10.2; Web Messaging protocol.md §1.1) and how a user's
+`environment=` maps to API, login, Web Messaging websocket and CDN URLs. The project's one region
+table."""
 
 from __future__ import annotations
 
@@ -34,6 +35,16 @@ class Region:
         """``https://login.<envHost>`` (the OAuth token host)."""
         return f"https://login.{self.env_host}"
 
+    @property
+    def messaging_ws_url(self) -> str:
+        """``wss://webmessaging.<envHost>/v1`` (the Web Messaging guest websocket)."""
+        return f"wss://webmessaging.{self.env_host}/v1"
+
+    @property
+    def cdn_url(self) -> str:
+        """``https://api-cdn.<envHost>`` (Web Messaging deployment configuration)."""
+        return f"https://api-cdn.{self.env_host}"
+
 
 REGIONS: tuple[Region, ...] = (
     Region("us_east_1", "mypurecloud.com"),
@@ -59,8 +70,8 @@ _BY_HOST = {r.env_host: r for r in REGIONS}
 
 
 def resolve_environment(environment: str) -> Region:
-    """Map ``mypurecloud.ie``, ``api.mypurecloud.ie``, ``https://api.mypurecloud.ie``, ``eu_west_1`` or
-    ``eu-west-1`` to a `Region`.
+    """Map ``mypurecloud.ie``, ``api.mypurecloud.ie``, ``https://api.mypurecloud.ie``,
+    ``wss://webmessaging.mypurecloud.ie/v1``, ``eu_west_1`` or ``eu-west-1`` to a `Region`.
 
     Raises `ClientValidationError` (field ``environment``) for anything that is not one of the 17 regions.
     """
@@ -69,7 +80,7 @@ def resolve_environment(environment: str) -> Region:
         return _BY_KEY[text.replace("-", "_")]
     if "://" in text:
         text = urlsplit(text).hostname or ""
-    for prefix in ("api.", "login."):
+    for prefix in ("api-cdn.", "api.", "login.", "webmessaging."):
         if text.startswith(prefix):
             text = text[len(prefix) :]
             break

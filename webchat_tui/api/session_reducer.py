@@ -25,6 +25,7 @@ from webchat_tui.api.member_table import MemberTable, is_stale
 from webchat_tui.api.models import WebChatGuestMediaRequest, WebChatMemberInfo
 from webchat_tui.api.session_types import (
     ChatMessage,
+    EndCause,
     MediaRequest,
     MediaRequestChanged,
     Member,
@@ -43,17 +44,6 @@ from webchat_tui.api.typing_tracker import TypingTracker
 __all__ = ["EndCause", "Ending", "LeaveStatus", "ReducerIO", "SessionReducer"]
 
 log = get_logger("webchat_tui.api.session")
-
-
-class EndCause(StrEnum):
-    """Why a chat ended, in the protocol-neutral vocabulary (Web Chat v2 can tell these apart)."""
-
-    AGENT_ENDED = "agent_ended"
-    """The agent or the flow ended the conversation (the service disconnected the guest)."""
-    GUEST_LEFT = "guest_left"
-    """The guest left."""
-    ERROR = "error"
-    """A fatal error: refused credentials, a failed or closed connection."""
 
 
 class Ending(Enum):
@@ -426,7 +416,8 @@ class SessionReducer:
         if state is previous:
             return
         self.state = state
-        self._emit(StateChanged(state, previous, reason, agent))
+        cause = self.end_cause if state is SessionState.ENDED else None
+        self._emit(StateChanged(state, previous, reason, agent, cause))
 
     def finish(self, ending: Ending, detail: str | None = None) -> None:
         """End the chat (once): record why, stop typing indicators, tell the I/O side, publish ENDED."""

@@ -1,0 +1,72 @@
+"""Protocol-neutral chat core: the vocabulary (`types`) and the `Session` interface (`session`).
+
+Importing this package loads no network, UI or validation library: it is plain dataclasses and Protocols.
+"""
+
+from __future__ import annotations
+
+from webchat_tui.chat.session import EventCallback, RichReplies, Session
+from webchat_tui.chat.types import (
+    Attachment,
+    Card,
+    CardAction,
+    Carousel,
+    ChatMessage,
+    Content,
+    ContentChoice,
+    DatePicker,
+    EndCause,
+    ListPicker,
+    ListPickerItem,
+    ListPickerSection,
+    MediaRequest,
+    MediaRequestChanged,
+    Member,
+    MemberChanged,
+    MemberRole,
+    MemberState,
+    MessagesAdded,
+    Notice,
+    ParticipantKind,
+    QuickReply,
+    SessionEvent,
+    SessionState,
+    StateChanged,
+    TimeSlot,
+    TypingChanged,
+    participant_kind,
+)
+
+__all__ = [
+    "Session",
+    "RichReplies",
+    "EventCallback",
+    "SessionState",
+    "EndCause",
+    "ParticipantKind",
+    "participant_kind",
+    "MemberRole",
+    "MemberState",
+    "Member",
+    "ChatMessage",
+    "Content",
+    "QuickReply",
+    "CardAction",
+    "Card",
+    "Carousel",
+    "TimeSlot",
+    "DatePicker",
+    "ListPickerItem",
+    "ListPickerSection",
+    "ListPicker",
+    "Attachment",
+    "ContentChoice",
+    "MediaRequest",
+    "StateChanged",
+    "MessagesAdded",
+    "MemberChanged",
+    "TypingChanged",
+    "MediaRequestChanged",
+    "Notice",
+    "SessionEvent",
+]

@@ -1,0 +1,82 @@
+"""The guest session token, persisted per deployment so a guest comes back to the same conversation after a
+restart (as Messenger does with its local storage).
+
+One JSON file (``{"<deploymentId>": "<token>"}``) in the platform data directory, written atomically with mode
+0600: the token is the only credential of a guest session. The path is injectable for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+__all__ = ["TokenStore", "default_token_path"]
+
+
+def default_token_path() -> Path:
+    """``<user data dir>/webchat-tui/messaging-tokens.json``."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("webchat-tui", appauthor=False)) / "messaging-tokens.json"
+
+
+class TokenStore:
+    """Tokens by deployment id. `None` as path keeps them in memory only (nothing persisted)."""
+
+    def __init__(self, path: Path | str | None) -> None:
+        self.path = Path(path) if path is not None else None
+        self._memory: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"TokenStore(path={str(self.path)!r})"
+
+    def _read(self) -> dict[str, str]:
+        if self.path is None:
+            return dict(self._memory)
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): v for k, v in data.items() if isinstance(v, str)}
+
+    def _write(self, tokens: dict[str, str]) -> None:
+        if self.path is None:
+            self._memory = dict(tokens)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, json.dumps(tokens, indent=1, sort_keys=True).encode())
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+
+    def get(self, deployment_id: str) -> str | None:
+        """The stored token for a deployment, if any."""
+        return self._read().get(deployment_id)
+
+    def get_or_create(self, deployment_id: str) -> str:
+        """The stored token, or a new UUID4 token that is stored first."""
+        token = self.get(deployment_id)
+        if token is None:
+            token = str(uuid.uuid4())
+            self.put(deployment_id, token)
+        return token
+
+    def put(self, deployment_id: str, token: str) -> None:
+        """Store a token for a deployment."""
+        tokens = self._read()
+        tokens[deployment_id] = token
+        self._write(tokens)
+
+    def forget(self, deployment_id: str) -> None:
+        """Drop a deployment's token (after 4017, as the vendor's client does)."""
+        tokens = self._read()
+        if tokens.pop(deployment_id, None) is not None:
+            self._write(tokens)
