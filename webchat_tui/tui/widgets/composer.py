@@ -114,7 +114,14 @@ class MessageInput(TextArea):
         return True
 
     def action_submit(self) -> None:
-        """Post `Submitted` with the current text."""
+        """Post `Submitted` with the text, once every key typed before Enter is in it.
+
+        Enter is a priority binding, so the app runs this as soon as it reads Enter, while letters typed just
+        before it (a paste, tmux `send-keys`, a fast typist) may still wait in this widget's queue; reading
+        the text now would send only part of it. `call_later` queues the read behind those keys."""
+        self.call_later(self._submit_now)
+
+    def _submit_now(self) -> None:
         self.post_message(self.Submitted(self, self.text))
 
     def action_newline(self, key: str = "") -> None:
@@ -167,6 +174,7 @@ class Composer(Vertical):
         super().__init__(id=id)
         self._blocked_reason = "Connecting…"
         self._way_on = ""
+        self._sending = 0
 
     def compose(self) -> ComposeResult:
         area = MessageInput(
@@ -208,6 +216,13 @@ class Composer(Vertical):
         area.refresh_bindings()
         self._refresh_status()
 
+    def set_sending(self, pending: int) -> None:
+        """Show a small "sending…" mark while more than one message waits to be delivered (paced sends)."""
+        shown = pending if pending > 1 else 0
+        if shown != self._sending:
+            self._sending = shown
+            self._refresh_status()
+
     @property
     def blocked_reason(self) -> str:
         """Why sending is disabled right now ("" when it is enabled)."""
@@ -231,7 +246,8 @@ class Composer(Vertical):
             extra = count - MAX_MESSAGE_CHARS
             status.update(Content(f"{counter} — {plural(extra, 'character')} over the limit"))
         else:
-            status.update(Content(f"{counter}   enter send · {self.input.newline_key} new line"))
+            sending = f"   sending… ({self._sending} queued)" if self._sending else ""
+            status.update(Content(f"{counter}   enter send · {self.input.newline_key} new line{sending}"))
 
     @on(MessageInput.NewlineKeyLearned)
     def _newline_key_learned(self, event: MessageInput.NewlineKeyLearned) -> None:
