@@ -31,7 +31,9 @@ def test_ui_modules_do_not_import_the_network_or_emulator_stack() -> None:
 async def test_form_shows_before_the_embedded_emulator_is_ready() -> None:
     """With no backend given, the form is up (name focused, start disabled, "Starting the local emulator…")
     while the emulator starts in the background; then the seeded ids fill in and Enter starts the chat."""
-    app = make_app(ChatSettings(display_name="Ada", channel="webchat"), emulator_time_scale=0.02)  # random seed
+    app = make_app(
+        ChatSettings(display_name="Ada", channel="webchat"), emulator_time_scale=0.02
+    )  # random seed
     async with app.run_test(size=(100, 30)) as pilot:
         join = app.screen
         assert isinstance(join, JoinScreen)

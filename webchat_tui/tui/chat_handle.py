@@ -57,6 +57,11 @@ class ChatHandle:
         return value if isinstance(value, str) else None
 
     @property
+    def resumed(self) -> bool:
+        """The session picked up an earlier conversation (its history arrives first)."""
+        return getattr(self.session, "new_session", None) is False
+
+    @property
     def can_respond(self) -> bool:
         """The session can answer quick replies, card buttons and pickers."""
         return isinstance(self.session, RichReplies)

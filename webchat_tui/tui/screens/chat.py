@@ -179,6 +179,9 @@ class ChatScreen(Screen[None]):
         self._messages: dict[str, ChatMessage] = {}
         """Messages with rich content, by id (to turn a picked choice into an answer)."""
         self._in_earlier = False
+        self._history_seen = False
+        self._earlier_until: datetime | None = None
+        """On a resumed conversation: the newest message of the history it arrived with."""
         self._members_choice: bool | None = None
         """The guest's own show/hide choice for the member panel (None: follow the terminal's width)."""
 
@@ -206,6 +209,12 @@ class ChatScreen(Screen[None]):
         self.query_one("#new-marker").display = False
         self.query_one("#members", MemberList).border_title = "Members"
         self._apply_state(self.session.state, None, None)
+        known = self.session.messages
+        if known:  # the session recorded these while starting, before this screen read any event
+            self._history_seen = True
+            self._messages.update((m.id, m) for m in known if m.content)
+            if self.handle.resumed:
+                self._earlier_until = max(m.timestamp for m in known)
         self._show_new_lines()
         self.query_one(Composer).input.focus()
         self._consume_events()
@@ -242,11 +251,11 @@ class ChatScreen(Screen[None]):
             self.query_one(MessageLog).extend(entries)
 
     def _mark_earlier(self, line: TranscriptLine, entries: list[LogEntry]) -> None:
-        """Messages from before this client opened the chat (history of a resumed conversation) come between
-        an "earlier" mark and a "now" mark."""
-        if line.kind == "local":
+        """The history a resumed conversation arrives with comes between an "earlier" mark and a "now" mark
+        (by the service's own times, so a skewed local clock does not matter)."""
+        if line.kind == "local" or self._earlier_until is None:
             return
-        earlier = line.at < self.handle.opened_at and line.kind != "ended"
+        earlier = line.at <= self._earlier_until and line.kind != "ended"
         if earlier and not self._in_earlier:
             self._in_earlier = True
             entries.append(LogEntry("", "", "system", "── earlier in this conversation ──"))
@@ -288,6 +297,10 @@ class ChatScreen(Screen[None]):
     def _apply_events(self, message: SessionEventsReceived) -> None:
         for event in message.events:
             if isinstance(event, MessagesAdded):
+                if not self._history_seen:
+                    self._history_seen = True
+                    if self.handle.resumed and event.messages:
+                        self._earlier_until = max(m.timestamp for m in event.messages)
                 for added in event.messages:
                     if added.content:
                         self._messages[added.id] = added
@@ -296,6 +309,9 @@ class ChatScreen(Screen[None]):
             elif isinstance(event, MemberChanged):
                 if self._state != SessionState.ENDED:
                     self.query_one(MemberList).upsert(event.member)
+                new_bot = event.previous_state is None and event.member.kind == ParticipantKind.BOT
+                if new_bot and self._state == SessionState.WAITING_FOR_AGENT and self.session.agent is None:
+                    self._apply_state(self._state, None, None)
             elif isinstance(event, TypingChanged):
                 self.query_one(TypingIndicator).names = tuple(m.display_name for m in event.typing)
             elif isinstance(event, MediaRequestChanged):
@@ -567,6 +583,10 @@ class ChatScreen(Screen[None]):
         """Go to the offered choices (the newest open offer's first choice)."""
         if not self.query_one(MessageLog).focus_choices():
             self.notify("Nothing to choose right now.", markup=False)
+
+    @on(MessageLog.Done)
+    def _log_done(self) -> None:
+        self.query_one(Composer).input.focus()
 
     @on(MessageLog.ChoicePicked)
     def _choice_picked(self, message: MessageLog.ChoicePicked) -> None:

@@ -14,6 +14,7 @@ slipped past the session's sanitizer are removed again here.
 | home / end       | oldest / newest message         |
 | left / right     | move between offered choices    |
 | enter / space    | pick the highlighted choice     |
+| escape           | back to the message box         |
 | 1 … 9            | pick that choice of the newest offer |
 
 Rich content (quick replies, card buttons, date slots, list items) is drawn in the same line model: an entry
@@ -215,7 +216,11 @@ class MessageLog(ScrollView, can_focus=True):
         Binding("left", "move_choice(-1)", "Previous choice", show=False, id="log.choice-previous"),
         Binding("right", "move_choice(1)", "Next choice", show=False, id="log.choice-next"),
         Binding("enter,space", "pick", "Pick", show=False, id="log.choice-pick"),
+        Binding("escape", "done", "Back to the message box", show=False, id="log.done"),
     ]
+
+    class Done(Message):
+        """The guest is done here (escape): the screen puts the focus back in the message box."""
 
     @dataclass
     class UnseenChanged(Message):
@@ -559,6 +564,13 @@ class MessageLog(ScrollView, can_focus=True):
             position = choices.index(self.highlight) + step
             self.highlight = choices[max(0, min(len(choices) - 1, position))]
         self._show_highlight()
+
+    def action_done(self) -> None:
+        """Drop the highlight and ask the screen to focus the message box."""
+        self.highlight = None
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.Done())
 
     def action_pick(self) -> None:
         """Pick the highlighted choice."""

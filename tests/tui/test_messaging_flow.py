@@ -1,0 +1,226 @@
+"""Pilot tests of the whole Web Messaging flow in the app, by keyboard, against the real emulator (issue 11):
+join on the bot-first deployment, the bot's quick replies, a card button, a date picker, hand-over to an
+agent, typing both ways, a file received and saved, transfer, "bye" -> read-only -> Start new, and quitting
+and coming back -> the earlier messages shown once. Every answer the guest gives is asserted in the
+emulator's record of what the guest sent (`control.messaging_record`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.tui.helpers import build_app, wait_for_join_form, wait_until
+from tests.tui.screen_text import screen_text
+from webchat_tui.chat.types import SessionState
+from webchat_tui.emulator.control_client import ControlClient
+from webchat_tui.emulator.messaging.director import AGENT_FILE_NAME
+from webchat_tui.tui.app import WebchatApp
+from webchat_tui.tui.screens.chat import ChatScreen
+from webchat_tui.tui.screens.resume import ResumeScreen
+from webchat_tui.tui.widgets.composer import Composer
+from webchat_tui.tui.widgets.message_log import MessageLog
+from webchat_tui.tui.widgets.typing_indicator import TypingIndicator
+
+WAIT = 30.0  # generous: the machine is shared; never a timing assertion
+
+
+def _app(emu: Any, tmp_path: Path) -> WebchatApp:
+    return build_app(emu, tmp_path, channel="messaging", token_store_path=tmp_path / "tokens.json")
+
+
+def _chat(app: WebchatApp) -> ChatScreen:
+    for screen in app.screen_stack:
+        if isinstance(screen, ChatScreen):
+            return screen
+    raise AssertionError("no chat screen")
+
+
+def _log(app: WebchatApp) -> str:
+    return "\n".join(_chat(app).query_one(MessageLog).plain_lines())
+
+
+def _sid(app: WebchatApp, control: ControlClient) -> str:
+    assert app.chat_handle is not None
+    return str(control.messaging_session_for(app.chat_handle.session.token.get())["id"])
+
+
+def _answers(control: ControlClient, sid: str) -> list[tuple[str, str]]:
+    """(type, payload) of every ButtonResponse the guest sent, in order."""
+    out = []
+    for event in control.messaging_record(sid):
+        message = (event.get("request") or {}).get("message") or {}
+        for item in message.get("content") or []:
+            if item.get("contentType") == "ButtonResponse":
+                out.append((item["buttonResponse"]["type"], item["buttonResponse"]["payload"]))
+    return out
+
+
+def _texts(control: ControlClient, sid: str) -> list[str]:
+    """The text messages the guest sent, in order."""
+    out = []
+    for event in control.messaging_record(sid):
+        message = (event.get("request") or {}).get("message") or {}
+        if message.get("type") == "Text" and not message.get("content") and message.get("text"):
+            out.append(message["text"])
+    return out
+
+
+async def _type(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*text, "enter")
+
+
+async def _join(pilot: Pilot[Any], app: WebchatApp) -> None:
+    await wait_for_join_form(pilot)
+    await pilot.press(*"Ada", "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
+
+
+async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, tmp_path: Path) -> None:
+    """The whole guest journey at 80x24, every answer checked in the emulator's record."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        assert app.chat_handle is not None and app.chat_handle.channel == "messaging"
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        sid = _sid(app, control)
+
+        # the bot's quick replies: f2 goes to them, 2 picks "Show me a card"; answered once
+        await pilot.press("f2", "2")
+        await wait_until(pilot, lambda: ("QuickReply", "card") in _answers(control, sid), WAIT)
+        await wait_until(pilot, lambda: "✓ answered: Show me a card" in _log(app), WAIT)
+        assert not any(offer == 0 for offer, _ in _chat(app).query_one(MessageLog).open_choices())
+        # a card: title, description, image as text, buttons; the Postback button sends its payload
+        await wait_until(pilot, lambda: "Card: Emulator plan 1" in _log(app), WAIT)
+        assert "image https://example.com/emulator/plan-1.png" in _log(app).replace("\n", " ")
+        await pilot.press("f2", "1")
+        await wait_until(pilot, lambda: ("Button", "plan-1") in _answers(control, sid), WAIT)
+        await wait_until(pilot, lambda: "Good choice: plan-1." in _log(app), WAIT)
+        assert _answers(control, sid).count(("QuickReply", "card")) == 1
+
+        # a date picker: f2, right arrow, Enter picks the second slot
+        await _type(pilot, "book")  # a pick puts the focus back in the message box
+        await wait_until(pilot, lambda: "Date picker: Book an appointment" in _log(app), WAIT)
+        await pilot.press("f2", "right", "enter")
+        await wait_until(pilot, lambda: any(k == "DatePicker" for k, _ in _answers(control, sid)), WAIT)
+        slot = next(p for k, p in _answers(control, sid) if k == "DatePicker")
+        await wait_until(pilot, lambda: f"You're booked for {slot}" in _log(app), WAIT)
+
+        # hand-over to an agent
+        await _type(pilot, "agent please")
+        await wait_until(pilot, lambda: "Connected to" in screen_text(app), WAIT)
+        assert "agent please" in _texts(control, sid)
+
+        # typing both ways: the agent's indicator shows; the guest's typing reaches the service
+        control.messaging_agent(sid, "typing")
+        indicator = _chat(app).query_one(TypingIndicator)
+        await wait_until(pilot, lambda: indicator.names, WAIT)
+        await pilot.press(*"hel")
+        await wait_until(pilot, lambda: "Typing" in _event_types(control, sid), WAIT)
+        await pilot.press("backspace", "backspace", "backspace")
+
+        # a file from the agent: name, type and size; 1 saves it (fresh URL) into the transcripts folder
+        await _type(pilot, "send me the file")
+        await wait_until(pilot, lambda: f"Attachment: {AGENT_FILE_NAME} (text/plain" in _log(app), WAIT)
+        await pilot.press("f2", "1")
+        saved = tmp_path / AGENT_FILE_NAME
+        await wait_until(pilot, lambda: saved.exists(), WAIT)
+        assert saved.read_bytes().startswith(b"Emulator receipt")
+        await wait_until(pilot, lambda: f"Saved {AGENT_FILE_NAME} to" in _log(app), WAIT)
+        await pilot.press("escape")  # back to the message box
+        assert app.focused is _chat(app).query_one(Composer).input
+
+        # transfer: the next agent greets
+        first = app.chat_handle.session.agent
+        await _type(pilot, "transfer me")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.chat_handle is not None
+                and app.chat_handle.session.agent is not None
+                and app.chat_handle.session.agent != first
+            ),
+            WAIT,
+        )
+
+        # bye -> read-only (composer disabled with the reason) -> ctrl+n starts a new conversation
+        await _type(pilot, "bye")
+        await wait_until(pilot, lambda: app.chat_handle.session.state is SessionState.READ_ONLY, WAIT)
+        await wait_until(pilot, lambda: "Read-only" in screen_text(app), WAIT)
+        assert _chat(app).query_one(Composer).input.read_only
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: app.chat_handle.session.state is not SessionState.READ_ONLY, WAIT)
+        await wait_until(pilot, lambda: "A new conversation started." in _log(app), WAIT)
+        assert not _chat(app).query_one(Composer).input.read_only
+        assert (
+            any((e.get("request") or {}).get("startNew") is True for e in control.messaging_record(sid))
+            or len(control.messaging_sessions(token=app.chat_handle.session.token.get())) > 1
+        )
+        # the texts the guest typed all reached the service, each once
+        sent = _texts(control, sid)
+        for text in ("book", "agent please", "send me the file", "transfer me", "bye"):
+            assert sent.count(text) == 1, (text, sent)
+
+
+async def test_quit_and_come_back_shows_the_history_once_marked_earlier(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """A stored conversation offers Resume / Start new; resuming shows the earlier messages once, between an
+    "earlier" mark and a "now" mark, then new ones."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await _type(pilot, "first visit")
+        await wait_until(pilot, lambda: "Ada: first visit" in _log(app), WAIT)
+        sid = _sid(app, control)
+    again = _app(emu, tmp_path)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for_join_form(pilot)
+        await pilot.press(*"Ada", "enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, ResumeScreen), WAIT)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(again.screen, ChatScreen), WAIT)
+        await wait_until(pilot, lambda: "Ada: first visit" in _log(again), WAIT)
+        assert _sid(again, control) == sid
+        await _type(pilot, "second visit")
+        await wait_until(pilot, lambda: "Ada: second visit" in _log(again), WAIT)
+        text = _log(again)
+        assert text.count("Ada: first visit") == 1
+        assert text.count("Hi, I'm the emulator's bot") == 1
+        assert (
+            text.index("earlier in this conversation") < text.index("first visit") < text.index("── now ──")
+        )
+        assert text.index("── now ──") < text.index("second visit")
+        assert _texts(control, sid) == ["first visit", "second visit"]
+
+
+async def test_start_new_from_the_resume_prompt(emu: Any, control: ControlClient, tmp_path: Path) -> None:
+    """ "Start new" on the prompt begins a new conversation (configureSession startNew) without history."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await _type(pilot, "old words")
+        await wait_until(pilot, lambda: "Ada: old words" in _log(app), WAIT)
+    again = _app(emu, tmp_path)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for_join_form(pilot)
+        await pilot.press(*"Ada", "enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, ResumeScreen), WAIT)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(again.screen, ChatScreen), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(again), WAIT)
+        assert "old words" not in _log(again)
+        sid = _sid(again, control)
+        configures = [e for e in control.messaging_record(sid) if e.get("action") == "configureSession"]
+        assert configures and configures[0]["request"].get("startNew") is True
+
+
+def _event_types(control: ControlClient, sid: str) -> list[str]:
+    """The event types (Typing, Presence...) the guest sent, in order."""
+    out = []
+    for event in control.messaging_record(sid):
+        message = (event.get("request") or {}).get("message") or {}
+        out += [str(ev.get("eventType")) for ev in message.get("events") or []]
+    return out
