@@ -18,6 +18,7 @@ from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.emulator.messaging.director import AGENT_FILE_NAME
 from webchat_tui.tui.app import WebchatApp
 from webchat_tui.tui.screens.chat import ChatScreen
+from webchat_tui.tui.screens.file_pick import FilePickScreen
 from webchat_tui.tui.screens.resume import ResumeScreen
 from webchat_tui.tui.widgets.composer import Composer
 from webchat_tui.tui.widgets.message_log import MessageLog
@@ -224,3 +225,45 @@ def _event_types(control: ControlClient, sid: str) -> list[str]:
         message = (event.get("request") or {}).get("message") or {}
         out += [str(ev.get("eventType")) for ev in message.get("events") or []]
     return out
+
+
+async def test_a_file_is_sent_by_keyboard_and_refused_types_and_sizes_never_upload(
+    emu: Any, control: ControlClient, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """ctrl+u in the empty message box opens the file picker (tree and path box, both by keyboard): a text
+    file is uploaded and sent (the emulator's record has the onAttachment and the message with it); a blocked
+    type and a file over the deployment's size limit are refused before upload, with the reason."""
+    control.patch_messaging_deployment(emu.messaging_deployment_id, maxFileSizeKB=1)
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "note.txt").write_text("hello file\n")
+    (folder / "tool.exe").write_bytes(b"MZ")
+    (folder / "big.txt").write_text("x" * 5000)
+    monkeypatch.chdir(folder)
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        sid = _sid(app, control)
+
+        async def send(name: str) -> None:
+            await pilot.press("ctrl+u")
+            await wait_until(pilot, lambda: isinstance(app.screen, FilePickScreen), WAIT)
+            await pilot.press("tab", *name, "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
+
+        await send("tool.exe")
+        await wait_until(pilot, lambda: "Not sent: tool.exe" in _log(app), WAIT)
+        await send("big.txt")
+        await wait_until(pilot, lambda: "Not sent: big.txt" in _log(app), WAIT)
+        await send("note.txt")
+        await wait_until(pilot, lambda: "Attachment: note.txt (text/plain, 11 bytes)" in _log(app), WAIT)
+        record = control.messaging_record(sid)
+        uploads = [e["request"].get("fileName") for e in record if e.get("action") == "onAttachment"]
+        assert uploads == ["note.txt"]
+        contents = [
+            item.get("contentType")
+            for e in record
+            for item in ((e.get("request") or {}).get("message") or {}).get("content") or []
+        ]
+        assert "Attachment" in contents

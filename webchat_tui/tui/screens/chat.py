@@ -16,6 +16,7 @@ The transcript pane shows exactly the lines the session's `TranscriptRecorder` h
 | ctrl+g  | jump to the newest message (shown while new ones wait below) |
 | ctrl+r  | resend the last message that could not be sent               |
 | alt+e   | put that message back into the message box                   |
+| ctrl+u  | send a file (in an empty message box; also in the palette)   |
 | f2      | go to the offered choices (quick replies, buttons, dates...) |
 | tab     | move between transcript, members, input                      |
 
@@ -66,7 +67,7 @@ from webchat_tui.tui.errors import describe_action_error
 from webchat_tui.tui.messages import SessionEventsReceived
 from webchat_tui.tui.screens.confirm import ConfirmScreen
 from webchat_tui.tui.screens.media_queue import MediaRequestQueue
-from webchat_tui.tui.widgets.composer import Composer, plural
+from webchat_tui.tui.widgets.composer import Composer, MessageInput, plural
 from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
 from webchat_tui.tui.widgets.status_bar import StatusBar
@@ -584,6 +585,54 @@ class ChatScreen(Screen[None]):
         if not self.query_one(MessageLog).focus_choices():
             self.notify("Nothing to choose right now.", markup=False)
 
+    @on(MessageInput.AttachRequested)
+    def action_attach(self) -> None:
+        """Pick a file (keyboard-usable tree), check it against the deployment's rules, then send it."""
+        if not self.handle.can_attach:
+            self.notify("This chat cannot send files.", markup=False)
+            return
+        if self._state not in _SENDABLE:
+            self.app.bell()
+            return
+        from webchat_tui.tui.screens.file_pick import FilePickScreen
+
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                self._send_file(path)
+
+        self.app.push_screen(FilePickScreen(Path.cwd(), self._file_rules()), picked)
+
+    def _file_rules(self) -> str:
+        info = getattr(self.session, "session_info", None)
+        media = getattr(getattr(info, "allowed_media", None), "inbound", None)
+        if media is None:
+            return ""
+        types = ", ".join(t.type for t in media.file_types) or "none"
+        return f"Allowed: {types}; at most {int(media.max_file_size_kb or 0):,} KB."
+
+    @work(group="files", exit_on_error=False)
+    async def _send_file(self, path: Path) -> None:
+        import mimetypes
+
+        from webchat_tui.api.transcript import describe_size
+
+        try:
+            size = path.stat().st_size
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            self.session.check_attachment(path.name, size, mime)
+        except Exception as exc:  # refused before any upload, with the reason
+            self.say(f"Not sent: {path.name}: {exc}", role="error")
+            return
+        self.say(f"Uploading {path.name} ({mime}, {describe_size(size)})…")
+        composer = self.query_one(Composer)
+        composer.set_uploading(f"uploading {path.name} ({describe_size(size)})…")
+        try:
+            await self.session.send_attachment(path, mime=mime)
+        except Exception as exc:
+            self.say(describe_action_error(exc, f"send {path.name}"), role="error")
+        finally:
+            composer.set_uploading("")
+
     @on(MessageLog.Done)
     def _log_done(self) -> None:
         self.query_one(Composer).input.focus()
@@ -711,3 +760,7 @@ class ChatScreen(Screen[None]):
         yield SystemCommand("New chat", "Back to the join form", self.action_new_chat)
         yield SystemCommand("Jump to newest", "Scroll to the newest message", self.action_newest)
         yield SystemCommand("Choose", "Go to the offered choices (f2)", self.action_choose)
+        if self.handle.can_attach:
+            yield SystemCommand(
+                "Send a file", "Pick a file to send (ctrl+u in an empty box)", self.action_attach
+            )

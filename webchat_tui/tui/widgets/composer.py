@@ -56,6 +56,14 @@ class MessageInput(TextArea):
             tooltip="Send the message",
         ),
         Binding(
+            "ctrl+u",
+            "attach_or_delete",
+            "Send a file",
+            show=False,
+            id="composer.attach",
+            tooltip="Send a file (in an empty message box; otherwise delete to the line start)",
+        ),
+        Binding(
             "ctrl+j",
             "newline",
             "New line",
@@ -124,6 +132,17 @@ class MessageInput(TextArea):
     def _submit_now(self) -> None:
         self.post_message(self.Submitted(self, self.text))
 
+    class AttachRequested(Message):
+        """ctrl+u in an empty message box: the guest wants to send a file."""
+
+    def action_attach_or_delete(self) -> None:
+        """ctrl+u sends a file when the message box is empty (nothing to delete); in a draft it keeps its
+        editing meaning (delete to the start of the line)."""
+        if self.text:
+            self.action_delete_to_start_of_line()
+        else:
+            self.post_message(self.AttachRequested())
+
     def action_newline(self, key: str = "") -> None:
         """Insert a line break at the cursor. `key` is set for shift+enter / alt+enter: it reached us, so this
         terminal tells it apart from Enter, and the hint names it from now on."""
@@ -175,6 +194,7 @@ class Composer(Vertical):
         self._blocked_reason = "Connecting…"
         self._way_on = ""
         self._sending = 0
+        self._uploading = ""
 
     def compose(self) -> ComposeResult:
         area = MessageInput(
@@ -216,6 +236,11 @@ class Composer(Vertical):
         area.refresh_bindings()
         self._refresh_status()
 
+    def set_uploading(self, words: str) -> None:
+        """Show an upload in progress ("uploading report.pdf (1.2 MB)…"), or clear it with ""."""
+        self._uploading = words
+        self._refresh_status()
+
     def set_sending(self, pending: int) -> None:
         """Show a small "sending…" mark while more than one message waits to be delivered (paced sends)."""
         shown = pending if pending > 1 else 0
@@ -247,6 +272,8 @@ class Composer(Vertical):
             status.update(Content(f"{counter} — {plural(extra, 'character')} over the limit"))
         else:
             sending = f"   sending… ({self._sending} queued)" if self._sending else ""
+            if self._uploading:
+                sending = f"   {self._uploading}"
             status.update(Content(f"{counter}   enter send · {self.input.newline_key} new line{sending}"))
 
     @on(MessageInput.NewlineKeyLearned)
