@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
 
 from tests.tui.helpers import build_app, wait_for_join_form, wait_until
 from tests.tui.screen_text import screen_text
@@ -19,6 +20,7 @@ from webchat_tui.emulator.messaging.director import AGENT_FILE_NAME
 from webchat_tui.tui.app import WebchatApp
 from webchat_tui.tui.screens.chat import ChatScreen
 from webchat_tui.tui.screens.file_pick import FilePickScreen
+from webchat_tui.tui.screens.join import JoinScreen
 from webchat_tui.tui.screens.resume import ResumeScreen
 from webchat_tui.tui.widgets.composer import Composer
 from webchat_tui.tui.widgets.message_log import MessageLog
@@ -267,3 +269,47 @@ async def test_a_file_is_sent_by_keyboard_and_refused_types_and_sizes_never_uplo
             for item in ((e.get("request") or {}).get("message") or {}).get("content") or []
         ]
         assert "Attachment" in contents
+
+
+async def test_join_form_shows_the_chosen_channels_fields(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """Web Messaging is the default: its fields only (deployment id filled with the emulator's bot-first
+    deployment, Origin, auth code, custom attributes with their size), at 80x24; Web Chat v2 shows its own
+    fields again with its own ids; an unknown deployment is refused in plain words next to the form."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_join_form(pilot)
+        join = app.screen
+        assert isinstance(join, JoinScreen)
+        assert join.query_one("#channel", Select).value == "messaging"
+        assert join.query_one("#deployment_id", Input).value == emu.messaging_deployment_id
+        for name in ("queue", "organization_id", "email", "member_auth_token"):
+            assert not join.query_one(f"#row-{name}").display, name
+        for name in ("origin", "auth_code", "deployment_id"):
+            assert join.query_one(f"#row-{name}").display, name
+        assert join.query_one("#auth_code", Input).password
+        await pilot.press("ctrl+f", *"plan", "tab", *"gold")
+        await wait_until(
+            pilot,
+            lambda: (
+                "Custom attributes (8 of 2,048 bytes)"
+                in str(join.query_one("#custom-title", Static).render())
+            ),
+        )
+
+        join.query_one("#channel", Select).value = "webchat"
+        await wait_until(pilot, lambda: join.query_one("#row-queue").display, WAIT)
+        assert not join.query_one("#row-origin").display
+        assert join.query_one("#deployment_id", Input).value == emu.seed.deployment_id
+        assert join.query_one("#organization_id", Input).value == emu.seed.organization_id
+        assert "Custom fields" == str(join.query_one("#custom-title", Static).render())
+        join.query_one("#channel", Select).value = "messaging"
+        await wait_until(pilot, lambda: join.query_one("#row-origin").display, WAIT)
+        assert join.query_one("#deployment_id", Input).value == emu.messaging_deployment_id
+
+        join.query_one("#deployment_id", Input).value = "00000000-0000-0000-0000-000000000000"
+        join.query_one("#display_name", Input).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "could not start" in screen_text(app), WAIT)
+        assert isinstance(app.screen, JoinScreen)

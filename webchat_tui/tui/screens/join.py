@@ -410,12 +410,11 @@ class JoinScreen(Screen[None]):
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
+        custom = event.input.has_class("custom-key") or event.input.has_class("custom-value")
         if event.input.has_focus:
-            name = event.input.id or (
-                "custom_fields" if event.input.has_class("custom-key", "custom-value") else ""
-            )
+            name = event.input.id or ("custom_fields" if custom else "")
             self._touched.add(name)
-        if event.input.has_class("custom-key", "custom-value") and self._complete:
+        if custom and self._complete:
             self._show_attribute_size()
         self.schedule_refresh()
 
@@ -473,6 +472,8 @@ class JoinScreen(Screen[None]):
         for name in MESSAGING_ONLY:
             self.query_one(f"#row-{name}").display = messaging
         self.query_one("#routing-title").display = not messaging
+        name_label = self.query_one("#row-display_name Label", Label)
+        name_label.update(Content("Display name" if messaging else "Display name *"))
         self.query_one("#queue-hint").display = not messaging and bool(self.offered_queues())
         self._show_attribute_size()
 
