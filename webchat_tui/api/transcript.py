@@ -164,6 +164,10 @@ def _message_line(message: ChatMessage) -> TranscriptLine | None:
     at = message.timestamp
     if kind == "media-request":
         return None  # told by the media request's own changes, in words, with its type and outcome
+    if kind in ("member-join", "member-leave") and message.sender_role == "SYSTEM" and message.body:
+        return TranscriptLine(
+            at, "", "notice", message.body, "notice"
+        )  # presence told in the service's words
     if kind == "member-join":
         return TranscriptLine(at, "", "system", f"{name} joined the chat", "join", {"member": name})
     if kind == "member-leave":
@@ -202,6 +206,9 @@ def describe_event(event: SessionEvent, at: datetime, agent: str = "The agent") 
     if isinstance(event, Notice):
         role = {"error": "error", "warning": "notice"}.get(event.level, "notice")
         return [TranscriptLine(at, "", role, event.text, "notice", {"kind": event.kind, **event.details})]
+    if isinstance(event, StateChanged) and event.state is SessionState.READ_ONLY:
+        words = event.reason or "The conversation has ended"
+        return [TranscriptLine(at, "", "notice", f"Read-only: {words}", "read-only", {"reason": words})]
     if isinstance(event, StateChanged) and event.state is SessionState.ENDED:
         words = event.reason or "The chat has ended"
         return [TranscriptLine(at, "", "notice", f"Chat ended: {words}", "ended", {"reason": words})]

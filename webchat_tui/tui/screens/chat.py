@@ -361,8 +361,7 @@ class ChatScreen(Screen[None]):
         elif state == SessionState.RECONNECTING:
             status.show("reconnecting", "Connection lost — reconnecting…")
         elif state == SessionState.READ_ONLY:
-            words = reason or self.session.end_reason or "The conversation has ended"
-            status.show("ended", f"Read-only — {words}  (ctrl+n starts a new conversation)")
+            status.show("ended", "Read-only — the conversation has ended (ctrl+n starts a new one)")
             self.query_one(TypingIndicator).names = ()
         elif state == SessionState.ENDED:
             words = self.handle.transcript.end_words or reason or "The chat has ended"
@@ -481,7 +480,7 @@ class ChatScreen(Screen[None]):
         if action == "newest":
             return bool(self.query_one(MessageLog).unseen)
         if action == "choose":
-            return bool(self.query_one(MessageLog).open_choices()) or None
+            return bool(self.query_one(MessageLog).open_choices())
         if action == "resend":
             return bool(self.failed) and self._state in _SENDABLE
         if action == "edit_failed":
@@ -633,6 +632,10 @@ class ChatScreen(Screen[None]):
         finally:
             composer.set_uploading("")
 
+    @on(MessageLog.ChoicesChanged)
+    def _choices_changed(self) -> None:
+        self.refresh_bindings()
+
     @on(MessageLog.Done)
     def _log_done(self) -> None:
         self.query_one(Composer).input.focus()
@@ -728,6 +731,7 @@ class ChatScreen(Screen[None]):
         "newest": "while new messages wait below",
         "resend": "while a message could not be sent",
         "edit_failed": "while a message could not be sent",
+        "choose": "while quick replies, buttons or pickers wait for an answer",
     }
 
     def help_extra(self) -> list[tuple[str, str]]:

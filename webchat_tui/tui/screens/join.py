@@ -76,7 +76,7 @@ _DEPLOYMENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("organization_id", "Organization id *", ""),
     ("deployment_id", "Deployment id *", ""),
     ("member_auth_token", "Member auth token", "only for authenticated deployments"),
-    ("origin", "Origin", "https://www.example.com (if the deployment restricts it)"),
+    ("origin", "Origin", "https://www.example.com"),
     ("auth_code", "Auth code", "only for authenticated deployments"),
 )
 _SECRET_FIELDS = ("member_auth_token", "auth_code")
@@ -542,11 +542,12 @@ class JoinScreen(Screen[None]):
         self.action_toggle_token()
 
     def action_toggle_token(self) -> None:
-        """Show or hide the member auth token (masked by default)."""
+        """Show or hide the member auth token and the auth code (masked by default)."""
         if not self._complete:
             return
         box = self.query_one("#member_auth_token", Input)
         box.password = not box.password
+        self.query_one("#auth_code", Input).password = box.password
         self.query_one("#reveal-token", Button).label = "Show" if box.password else "Hide"
 
     @on(Button.Pressed, "#start")

@@ -219,6 +219,9 @@ class MessageLog(ScrollView, can_focus=True):
         Binding("escape", "done", "Back to the message box", show=False, id="log.done"),
     ]
 
+    class ChoicesChanged(Message):
+        """Choices were offered, answered or reopened (the screen updates its footer)."""
+
     class Done(Message):
         """The guest is done here (escape): the screen puts the focus back in the message box."""
 
@@ -317,6 +320,8 @@ class MessageLog(ScrollView, can_focus=True):
             self._count_unseen()
         self.refresh()
         self.history_freezer.added(len(pending))
+        if any(entry.choices for entry in pending):
+            self.post_message(self.ChoicesChanged())
 
     # ------------------------------------------------------------------ layout
 
@@ -484,7 +489,7 @@ class MessageLog(ScrollView, can_focus=True):
             return [Segment(" " * 6), Segment(text, self._style("notice"))]
         if number > 0:
             body_key = {"own": "own-body", "failed": "failed"}.get(entry.role, "body" if entry.sender else "")
-            body_key = body_key or (entry.role if entry.role in ("notice", "error") else "system")
+            body_key = body_key or (entry.role if entry.role in ("notice", "error", "content") else "system")
             return [Segment(" " * 6), Segment(text, self._style(body_key))]
         segments: list[Segment] = []
         if entry.time:
@@ -522,12 +527,14 @@ class MessageLog(ScrollView, can_focus=True):
             self.highlight = None
         self._cache.clear()
         self.refresh()
+        self.post_message(self.ChoicesChanged())
 
     def reopen(self, offer: int) -> None:
         """Take back an answer that could not be sent (the offer takes picks again)."""
         self.answered.pop(offer, None)
         self._cache.clear()
         self.refresh()
+        self.post_message(self.ChoicesChanged())
 
     def focus_choices(self) -> bool:
         """Focus the log with the first choice of the newest open offer highlighted; False when none is
