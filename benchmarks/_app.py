@@ -87,7 +87,7 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
     from webchat_tui.tui.widgets.message_log import MessageLog
 
     app = make_app(
-        ChatSettings(queue="Support"),
+        ChatSettings(queue="Support", channel="webchat"),
         base_url=info["base_url"],
         organization_id=info["organization_id"],
         deployment_id=info["deployment_id"],

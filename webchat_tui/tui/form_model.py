@@ -99,6 +99,8 @@ session's `DEFAULT_MAX_CUSTOM_DATA_BYTES`, checked equal by a test)."""
 def custom_attributes_bytes(pairs: tuple[tuple[str, str], ...]) -> int:
     """The size the service counts for custom attributes (the session's own rule, imported when first
     needed: the messaging package is not loaded before the form is shown)."""
+    if not pairs:
+        return 0
     from webchat_tui.messaging.session import custom_attributes_size
 
     return custom_attributes_size(dict(pairs))
