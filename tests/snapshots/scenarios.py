@@ -302,6 +302,7 @@ async def _join_messaging(pilot: Pilot[Any], control: Any) -> None:
     await wait_until(pilot, lambda: "Start chat" in screen_text(pilot.app))
     await pilot.pause()
 
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (

@@ -135,14 +135,14 @@ def test_messaging_date_picker(snap_compare: Any, emu: Any, control: Any) -> Non
 
 
 def test_messaging_attachment(snap_compare: Any, emu: Any, control: Any) -> None:
-    """The agent's caption, then "▸ Attachment: invoice-2026-11.pdf (application/pdf, 48.2 KB)" and the row
-    "[1] Save to the transcripts folder"."""
+    """The line "Alex Rivera joined", the agent's caption, then "▸ Attachment: invoice-2026-11.pdf
+    (application/pdf, 48.2 KB)" and the row "[1] Save to the transcripts folder"."""
     assert _compare("messaging_attachment", snap_compare, emu, control)
 
 
 def test_messaging_read_only(snap_compare: Any, emu: Any, control: Any) -> None:
-    """The agent's goodbye, the notices "Read-only: The agent ended the conversation; you can read it but not
-    reply." and "The conversation was ended.", the status "Read-only — the conversation has ended (ctrl+n
+    """The line "Alex Rivera joined", the agent's goodbye, the notices "Read-only: The agent ended the
+    conversation; you can read it but not reply." and "The conversation was ended.", the status "Read-only — the conversation has ended (ctrl+n
     starts a new one)"; the message box read-only with "Read-only: the conversation has ended · ctrl+n
     starts a new conversation" under it; no f2 Choose in the footer (nothing to choose)."""
     assert _compare("messaging_read_only", snap_compare, emu, control)

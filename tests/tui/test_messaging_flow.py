@@ -6,6 +6,7 @@ emulator's record of what the guest sent (`control.messaging_record`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,7 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         # hand-over to an agent
         await _type(pilot, "agent please")
         await wait_until(pilot, lambda: "Connected to" in screen_text(app), WAIT)
+        await wait_until(pilot, lambda: "Emulator Bot handed you over to" in _log(app), WAIT)
         assert "agent please" in _texts(control, sid)
 
         # typing both ways: the agent's indicator shows; the guest's typing reaches the service
@@ -313,3 +315,64 @@ async def test_join_form_shows_the_chosen_channels_fields(
         await pilot.press("enter")
         await wait_until(pilot, lambda: "could not start" in screen_text(app), WAIT)
         assert isinstance(app.screen, JoinScreen)
+
+
+async def test_expired_and_cleared_are_said_in_plain_words(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """The session expiring and the conversation being cleared end the chat with those words in the status,
+    the transcript and the read-only message box."""
+    for action, words in (("expire", "expired"), ("clear", "cleared")):
+        app = _app(emu, tmp_path / action)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _join(pilot, app)
+            await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+            control.messaging_session_action(_sid(app, control), action)
+            await wait_until(pilot, lambda: "Chat ended: " in _log(app), WAIT)
+            assert words in _log(app).lower(), _log(app)
+            assert words in screen_text(app).splitlines()[1].lower()
+            assert _chat(app).query_one(Composer).input.read_only
+
+
+async def test_transcripts_carry_rich_content_choices_and_files(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """Markdown and JSON transcripts hold the quick replies offered, the choice made, a card with its
+    buttons, and a received file with its size and where it was saved."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        sid = _sid(app, control)
+        await pilot.press("f2", "2")
+        await wait_until(pilot, lambda: "Card: Emulator plan 1" in _log(app), WAIT)
+        control.messaging_agent(
+            sid, "attachment", {"fileName": "receipt.txt", "mime": "text/plain", "text": "paid"}
+        )
+        await wait_until(pilot, lambda: "Attachment: receipt.txt (text/plain, 4 bytes)" in _log(app), WAIT)
+        await pilot.press("f2", "1")
+        await wait_until(pilot, lambda: (tmp_path / "receipt.txt").exists(), WAIT)
+        await wait_until(pilot, lambda: "Saved receipt.txt to" in _log(app), WAIT)
+        await pilot.press("escape", "ctrl+s", "ctrl+o")
+        screen = _chat(app)
+        await wait_until(pilot, lambda: len(screen.saved_paths) == 2, WAIT)
+    markdown = next(p for p in screen.saved_paths if p.suffix == ".md").read_text()
+    data = json.loads(next(p for p in screen.saved_paths if p.suffix == ".json").read_text())
+    for words in (
+        "Quick replies: Talk to an agent · Show me a card · Book an appointment",
+        "You chose Show me a card (quick reply)",
+        "Card: Emulator plan 1",
+        "buttons: Choose plan 1 · Read more",
+        "Attachment: receipt.txt (text/plain, 4 bytes)",
+        "Saved receipt.txt to",
+    ):
+        assert words in markdown.replace("\\", ""), words
+    kinds = [line["kind"] for line in data["lines"]]
+    for kind in ("quick-replies", "choice", "card", "attachment", "saved"):
+        assert kind in kinds, kind
+    choice = next(line for line in data["lines"] if line["kind"] == "choice")
+    assert choice["data"]["payload"] == "card" and choice["data"]["kind"] == "QuickReply"
+    saved = next(line for line in data["lines"] if line["kind"] == "saved")
+    assert saved["data"]["path"] == str(tmp_path / "receipt.txt")
+    attachment = next(line for line in data["lines"] if line["kind"] == "attachment")
+    assert attachment["data"]["filename"] == "receipt.txt" and attachment["data"]["size"] == "4"

@@ -15,9 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from webchat_tui.api.transcript import Transcript, TranscriptRecorder, transcript_json, transcript_markdown
+from webchat_tui.api.transcript import (
+    Transcript,
+    TranscriptLine,
+    TranscriptRecorder,
+    transcript_json,
+    transcript_markdown,
+)
 from webchat_tui.chat.session import RichReplies
-from webchat_tui.chat.types import SessionState
+from webchat_tui.chat.types import ParticipantKind, SessionEvent, SessionState, StateChanged
 from webchat_tui.config import ChatSettings
 
 if TYPE_CHECKING:
@@ -238,9 +244,23 @@ async def open_messaging_chat(
         **(session_options or {}),
     )
     recorder = TranscriptRecorder()
-    session.subscribe(
-        recorder.record
-    )  # before the screen's iterator reads the event: lines are recorded first
+
+    def record(event: SessionEvent) -> None:
+        # Web Messaging sends no join lines: the first agent's arrival is said here, in order.
+        if (
+            isinstance(event, StateChanged)
+            and event.state is SessionState.CONNECTED
+            and event.previous is SessionState.WAITING_FOR_AGENT
+            and event.agent is not None
+            and not (session.new_session is False and not recorder.lines)  # not the history of a resume
+        ):
+            name = event.agent.display_name
+            bot = next((m for m in session.members if m.kind is ParticipantKind.BOT), None)
+            words = f"{bot.display_name} handed you over to {name}" if bot else f"{name} joined"
+            recorder.add(TranscriptLine(datetime.now(UTC), "", "system", words, "join", {"member": name}))
+        recorder.record(event)
+
+    session.subscribe(record)  # before the screen's iterator reads the event: lines are recorded first
 
     async def close_client() -> None:
         return None  # the session closes its client
