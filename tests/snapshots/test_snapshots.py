@@ -142,9 +142,10 @@ def test_messaging_attachment(snap_compare: Any, emu: Any, control: Any) -> None
 
 def test_messaging_read_only(snap_compare: Any, emu: Any, control: Any) -> None:
     """The line "Alex Rivera joined", the agent's goodbye, the notices "Read-only: The agent ended the
-    conversation; you can read it but not reply." and "The conversation was ended.", the status "Read-only — the conversation has ended (ctrl+n
-    starts a new one)"; the message box read-only with "Read-only: the conversation has ended · ctrl+n
-    starts a new conversation" under it; no f2 Choose in the footer (nothing to choose)."""
+    conversation; you can read it but not reply." and "The conversation was ended.", the status
+    "Read-only — the conversation has ended (ctrl+n starts a new one)"; the message box read-only with
+    "Read-only: the conversation has ended · ctrl+n starts a new conversation" under it; no f2 Choose in
+    the footer (nothing to choose)."""
     assert _compare("messaging_read_only", snap_compare, emu, control)
 
 

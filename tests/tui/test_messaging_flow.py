@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
@@ -317,21 +318,21 @@ async def test_join_form_shows_the_chosen_channels_fields(
         assert isinstance(app.screen, JoinScreen)
 
 
+@pytest.mark.parametrize(("action", "words"), [("expire", "expired"), ("clear", "cleared")])
 async def test_expired_and_cleared_are_said_in_plain_words(
-    emu: Any, control: ControlClient, tmp_path: Path
+    emu: Any, control: ControlClient, tmp_path: Path, action: str, words: str
 ) -> None:
     """The session expiring and the conversation being cleared end the chat with those words in the status,
     the transcript and the read-only message box."""
-    for action, words in (("expire", "expired"), ("clear", "cleared")):
-        app = _app(emu, tmp_path / action)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await _join(pilot, app)
-            await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
-            control.messaging_session_action(_sid(app, control), action)
-            await wait_until(pilot, lambda: "Chat ended: " in _log(app), WAIT)
-            assert words in _log(app).lower(), _log(app)
-            assert words in screen_text(app).splitlines()[1].lower()
-            assert _chat(app).query_one(Composer).input.read_only
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        control.messaging_session_action(_sid(app, control), action)
+        await wait_until(pilot, lambda: "Chat ended: " in _log(app), WAIT)
+        assert words in _log(app).lower(), _log(app)
+        assert words in screen_text(app).splitlines()[1].lower()
+        assert _chat(app).query_one(Composer).input.read_only
 
 
 async def test_transcripts_carry_rich_content_choices_and_files(
