@@ -228,7 +228,7 @@ async def _messaging_quick_replies(pilot: Pilot[Any], control: Any) -> None:
         sid, "quickreplies", {"text": "Hi, I'm the bot. How can I help?", "replies": replies, "bot": True}
     )
     await wait_until(pilot, lambda: "[3] Book an appointment" in _log_text(pilot.app))  # type: ignore[arg-type]
-    await pilot.press("f2", "right")
+    await pilot.press("f4", "right")
 
 
 async def _messaging_carousel(pilot: Pilot[Any], control: Any) -> None:
@@ -241,7 +241,7 @@ async def _messaging_carousel(pilot: Pilot[Any], control: Any) -> None:
         {"text": "Here are our plans.", "cards": [sample_card(1), sample_card(2)], "bot": True},
     )
     await wait_until(pilot, lambda: "(card 2 of 2)" in _log_text(pilot.app))  # type: ignore[arg-type]
-    await pilot.press("f2", "1")
+    await pilot.press("f4", "1")
     await wait_until(pilot, lambda: "Ada: Choose plan 2" in _log_text(pilot.app))  # type: ignore[arg-type]
 
 
@@ -254,7 +254,7 @@ async def _messaging_date_picker(pilot: Pilot[Any], control: Any) -> None:
     }
     control.messaging_agent(sid, "datepicker", {"datePicker": picker, "bot": True})
     await wait_until(pilot, lambda: "Date picker: Book an appointment" in _log_text(pilot.app))  # type: ignore[arg-type]
-    await pilot.press("f2")
+    await pilot.press("f4")
 
 
 async def _messaging_attachment(pilot: Pilot[Any], control: Any) -> None:

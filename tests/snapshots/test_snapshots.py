@@ -115,14 +115,14 @@ def test_messaging_quick_replies(snap_compare: Any, emu: Any, control: Any) -> N
     """Web Messaging at 80x24: status "Chatting with Emulator Bot…", the bot's line, "▸ Quick replies: Talk to
     an agent · Show me a card · Book an appointment", the lead "choose: 1–3, or ←/→ and Enter, or click", and
     one row "[1] Talk to an agent   [2] Show me a card   [3] Book an appointment" with [2] highlighted
-    (reversed); f2 Choose in the footer."""
+    (reversed); f4 Choose in the footer."""
     assert _compare("messaging_quick_replies", snap_compare, emu, control)
 
 
 def test_messaging_carousel(snap_compare: Any, emu: Any, control: Any) -> None:
     """Two cards from the bot, each "▸ Card: Emulator plan N — description — image <url> — buttons: …
     (card N of 2)" wrapped at 80 columns, each with its row "[1] Choose plan N   [2] Read more ↗"; the first
-    card still open ("choose: 1–2…"), the second answered by f2 1 ("✓ answered: Choose plan 2", its choice
+    card still open ("choose: 1–2…"), the second answered by f4 1 ("✓ answered: Choose plan 2", its choice
     in green, the other grey), then "You chose Choose plan 2 (button)" and Ada's own "Choose plan 2"."""
     assert _compare("messaging_carousel", snap_compare, emu, control)
 
@@ -144,7 +144,7 @@ def test_messaging_read_only(snap_compare: Any, emu: Any, control: Any) -> None:
     """The line "Alex Rivera joined", the agent's goodbye, the notices "Read-only: The agent ended the
     conversation; you can read it but not reply." and "The conversation was ended.", the status
     "Read-only — the conversation has ended (ctrl+n starts a new one)"; the message box read-only with
-    "Read-only: the conversation has ended · ctrl+n starts a new conversation" under it; no f2 Choose in
+    "Read-only: the conversation has ended · ctrl+n starts a new conversation" under it; no f4 Choose in
     the footer (nothing to choose)."""
     assert _compare("messaging_read_only", snap_compare, emu, control)
 

@@ -83,31 +83,36 @@ async def _join(pilot: Pilot[Any], app: WebchatApp) -> None:
 
 
 async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, tmp_path: Path) -> None:
-    """The whole guest journey at 80x24, every answer checked in the emulator's record."""
+    """The whole guest journey at 80x24, every answer checked in the emulator's record; f2 stays the info
+    panel on the chat screen (choices are on f4)."""
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
         assert app.chat_handle is not None and app.chat_handle.channel == "messaging"
         await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
         sid = _sid(app, control)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "InfoScreen", WAIT)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
 
-        # the bot's quick replies: f2 goes to them, 2 picks "Show me a card"; answered once
-        await pilot.press("f2", "2")
+        # the bot's quick replies: f4 goes to them, 2 picks "Show me a card"; answered once
+        await pilot.press("f4", "2")
         await wait_until(pilot, lambda: ("QuickReply", "card") in _answers(control, sid), WAIT)
         await wait_until(pilot, lambda: "✓ answered: Show me a card" in _log(app), WAIT)
         assert not any(offer == 0 for offer, _ in _chat(app).query_one(MessageLog).open_choices())
         # a card: title, description, image as text, buttons; the Postback button sends its payload
         await wait_until(pilot, lambda: "Card: Emulator plan 1" in _log(app), WAIT)
         assert "image https://example.com/emulator/plan-1.png" in _log(app).replace("\n", " ")
-        await pilot.press("f2", "1")
+        await pilot.press("f4", "1")
         await wait_until(pilot, lambda: ("Button", "plan-1") in _answers(control, sid), WAIT)
         await wait_until(pilot, lambda: "Good choice: plan-1." in _log(app), WAIT)
         assert _answers(control, sid).count(("QuickReply", "card")) == 1
 
-        # a date picker: f2, right arrow, Enter picks the second slot
+        # a date picker: f4, right arrow, Enter picks the second slot
         await _type(pilot, "book")  # a pick puts the focus back in the message box
         await wait_until(pilot, lambda: "Date picker: Book an appointment" in _log(app), WAIT)
-        await pilot.press("f2", "right", "enter")
+        await pilot.press("f4", "right", "enter")
         await wait_until(pilot, lambda: any(k == "DatePicker" for k, _ in _answers(control, sid)), WAIT)
         slot = next(p for k, p in _answers(control, sid) if k == "DatePicker")
         await wait_until(pilot, lambda: f"You're booked for {slot}" in _log(app), WAIT)
@@ -129,7 +134,7 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         # a file from the agent: name, type and size; 1 saves it (fresh URL) into the transcripts folder
         await _type(pilot, "send me the file")
         await wait_until(pilot, lambda: f"Attachment: {AGENT_FILE_NAME} (text/plain" in _log(app), WAIT)
-        await pilot.press("f2", "1")
+        await pilot.press("f4", "1")
         saved = tmp_path / AGENT_FILE_NAME
         await wait_until(pilot, lambda: saved.exists(), WAIT)
         assert saved.read_bytes().startswith(b"Emulator receipt")
@@ -345,13 +350,13 @@ async def test_transcripts_carry_rich_content_choices_and_files(
         await _join(pilot, app)
         await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
         sid = _sid(app, control)
-        await pilot.press("f2", "2")
+        await pilot.press("f4", "2")
         await wait_until(pilot, lambda: "Card: Emulator plan 1" in _log(app), WAIT)
         control.messaging_agent(
             sid, "attachment", {"fileName": "receipt.txt", "mime": "text/plain", "text": "paid"}
         )
         await wait_until(pilot, lambda: "Attachment: receipt.txt (text/plain, 4 bytes)" in _log(app), WAIT)
-        await pilot.press("f2", "1")
+        await pilot.press("f4", "1")
         await wait_until(pilot, lambda: (tmp_path / "receipt.txt").exists(), WAIT)
         await wait_until(pilot, lambda: "Saved receipt.txt to" in _log(app), WAIT)
         await pilot.press("escape", "ctrl+s", "ctrl+o")

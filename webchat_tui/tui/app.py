@@ -338,18 +338,22 @@ class WebchatApp(App[None]):
         if handle is not None:
             session = handle.session
             me = session.me
-            rows += [
-                ("Chat runs on", handle.description),
-                ("Conversation id", session.conversation_id or ""),
-                ("Member id", me.id if me is not None else ""),
-                ("Queue", handle.settings.queue),
-            ]
+            rows += [("Chat runs on", handle.description)]
+            if handle.channel == "messaging":
+                rows += [("Channel", "Web Messaging"), ("Deployment id", handle.settings.deployment_id)]
+            else:
+                rows += [
+                    ("Conversation id", handle.conversation_id or ""),
+                    ("Member id", me.id if me is not None else ""),
+                    ("Queue", handle.settings.queue),
+                ]
         if local.ready:
             label = "Embedded emulator" if local.embedded else "Local emulator"
             rows += [
                 (label, local.base_url or ""),
                 ("Organization id", local.organization_id),
                 ("Deployment id", local.deployment_id),
+                ("Web Messaging deployment id", local.messaging_deployment_id),
                 ("Queues", ", ".join(local.queues)),
                 ("Control token", local.control_token or ""),
             ]

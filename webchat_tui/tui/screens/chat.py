@@ -17,7 +17,7 @@ The transcript pane shows exactly the lines the session's `TranscriptRecorder` h
 | ctrl+r  | resend the last message that could not be sent               |
 | alt+e   | put that message back into the message box                   |
 | ctrl+u  | send a file (in an empty message box; also in the palette)   |
-| f2      | go to the offered choices (quick replies, buttons, dates...) |
+| f4      | go to the offered choices (quick replies, buttons, dates...) |
 | tab     | move between transcript, members, input                      |
 
 ctrl+l is not used (it redraws the screen in most programs), nor any key the message box uses for editing
@@ -151,7 +151,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+f", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
         Binding("f3", "toggle_members", "Members", id="chat.toggle-members", tooltip="Show/hide members"),
         Binding("ctrl+g", "newest", "Newest", id="chat.newest", tooltip="Jump to the newest message"),
-        Binding("f2", "choose", "Choose", id="chat.choose", tooltip="Go to the offered choices"),
+        Binding("f4", "choose", "Choose", id="chat.choose", tooltip="Go to the offered choices"),
         Binding("ctrl+r", "resend", "Resend", id="chat.resend", tooltip="Send the failed message again"),
         Binding(
             "alt+e",
@@ -763,7 +763,7 @@ class ChatScreen(Screen[None]):
         )
         yield SystemCommand("New chat", "Back to the join form", self.action_new_chat)
         yield SystemCommand("Jump to newest", "Scroll to the newest message", self.action_newest)
-        yield SystemCommand("Choose", "Go to the offered choices (f2)", self.action_choose)
+        yield SystemCommand("Choose", "Go to the offered choices (f4)", self.action_choose)
         if self.handle.can_attach:
             yield SystemCommand(
                 "Send a file", "Pick a file to send (ctrl+u in an empty box)", self.action_attach

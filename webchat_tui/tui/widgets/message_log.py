@@ -462,7 +462,7 @@ class MessageLog(ScrollView, can_focus=True):
                 return [Segment(" " * 6), Segment(lead, self._style("choice-chosen"))]
             count = len(entry.choices)
             keys = "1" if count == 1 else f"1–{min(count, 9)}"
-            lead = f"choose: {keys}, or ←/→ and Enter, or click (f2 jumps here)"
+            lead = f"choose: {keys}, or ←/→ and Enter, or click (f4 jumps here)"
             return [Segment(" " * 6), Segment(lead, self._style("system"))]
         segments = [Segment(" " * 6)]
         at = 0
