@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
@@ -382,3 +383,25 @@ async def test_transcripts_carry_rich_content_choices_and_files(
     assert saved["data"]["path"] == str(tmp_path / "receipt.txt")
     attachment = next(line for line in data["lines"] if line["kind"] == "attachment")
     assert attachment["data"]["filename"] == "receipt.txt" and attachment["data"]["size"] == "4"
+
+
+async def test_queued_sends_show_a_small_sending_mark_and_arrive_in_order(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """Five messages typed faster than the service's 2 per second: "sending… (N queued)" shows under the box
+    while they wait, every one arrives once and in order, and the mark goes away."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        sid = _sid(app, control)
+        words = [f"queued {n}" for n in range(1, 6)]
+        for text in words:  # every key at once, as a paste or a fast typist delivers them
+            for character in text:
+                app.post_message(events.Key(character if character != " " else "space", character))
+            app.post_message(events.Key("enter", "\r"))
+        await wait_until(pilot, lambda: "sending… (" in screen_text(app), WAIT)
+        await wait_until(
+            pilot, lambda: [t for t in _texts(control, sid) if t.startswith("queued")] == words, WAIT
+        )
+        await wait_until(pilot, lambda: "sending…" not in screen_text(app), WAIT)

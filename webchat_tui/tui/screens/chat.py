@@ -382,9 +382,7 @@ class ChatScreen(Screen[None]):
 
     @on(Composer.Submitted)
     def _send_requested(self, message: Composer.Submitted) -> None:
-        composer = self.query_one(Composer)
-        composer.clear()
-        self._send(message.text)
+        self._send(message.text)  # the box emptied itself on Enter, in key order
 
     @work(group="send", exit_on_error=False)
     async def _send(self, text: str) -> None:

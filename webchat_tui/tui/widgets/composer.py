@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -50,7 +50,6 @@ class MessageInput(TextArea):
             "enter",
             "submit",
             "Send",
-            priority=True,
             show=False,  # the line under the input says it, next to the new-line key
             id="composer.send",
             tooltip="Send the message",
@@ -67,7 +66,6 @@ class MessageInput(TextArea):
             "ctrl+j",
             "newline",
             "New line",
-            priority=True,
             show=False,
             id="composer.newline",
             tooltip="Insert a line break",
@@ -76,7 +74,6 @@ class MessageInput(TextArea):
             "shift+enter",
             "newline('shift+enter')",
             "New line",
-            priority=True,
             show=False,
             id="composer.newline-shift-enter",
             tooltip="Insert a line break (terminals that tell shift+enter from enter)",
@@ -85,7 +82,6 @@ class MessageInput(TextArea):
             "alt+enter",
             "newline('alt+enter')",
             "New line",
-            priority=True,
             show=False,
             id="composer.newline-alt-enter",
             tooltip="Insert a line break (terminals that tell alt+enter from enter)",
@@ -121,16 +117,32 @@ class MessageInput(TextArea):
             return False
         return True
 
+    _OWN_ACTIONS = ("submit", "newline", "attach_or_delete")
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Send, new line and attach run here, in this widget's own key order, not as priority bindings.
+
+        A priority binding runs when the app reads the key, while letters typed just before it (a paste,
+        tmux `send-keys 'hello from the terminal burst' Enter`, a fast typist) may still wait in this
+        widget's queue: Enter then sent only part of the text. Keys come from the live bindings, so a
+        keymap that moves Send moves it here too."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action.split("(")[0] in self._OWN_ACTIONS:
+                event.stop()
+                event.prevent_default()
+                if not self.read_only:
+                    await self.run_action(binding.action)
+                return
+        await super()._on_key(event)
+
     def action_submit(self) -> None:
-        """Post `Submitted` with the text, once every key typed before Enter is in it.
+        """Take the text out of the box and post `Submitted` with it.
 
-        Enter is a priority binding, so the app runs this as soon as it reads Enter, while letters typed just
-        before it (a paste, tmux `send-keys`, a fast typist) may still wait in this widget's queue; reading
-        the text now would send only part of it. `call_later` queues the read behind those keys."""
-        self.call_later(self._submit_now)
-
-    def _submit_now(self) -> None:
-        self.post_message(self.Submitted(self, self.text))
+        Emptied here, in key order, not later by the screen: keys of the next message of a burst may already
+        be queued behind this Enter, and clearing the box later would lose them (or send them joined)."""
+        text = self.text
+        self.clear()
+        self.post_message(self.Submitted(self, text))
 
     class AttachRequested(Message):
         """ctrl+u in an empty message box: the guest wants to send a file."""
@@ -294,10 +306,13 @@ class Composer(Vertical):
         text = event.text
         if self._blocked_reason or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
             self.app.bell()
+            if text:  # not sent: the draft goes back, ahead of anything typed since
+                self.input.insert(text, (0, 0))
             return
+        self._refresh_status()
         self.post_message(self.Submitted(self, text))
 
     def clear(self) -> None:
-        """Empty the draft (after a successful send)."""
+        """Empty the draft."""
         self.input.clear()
         self._refresh_status()
