@@ -405,3 +405,20 @@ async def test_queued_sends_show_a_small_sending_mark_and_arrive_in_order(
             pilot, lambda: [t for t in _texts(control, sid) if t.startswith("queued")] == words, WAIT
         )
         await wait_until(pilot, lambda: "sending…" not in screen_text(app), WAIT)
+
+
+async def test_a_rich_burst_lands_whole_in_the_pane(emu: Any, control: ControlClient, tmp_path: Path) -> None:
+    """A burst of 300 agent messages, every 10th with quick replies (the emulator's `quickRepliesEvery`, as the
+    ingest benchmark sends): every message is in the pane once, in order, with 30 rows of choices."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        sid = _sid(app, control)
+        control.messaging_agent(sid, "messages", {"text": "burst", "count": 300, "quickRepliesEvery": 10})
+        log = _chat(app).query_one(MessageLog)
+        await wait_until(pilot, lambda: any(e.body == "burst #300" for e in log.entries), WAIT)
+        bodies = [e.body for e in log.entries if e.body.startswith("burst #")]
+        assert bodies == [f"burst #{n}" for n in range(1, 301)]
+        offers = [e for e in log.entries if e.choices == ("Yes", "No")]
+        assert len(offers) == 30
