@@ -47,6 +47,8 @@ EXPECTED_TARGETS: list[tuple[str, str, str, str, float]] = [
     ("ingest", "ingest_app_vs_bare_ratio", "x", "<=", 3),
     ("ingest", "ingest_app_10k_seconds", "s", "<", 1),
     ("messaging_ingest", "messaging_ingest_session_vs_bare_ratio", "x", "<=", 1.5),
+    ("messaging_ingest", "messaging_ingest_app_vs_bare_ratio", "x", "<=", 3),
+    ("messaging_ingest", "messaging_ingest_app_10k_seconds", "s", "<", 1),
     ("responsiveness", "responsiveness_stream_key_p99_ms", "ms", "<=", 100),
     ("responsiveness", "responsiveness_after_burst_key_p99_ms", "ms", "<=", 150),
     ("memory", "memory_rss_100k_mb", "MB", "<=", 250),
