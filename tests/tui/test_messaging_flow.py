@@ -422,3 +422,27 @@ async def test_a_rich_burst_lands_whole_in_the_pane(emu: Any, control: ControlCl
         assert bodies == [f"burst #{n}" for n in range(1, 301)]
         offers = [e for e in log.entries if e.choices == ("Yes", "No")]
         assert len(offers) == 30
+
+
+async def test_a_link_button_shows_the_url_and_typing_goes_on_whole(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """A card's Link button shows its URL in the transcript (and copies it) without answering the card; the
+    focus is back in the message box, so a sentence typed right after arrives whole, spaces included (they
+    used to go to the transcript, where space picked a choice)."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        sid = _sid(app, control)
+        control.messaging_agent(sid, "card", {"bot": True})
+        await wait_until(pilot, lambda: "[2] Read more ↗" in _log(app), WAIT)
+        await pilot.press("f4", "2")
+        await wait_until(pilot, lambda: "Link: https://example.com/emulator/plan-1" in _log(app), WAIT)
+        assert app.focused is _chat(app).query_one(Composer).input
+        text = "thanks for the link"
+        for character in text:
+            app.post_message(events.Key(character if character != " " else "space", character))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_until(pilot, lambda: text in _texts(control, sid), WAIT)
+        assert not any(k == "Button" for k, _ in _answers(control, sid))

@@ -457,12 +457,13 @@ class ChatScreen(Screen[None]):
         """A letter typed while the transcript or member list has focus goes to the message box."""
         area = self.query_one(Composer).input
         character = event.character
+        in_log = isinstance(self.focused, MessageLog)
         if (
             self.focused is not area
             and character is not None
             and event.is_printable
-            and character
-            not in " ?"  # space pages/selects there; "?" opens help where no text field has focus
+            and character != "?"  # "?" opens help where no text field has focus
+            and (character != " " or in_log)  # space selects in the member list
         ):
             event.stop()
             event.prevent_default()
@@ -649,6 +650,7 @@ class ChatScreen(Screen[None]):
             self.say(f"Link: {action}")
             self.app.copy_to_clipboard(action)
             self.notify(f"Copied {action}", title="Link", markup=False)
+            self.query_one(Composer).input.focus()
             return
         if isinstance(action, Attachment):
             log.mark_answered(message.offer, message.index)

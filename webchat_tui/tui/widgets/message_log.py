@@ -13,7 +13,7 @@ slipped past the session's sanitizer are removed again here.
 | pageup / pagedown| scroll one page                 |
 | home / end       | oldest / newest message         |
 | left / right     | move between offered choices    |
-| enter / space    | pick the highlighted choice     |
+| enter            | pick the highlighted choice     |
 | escape           | back to the message box         |
 | 1 … 9            | pick that choice of the newest offer |
 
@@ -215,7 +215,7 @@ class MessageLog(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("left", "move_choice(-1)", "Previous choice", show=False, id="log.choice-previous"),
         Binding("right", "move_choice(1)", "Next choice", show=False, id="log.choice-next"),
-        Binding("enter,space", "pick", "Pick", show=False, id="log.choice-pick"),
+        Binding("enter", "pick", "Pick", show=False, id="log.choice-pick"),
         Binding("escape", "done", "Back to the message box", show=False, id="log.done"),
     ]
 
