@@ -156,7 +156,10 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
             WAIT,
         )
 
-        # bye -> read-only (composer disabled with the reason) -> ctrl+n starts a new conversation
+        # bye -> read-only (composer disabled with the reason) -> ctrl+n starts a new conversation; an offer
+        # left open in the old conversation no longer takes picks
+        control.messaging_agent(sid, "card")
+        await wait_until(pilot, lambda: _log(app).count("[1] Choose plan 1") == 2, WAIT)
         await _type(pilot, "bye")
         await wait_until(pilot, lambda: app.chat_handle.session.state is SessionState.READ_ONLY, WAIT)
         await wait_until(pilot, lambda: "Read-only" in screen_text(app), WAIT)
@@ -165,6 +168,7 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         await wait_until(pilot, lambda: app.chat_handle.session.state is not SessionState.READ_ONLY, WAIT)
         await wait_until(pilot, lambda: "A new conversation started." in _log(app), WAIT)
         assert not _chat(app).query_one(Composer).input.read_only
+        await wait_until(pilot, lambda: "no longer open (an earlier conversation)" in _log(app), WAIT)
         assert (
             any((e.get("request") or {}).get("startNew") is True for e in control.messaging_record(sid))
             or len(control.messaging_sessions(token=app.chat_handle.session.token.get())) > 1

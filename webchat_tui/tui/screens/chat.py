@@ -245,6 +245,8 @@ class ChatScreen(Screen[None]):
             self._shown_lines = len(lines)
             entries: list[LogEntry] = []
             for line in new:
+                if line.data.get("kind") == "conversation-reset":  # the old conversation's offers close
+                    self.query_one(MessageLog).close_offers(len(self._offers))
                 self._mark_earlier(line, entries)
                 entries.append(entry_for_line(line, fmt(line.at)))
                 if line.kind in CONTENT_KINDS:
@@ -321,6 +323,7 @@ class ChatScreen(Screen[None]):
                 self.notify(event.text, title="Transfer", markup=False)
             elif isinstance(event, Notice) and event.kind == "conversation-reset":
                 self.query_one(MemberList).mark_all_disconnected()
+
         self._show_new_lines()
         self._show_sending()
 
@@ -479,7 +482,7 @@ class ChatScreen(Screen[None]):
         if action == "newest":
             return bool(self.query_one(MessageLog).unseen)
         if action == "choose":
-            return bool(self.query_one(MessageLog).open_choices())
+            return bool(self.query_one(MessageLog).open_choices()) and self._state in _SENDABLE
         if action == "resend":
             return bool(self.failed) and self._state in _SENDABLE
         if action == "edit_failed":

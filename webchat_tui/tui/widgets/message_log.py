@@ -256,6 +256,8 @@ class MessageLog(ScrollView, can_focus=True):
         """Index of the first entry added while the user was scrolled up (None when all were seen)."""
         self.answered: dict[int, int] = {}
         """Offer -> the index of the choice picked (an answered offer takes no more picks)."""
+        self.closed: set[int] = set()
+        """Offers that can no longer be answered (their conversation was replaced by a new one)."""
         self.highlight: tuple[int, int] | None = None
         """(offer, choice index) the arrow keys are on."""
         self._offer_entries: dict[int, int] = {}
@@ -456,7 +458,13 @@ class MessageLog(ScrollView, can_focus=True):
 
     def _choice_segments(self, y: int, entry: LogEntry, number: int, text: str) -> list[Segment]:
         answered = self.answered.get(entry.offer)
+        closed = entry.offer in self.closed and answered is None
         if number == 0:
+            if closed:
+                return [
+                    Segment(" " * 6),
+                    Segment("no longer open (an earlier conversation)", self._style("system")),
+                ]
             if answered is not None:
                 lead = f"✓ answered: {sanitize_line(entry.choices[answered])}"
                 return [Segment(" " * 6), Segment(lead, self._style("choice-chosen"))]
@@ -469,7 +477,9 @@ class MessageLog(ScrollView, can_focus=True):
         for start, end, choice in self._spans.get(y, []):
             if start > at:
                 segments.append(Segment(text[at:start]))
-            if answered is not None:
+            if closed:
+                key = "choice-closed"
+            elif answered is not None:
                 key = "choice-chosen" if choice == answered else "choice-closed"
             elif self.highlight == (entry.offer, choice):
                 key = "choice-highlight"
@@ -516,7 +526,7 @@ class MessageLog(ScrollView, can_focus=True):
         """(offer, choice index) of every choice still open, oldest offer first."""
         out: list[tuple[int, int]] = []
         for offer, index in sorted(self._offer_entries.items(), key=lambda item: item[1]):
-            if offer not in self.answered:
+            if offer not in self.answered and offer not in self.closed:
                 out.extend((offer, n) for n in range(len(self.entries[index].choices)))
         return out
 
@@ -525,6 +535,14 @@ class MessageLog(ScrollView, can_focus=True):
         self.answered[offer] = index
         if self.highlight is not None and self.highlight[0] == offer:
             self.highlight = None
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.ChoicesChanged())
+
+    def close_offers(self, below: int) -> None:
+        """Offers numbered below `below` stop taking picks (a new conversation began after them)."""
+        self.closed.update(range(below))
+        self.highlight = None
         self._cache.clear()
         self.refresh()
         self.post_message(self.ChoicesChanged())
@@ -614,7 +632,7 @@ class MessageLog(ScrollView, can_focus=True):
             return
         index, number, _ = self._lines[y]
         entry = self.entries[index]
-        if not entry.choices or number == 0 or entry.offer in self.answered:
+        if not entry.choices or number == 0 or entry.offer in self.answered or entry.offer in self.closed:
             return
         x = offset.x + int(self.scroll_x) - 6
         for start, end, choice in self._spans.get(y, []):
