@@ -85,3 +85,36 @@ async def test_garbage_frames_are_ignored_and_text_is_inert() -> None:
             await asyncio.sleep(0)
         finally:
             await session.close()
+
+
+async def test_a_drop_during_the_resume_configure_is_retried_not_fatal() -> None:
+    connections = 0
+
+    async def handler(ws: ServerConnection) -> None:
+        nonlocal connections
+        connections += 1
+        mine = connections
+        async for raw in ws:
+            request: dict[str, Any] = json.loads(raw)
+            if request.get("action") != "configureSession":
+                continue
+            if mine == 2:  # the first reconnect: the socket dies before the SessionResponse
+                ws.transport.abort()
+                return
+            body = {"connected": True, "newSession": True}  # (resumed would need the history API too)
+            frame = {"type": "response", "class": "SessionResponse", "code": 200, "body": body}
+            await ws.send(json.dumps(frame | {"tracingId": request.get("tracingId")}))
+            if mine == 3:
+                await ws.send(_agent(3, "after the resume"))
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = MessagingClient("dep", base_url=f"http://127.0.0.1:{port}")
+        session = MessagingSession(client, token_store=TokenStore(None), fetch_config=False, autostart=False)
+        try:
+            await session.start()
+            client.drop()
+            await session.wait_until(lambda s: any(m.body == "after the resume" for m in s.messages), 30.0)
+            assert session.state is SessionState.CONNECTED and connections == 3
+        finally:
+            await session.close()

@@ -307,6 +307,8 @@ class MessagingClient:
                     log.exception("a frame handler failed")
         except ConnectionClosed:
             pass
+        # Whoever waits for an answer on this socket (a re-configure in `on_open` among them) learns now.
+        self._fail_waiters(ConnectionLost("the connection dropped"))
 
     def drop(self) -> None:
         """Close the current socket abruptly (tests, and `close_elsewhere` handling); reconnect follows."""

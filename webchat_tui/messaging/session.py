@@ -152,7 +152,7 @@ class MessagingSession:
         autostart: bool | None = None,
         fetch_config: bool = True,
         send_interval: float = DEFAULT_SEND_INTERVAL,
-        reorder_window: float = 0.1,
+        reorder_window: float = 0.05,
         typing_throttle: float = 5.0,
         typing_expiry: float = 5.0,
         event_queue_size: int = 10_000,
@@ -408,8 +408,9 @@ class MessagingSession:
         except MessagingError as exc:
             if exc.code == 4017:
                 self._store.forget(self._client.deployment_id)
-            if not first:
-                self._end(EndCause.ERROR, str(exc))
+            if not first and not isinstance(exc, ConnectionLost | RequestTimeout):
+                # The service refused the resume (a drop or a timeout just means: try again).
+                self._end(EndCause.EXPIRED if exc.code == 4006 else EndCause.ERROR, str(exc))
             raise
         if first and self._attributes_pending:
             size = custom_attributes_size(self._custom_attributes)
