@@ -42,6 +42,7 @@ bench: $(STAMP_TEST)  ## run the benchmarks, write benchmarks/RESULTS.md and res
 
 screenshots: $(STAMP_TEST)  ## regenerate screenshots/*.svg
 	$(BIN)/python -m tests.screenshots
+	$(BIN)/python -m tests.agent.screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,6 +7,8 @@ emulator never pay for the UI and the app's first frame never waits for the emul
     webchat-tui chat [--profile P] [flags]       the app with the form prefilled (any backend)
     webchat-tui profiles save|list|delete        manage saved form values
     webchat-tui emulator [...]                   the emulator alone, in the foreground
+    webchat-tui agent [--api-base URL ...]       the agent console (a person plays the agent)
+    webchat-tui workshop [--lan]                 emulator + browser guests + agent console, one command
     webchat-tui serve [--host H] [--port P]      the app in web browsers (one app per tab)
 """
 
@@ -427,6 +429,20 @@ def profiles_delete(name: str) -> None:
 @click.option(
     "--tls", is_flag=True, help='Serve https/wss with a self-signed certificate (its PEM: "tls_cert").'
 )
+@click.option(
+    "--agents",
+    type=click.Choice(["simulated", "human", "human-first"]),
+    default="simulated",
+    show_default=True,
+    help="Who answers chats: simulated agents, a person at `webchat-tui agent`, or a person first.",
+)
+@click.option(
+    "--human-first-timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001, max=86_400),
+    help="With --agents human-first: seconds a chat waits for a person before a simulated agent takes it.",
+)
 def emulator(
     host: str,
     port: int,
@@ -441,6 +457,8 @@ def emulator(
     log_level: str,
     access_log: bool,
     tls: bool,
+    agents: str,
+    human_first_timeout: float,
 ) -> None:
     """Run the local Genesys Cloud emulator (Web Chat v2 and Web Messaging) in the foreground (Ctrl+C stops
     it).
@@ -471,6 +489,8 @@ def emulator(
         log_level=log_level.lower(),
         access_log=access_log,
         tls=tls,
+        agents=agents,
+        human_first_timeout=human_first_timeout,
     )
 
 
@@ -486,6 +506,13 @@ def emulator(
 @click.option(
     "--max-sessions", default=60, show_default=True, type=click.IntRange(1), help="Browser tabs at once."
 )
+@click.option(
+    "--public-host",
+    "public_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name trainees may use for the page (IP addresses and localhost always work); repeatable.",
+)
 def serve(
     host: str,
     port: int,
@@ -494,6 +521,7 @@ def serve(
     deployment_id: str | None,
     theme: str | None,
     max_sessions: int,
+    public_hosts: tuple[str, ...],
 ) -> None:
     """Serve the guest app to web browsers (one app per tab, all on one emulator); Ctrl+C stops."""
     from webchat_tui.web.server import run_serve
@@ -506,4 +534,152 @@ def serve(
         deployment_id=deployment_id,
         theme=THEMES.get(theme or "", theme),
         max_sessions=max_sessions,
+        public_hosts=public_hosts,
     )
+
+
+@main.command()
+@click.option(
+    "--api-base", metavar="URL", help="A running emulator (else one is started here, human agents)."
+)
+@click.option("--control-token", metavar="TOKEN", help="The emulator's control token (with --api-base).")
+@click.option(
+    "--name", "agent_name", default="Workshop Agent", show_default=True, help="Name the guests see."
+)
+@click.option(
+    "--theme", callback=_check_theme, metavar="NAME", help="Colour theme (dark, light or any Textual)."
+)
+def agent(api_base: str | None, control_token: str | None, agent_name: str, theme: str | None) -> None:
+    """Play the agent: the waiting chats of both protocols, one tab per chat taken.
+
+    Without --api-base an emulator in human-agent mode starts here; its address is in the status line.
+    """
+    from webchat_tui.tui.agent.app import make_agent_app
+
+    if control_token is not None and api_base is None:
+        raise click.BadParameter("needs --api-base", param_hint="--control-token")
+    app = make_agent_app(
+        api_base=api_base,
+        control_token=control_token,
+        agent_name=agent_name,
+        theme=THEMES.get(theme or "", theme),
+    )
+    app.run()
+
+
+@main.command()
+@click.option("--lan", is_flag=True, help="Bind this machine's LAN address so trainees in the room can join.")
+@click.option(
+    "--host", metavar="ADDR", help="Bind ADDR instead (default: the LAN address with --lan, else 127.0.0.1)."
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port of the trainees' page.",
+)
+@click.option(
+    "--emulator-port",
+    default=0,
+    type=click.IntRange(0, 65535),
+    help="Port of the emulator (default: any free).",
+)
+@click.option(
+    "--agents",
+    type=click.Choice(["human", "human-first"]),
+    default="human",
+    show_default=True,
+    help="human: only you answer; human-first: a simulated agent takes chats you leave waiting.",
+)
+@click.option(
+    "--human-first-timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1, max=86_400),
+    help="Seconds a chat waits for you (with --agents human-first).",
+)
+@click.option(
+    "--name", "agent_name", default="Workshop Agent", show_default=True, help="Name the guests see."
+)
+@click.option(
+    "--theme", type=click.Choice(["dark", "light"]), help="Colour theme of the console and the page."
+)
+@click.option(
+    "--max-sessions", default=60, show_default=True, type=click.IntRange(1), help="Browser tabs at once."
+)
+@click.option(
+    "--no-console", is_flag=True, help="Run without the console (start one with the printed command)."
+)
+def workshop(
+    lan: bool,
+    host: str | None,
+    port: int,
+    emulator_port: int,
+    agents: str,
+    human_first_timeout: float,
+    agent_name: str,
+    theme: str | None,
+    max_sessions: int,
+    no_console: bool,
+) -> None:
+    """Run a workshop: the emulator with you as the agent, the guest app for trainees' browsers, and the
+    agent console. Prints the address trainees type (and its QR code); Ctrl+Q in the console ends it all.
+    """
+    import json
+    import signal
+    import sys
+    import threading
+
+    from webchat_tui.workshop import Workshop, qr_text
+
+    shop = Workshop(
+        lan=lan,
+        host=host,
+        port=port,
+        emulator_port=emulator_port,
+        agents=agents,
+        human_first_timeout=human_first_timeout,
+        theme=theme,
+        max_sessions=max_sessions,
+    )
+    stop = threading.Event()
+    signal.signal(
+        signal.SIGTERM, lambda *_: stop.set()
+    )  # before the start line: a script may stop us at once
+    try:
+        shop.start()
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        info = shop.emulator_info
+        console = f"webchat-tui agent --api-base {info['base_url']} --control-token {info['control_token']}"
+        print(json.dumps({"url": shop.trainee_url, "emulator": info}), flush=True)
+        err = sys.stderr
+        print(f"\nTrainees open:  {shop.trainee_url}\n", file=err)
+        print(qr_text(shop.trainee_url), file=err)
+        print(f"\nOr, with webchat-tui installed:  {shop.terminal_command}", file=err)
+        if lan and shop.bind_host.startswith("127."):
+            print("Warning: no LAN address found; only this machine can join.", file=err)
+        if no_console:
+            print(f"Agent console:  {console}\nCtrl+C stops the workshop.", file=err, flush=True)
+            try:
+                while not stop.wait(1.0):
+                    pass
+            except KeyboardInterrupt:
+                pass
+            return
+        if sys.stdin.isatty():
+            click.prompt("\nPress Enter to open the agent console", default="", show_default=False, err=True)
+        from webchat_tui.tui.agent.app import make_agent_app
+
+        app = make_agent_app(
+            api_base=str(info["base_url"]),
+            control_token=info.get("control_token"),
+            agent_name=agent_name,
+            theme=THEMES.get(theme or "", theme),
+            banner=f"Trainees: {shop.trainee_url}",
+        )
+        app.run()
+    finally:
+        shop.stop()

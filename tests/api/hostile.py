@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -93,14 +94,16 @@ class HostileServer:
     handler: Handler
     requests: list[HostileRequest] = field(default_factory=list)
     port: int = 0
+    tls: ssl.SSLContext | None = None
+    """Serve HTTPS with this server-side context (plain HTTP when None)."""
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
     _server: asyncio.Server | None = None
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https://`` with `tls`)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> HostileServer:
         """Start serving; returns self once the port is bound."""
@@ -111,7 +114,7 @@ class HostileServer:
             self._loop = loop
 
             async def main() -> None:
-                self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+                self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
                 self.port = self._server.sockets[0].getsockname()[1]
                 ready.set()
                 async with self._server:
@@ -171,7 +174,7 @@ class HostileServer:
                 await writer.drain()
             else:
                 await reply(writer)
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError, asyncio.CancelledError):
             pass
         finally:
             try:

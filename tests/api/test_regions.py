@@ -73,4 +73,4 @@ async def test_explicit_base_url_wins_and_tls_is_verified_by_default(monkeypatch
         assert from_env.base_url == "http://127.0.0.1:1"
     async with WebChatClient(base_url="https://example.test/", environment="mypurecloud.ie") as explicit:
         assert explicit.base_url == "https://example.test" and explicit.login_url == "https://example.test"
-        assert explicit._transport._client._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"  # type: ignore[attr-defined]
+        assert explicit._transport._client._transport.ssl_context.verify_mode.name == "CERT_REQUIRED"  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 Each script is run exactly as `make bench` runs it (`python -m benchmarks.<name> --quick --json-out ...`): it
 starts its own emulator process, its own client processes (real HTTP, real websockets, the real app headless)
-and writes its result JSON. The six scripts run in parallel to keep this under ~30 s. Nothing here asserts on
+and writes its result JSON. The scripts run in parallel to keep this under ~30 s. Nothing here asserts on
 speed: only that each script finished, produced a number for every figure, and reported its targets in the
 shape `results.json` uses. The report rendering of `run_all` is checked on those results too.
 """
@@ -29,7 +29,7 @@ SCRIPTS = [name for name, _budget in run_all.BENCHMARKS]
 
 @pytest.fixture(scope="module")
 def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Run all six scripts with --quick, in parallel; return each one's JSON (or its failure output)."""
+    """Run every script with --quick, in parallel; return each one's JSON (or its failure output)."""
     out_dir = tmp_path_factory.mktemp("bench")
     env = dict(os.environ, PYTHONPATH=str(REPO), WEBCHAT_BENCH_PIN="0")
     procs = {}
@@ -76,7 +76,7 @@ def test_benchmark_script_runs(quick_results: dict[str, dict[str, Any]], name: s
 
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_benchmark_reports_its_targets(quick_results: dict[str, dict[str, Any]], name: str) -> None:
-    """Every target issue 5 assigns to this benchmark is reported with a value and a boolean verdict."""
+    """Every target issues 5 and 12 give this benchmark is reported with a value and a boolean verdict."""
     targets = {t["name"]: t for t in quick_results[name]["result"].get("targets", [])}
     expected = [e for e in run_all.EXPECTED_TARGETS if e[0] == name]
     assert expected

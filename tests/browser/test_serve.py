@@ -120,6 +120,38 @@ def test_other_sites_cannot_open_sessions_and_the_session_cap_holds() -> None:
                 assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
 
 
+def test_only_this_servers_host_names_are_answered() -> None:
+    """DNS rebinding: a page on evil.example whose name now resolves to this machine sends `Host:
+    evil.example` (and a matching Origin), so only the Host tells it apart. IP addresses, localhost and
+    --public-host names are answered; any other name gets 400, the page and the websocket alike."""
+    import socket
+    from urllib.parse import urlsplit
+
+    import httpx
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+    from websockets.typing import Origin
+
+    with serve_process("--public-host", "Trainer.Local") as serve:
+        port = urlsplit(serve.url).port
+        with httpx.Client(base_url=serve.url, timeout=30) as http:
+            for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"trainer.local:{port}", f"[::1]:{port}"):
+                assert http.get("/", headers={"Host": host}).status_code == 200, host
+            for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}"):
+                response = http.get("/", headers={"Host": host})
+                assert response.status_code == 400, host
+                assert "unknown Host" in response.text
+        # The websocket, reached by the rebinding name (the socket goes to this machine, as DNS would).
+        with pytest.raises(InvalidStatus) as refused:
+            connect(
+                f"ws://evil.example:{port}/ws?width=80&height=24",
+                sock=socket.create_connection(("127.0.0.1", port)),
+                origin=Origin(f"http://evil.example:{port}"),
+                open_timeout=30,
+            ).close()
+        assert refused.value.response.status_code == 400
+
+
 def test_api_base_without_ids_is_refused_plainly() -> None:
     import subprocess
     import sys

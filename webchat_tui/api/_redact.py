@@ -225,6 +225,9 @@ _LIBRARY_LOGGERS = (
     "websockets.client",
     "websockets.server",
     "websockets.protocol",
+    "aiohttp",  # the HTTP wire under httpx (`_transport.py`)
+    "aiohttp.client",
+    "aiohttp.internal",
     # The embedded emulator runs in the same process; uvicorn logs websocket paths (which hold the JWT).
     "uvicorn",
     "uvicorn.error",
@@ -234,7 +237,7 @@ _installed = False
 
 
 def install_redaction() -> None:
-    """Attach the shared `RedactingFilter` to our, httpx's, httpcore's and websockets' loggers
+    """Attach the shared `RedactingFilter` to our, httpx's, httpcore's, aiohttp's and websockets' loggers
     (idempotent)."""
     global _installed
     if _installed:

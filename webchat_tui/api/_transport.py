@@ -1,7 +1,11 @@
-"""The only module that imports httpx: one long-lived `httpx.AsyncClient`, and httpx errors mapped to ours.
+"""The only module that knows the HTTP transport: one long-lived `httpx.AsyncClient` whose wire is aiohttp,
+and transport errors mapped to ours.
 
-Everything above this module sees `HttpResponse` and `TransportFailure`, so moving to another HTTP library
-(httpx2) touches this file only.
+The client keeps httpx's interface (request building, cookies, `follow_redirects=False`, `MockTransport` for
+tests) but sends through aiohttp (`httpx-aiohttp`'s transport, corrected in `_AiohttpWire`): with aiohttp's
+C-accelerated HTTP/1.1 parser instead of httpcore + h11 a call costs the client about a third less CPU (0.55
+vs 0.86-1.0 ms in benchmark 5, see `benchmarks/PROFILES.md`). Everything above this module sees
+`HttpResponse` and `TransportFailure`, so moving to another HTTP library touches this file only.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
+from urllib.request import getproxies, proxy_bypass
 
 if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
     # httpx's package __init__ imports its command-line module, which imports rich (and pygments, click) when
@@ -28,7 +33,10 @@ if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
     _cli.main = _no_cli  # type: ignore[attr-defined]
     sys.modules["httpx._main"] = _cli
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+from httpx_aiohttp import AiohttpTransport  # noqa: E402
+from yarl import URL  # noqa: E402
 
 from webchat_tui.api._redact import redact
 from webchat_tui.sanitize import sanitize_line
@@ -103,6 +111,106 @@ def _classify(exc: httpx.TransportError) -> TransportFailure:
     return TransportFailure("other", text, sent=None)
 
 
+# aiohttp's errors as the httpx errors `_classify` understands; the most specific class first. httpx-aiohttp
+# 0.2.0's own table maps every `ClientConnectionError` (a server closing the connection mid-response included)
+# to `ConnectTimeout`, i.e. "never sent", which would let a retry repeat a POST the server already applied.
+_AIOHTTP_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),  # pool wait or TCP/TLS connect: never sent
+    (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),  # refused, DNS, TLS handshake/certificate
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),  # body cut short or malformed
+    (aiohttp.ClientResponseError, httpx.RemoteProtocolError),  # unparsable status line or headers
+    (aiohttp.ClientOSError, httpx.ReadError),  # reset after connecting: may have been sent
+    (aiohttp.ClientError, httpx.TransportError),
+)
+
+
+_MAX_HEAD = 100 * 1024
+
+
+class _AiohttpWire(AiohttpTransport):
+    """`httpx_aiohttp.AiohttpTransport` (TLS context from httpx's `verify`, connector limits) with its
+    request path replaced, because 0.2.0 gets three things wrong for us:
+
+    - it passes the URL to aiohttp as a string, which yarl re-normalises (`%3A` in an id becomes `:`): we
+      pass `URL(..., encoded=True)`, the bytes httpx built;
+    - its error table (see `_AIOHTTP_ERRORS`); and aiohttp's parser errors escaped it unmapped;
+    - aiohttp's session would keep a second cookie jar beside httpx's: ours is a dummy jar.
+
+    httpx ignores `HTTP(S)_PROXY` / `ALL_PROXY` / `NO_PROXY` once it is given a transport, so the wire applies
+    them itself (as httpx did before: read once, when the first request opens the session). aiohttp's own
+    `trust_env` is not used: it would also add Basic credentials from ~/.netrc to requests.
+
+    The response body is read whole here (the API's bodies are small JSON documents) instead of being streamed
+    chunk by chunk through httpx. aiohttp has no write timeout; `Timeouts.total` bounds a stalled upload.
+    """
+
+    _proxies: dict[str, str] = {}
+
+    def _proxy_for(self, url: URL) -> str | None:
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if proxy is None or proxy_bypass(url.host or ""):
+            return None
+        return proxy
+
+    def get_client(self) -> aiohttp.ClientSession:
+        """One session: pooled keep-alive connections, no cookie jar, no automatic decompression (httpx
+        decodes)."""
+        self._proxies = {k: v for k, v in getproxies().items() if k in ("http", "https", "all")}
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,
+            keepalive_timeout=self.limits.keepalive_expiry or 0,
+            ssl=self.ssl_context,
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            # httpcore accepted a response head up to 100 KiB; aiohttp's default refuses any header line over
+            # 8 KiB. Keep what worked before working (a long correlation or set-cookie header).
+            max_line_size=_MAX_HEAD,
+            max_field_size=_MAX_HEAD,
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` through aiohttp and return the whole response."""
+        if not isinstance(self.client, aiohttp.ClientSession):
+            self.client = self.get_client()
+        timeout = request.extensions.get("timeout", {})
+        connect, pool = timeout.get("connect"), timeout.get("pool")
+        url = URL(str(request.url), encoded=True)
+        try:
+            async with self.client.request(
+                request.method,
+                url,
+                proxy=self._proxy_for(url) if self._proxies else None,
+                headers=request.headers.multi_items(),
+                data=request.content or None,
+                allow_redirects=False,
+                compress=False,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=None if connect is None or pool is None else connect + pool,
+                    sock_connect=connect,
+                    sock_read=timeout.get("read"),
+                ),
+            ) as response:
+                body = await response.read()
+        except aiohttp.ClientError as exc:
+            for source, target in _AIOHTTP_ERRORS:
+                if isinstance(exc, source):
+                    raise target(f"{type(exc).__name__}: {exc}", request=request) from exc
+            raise  # pragma: no cover - the table ends with ClientError
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            content=body,
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
+        )
+
+
 class HttpTransport:
     """Owns the `httpx.AsyncClient` (connection pool) for the lifetime of a `WebChatClient`.
 
@@ -120,18 +228,21 @@ class HttpTransport:
         max_connections: int = 20,
     ) -> None:
         self._timeouts = timeouts
+        if isinstance(verify, str):  # a CA bundle path (httpx 0.28 deprecates passing the string itself)
+            verify = ssl.create_default_context(cafile=verify)
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=4.0,
+        )
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(
                 connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
             ),
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=4.0,
-            ),
+            limits=limits,
             verify=verify,
             headers={"User-Agent": user_agent, "Accept": "application/json"},
-            transport=mock_transport,
+            transport=mock_transport or _AiohttpWire(verify=verify, limits=limits),
             follow_redirects=False,
         )
 

@@ -17,6 +17,7 @@ from webchat_tui.emulator.errors import EmulatorError
 from webchat_tui.emulator.state import ACTIVE, CONNECTED, ENDED, QUEUED, Conversation, MediaRequest, Message
 
 if TYPE_CHECKING:
+    from webchat_tui.emulator.human_agents import HumanDesk
     from webchat_tui.emulator.state import Store
 
 ROUTE_DELAY = 1.5  # seconds from attach to ALERTING
@@ -36,6 +37,7 @@ class Director:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.desk: HumanDesk | None = None  # set by `human_agents.install`: chats a person answers
         store.director = self
 
     @property
@@ -48,25 +50,34 @@ class Director:
 
     # --- hooks ---
     def on_attach(self, conv: Conversation) -> None:
-        """Routing starts: with auto agents and a staffed queue an agent is offered after a short wait."""
+        """Routing starts: a person's chat waits at the agent desk; else, with auto agents and a staffed
+        queue, an agent is offered after a short wait."""
+        if self.desk is not None and self.desk.claim_webchat(conv):
+            return
         if self.store.config.auto_agent and AGENTS.get(conv.queue):
             self.store.spawn(conv, self._route(conv))
 
     def on_auto_agent_enabled(self) -> None:
         """The auto agent was switched on: chats already waiting in a staffed queue get routed now."""
         for conv in list(self.store.conversations.values()):
-            if conv.state == QUEUED and conv.agent_id is None:
+            if conv.state == QUEUED and conv.agent_id is None and not self._human(conv):
                 self.on_attach(conv)
 
     def on_guest_message(self, conv: Conversation, msg: Message) -> None:
         """Guest activity resets the idle timer; the agent answers standard messages."""
         self.touch(conv)
+        if self.desk is not None:
+            self.desk.webchat_message(conv, msg)
+        if self._human(conv):
+            return
         if self.store.config.auto_agent and msg.body_type == "standard" and conv.agent is not None:
             self.store.spawn(conv, self._reply(conv, msg.body))
 
     def on_media_patch(self, conv: Conversation, mr: MediaRequest) -> None:
-        """The agent acknowledges the guest's answer to a media request."""
-        if not self.store.config.auto_agent or conv.agent is None:
+        """The agent acknowledges the guest's answer to a media request (a person sees it on the feed)."""
+        if self.desk is not None:
+            self.desk.webchat_media(conv, mr)
+        if self._human(conv) or not self.store.config.auto_agent or conv.agent is None:
             return
         text = {
             "ACCEPTED": "Thanks, the session is starting now.",
@@ -75,6 +86,20 @@ class Director:
         }.get(mr.state)
         if text:
             self.store.spawn(conv, self._say(conv, text, typing_first=False))
+
+    def on_guest_typing(self, conv: Conversation) -> None:
+        """The guest is typing: activity for the idle timer, and an event for the agent desk."""
+        self.touch(conv)
+        if self.desk is not None:
+            self.desk.webchat_typing(conv)
+
+    def on_ended(self, conv: Conversation) -> None:
+        """The conversation ended (whoever ended it)."""
+        if self.desk is not None:
+            self.desk.webchat_ended(conv)
+
+    def _human(self, conv: Conversation) -> bool:
+        return self.desk is not None and self.desk.handles("webchat", conv.id)
 
     def touch(self, conv: Conversation) -> None:
         """(Re)start the idle timer; it only runs while an agent is connected (protocol.md §6.3)."""
@@ -105,6 +130,10 @@ class Director:
             self.store.spawn(conv, self._offer_and_answer(conv, name, greet=True))
         else:
             self.connect_now(conv, name)
+
+    async def offer_and_answer(self, conv: Conversation) -> None:
+        """Offer the chat to the next simulated agent, who answers and greets (a human-first fallback)."""
+        await self._offer_and_answer(conv, self._pick_agent(conv), greet=True)
 
     # --- tasks ---
     def _pick_agent(self, conv: Conversation) -> str:
@@ -179,3 +208,5 @@ class Director:
         await asyncio.sleep(self.store.config.media_request_timeout * self.scale)
         if mr.state == "PENDING" and conv.state != ENDED:
             self.store.agent_media_change(conv, mr, "TIMEDOUT")
+            if self.desk is not None:
+                self.desk.webchat_media(conv, mr)

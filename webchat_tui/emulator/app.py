@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webchat_tui.emulator import messaging
+from webchat_tui.emulator import human_agents, messaging
 from webchat_tui.emulator.agents import Director
 from webchat_tui.emulator.config import EmulatorConfig, SeedInfo, make_seed, new_control_token
 from webchat_tui.emulator.errors import EmulatorError
@@ -163,6 +163,7 @@ def create_app(config: EmulatorConfig | None = None, seed: SeedInfo | None = Non
     for module in (guest, admin, oauth, stream, control):
         app.include_router(module.router)
     messaging.install(app, store)
+    human_agents.install(app, store, director)
     app.add_middleware(CorrelationAndFaults, store=store)
     app.add_middleware(
         Guard,

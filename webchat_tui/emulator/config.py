@@ -51,6 +51,12 @@ class EmulatorConfig:
     """Seconds an ended conversation stays readable before it is forgotten (real seconds, not time-scaled)."""
     max_ended_conversations: int = 1000
     """Ended conversations kept at most; the oldest are forgotten first."""
+    agents: str = "simulated"
+    """Who answers chats: `simulated`, `human` (the agent console) or `human-first` (simulated after
+    `human_first_timeout`); per queue or deployment through `PUT /emulator/v1/agents` (`human_agents`)."""
+    human_first_timeout: float = 60.0
+    """Seconds (time-scaled) a chat waits for a person in `human-first` mode before a simulated agent
+    takes it."""
     tls: bool = False  # https/wss with a self-signed certificate made at start (`webchat_tui.emulator.tls`)
 
     def copy(self, **changes: Any) -> EmulatorConfig:

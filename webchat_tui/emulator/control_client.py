@@ -338,6 +338,67 @@ class ControlClient:
         """Change a deployment's settings (camelCase, e.g. `durationSeconds=60`); returns it."""
         return self.call("PATCH", f"/messaging/deployments/{deployment_id}", settings)  # type: ignore[no-any-return]
 
+    # --- the agent desk (human agents; contract in `webchat_tui.emulator.routes.agent_feed`) ---
+    def agents(self) -> dict[str, Any]:
+        """The agent modes: `mode`, `humanFirstTimeout`, `queues` and `deployments` overrides."""
+        return self.call("GET", "/agents")  # type: ignore[no-any-return]
+
+    def set_agents(self, **settings: Any) -> dict[str, Any]:
+        """Change the agent modes, e.g. `set_agents(mode="human")` or `set_agents(queues={"Sales": "human"})`
+        (a None mode in a map removes the override); returns them."""
+        return self.call("PUT", "/agents", settings)  # type: ignore[no-any-return]
+
+    def desk(self) -> list[dict[str, Any]]:
+        """Conversations waiting for a person or taken by one (`channel, id, state, guest, queue, ...`)."""
+        return list(self.call("GET", "/agent/conversations")["entities"])
+
+    def take(self, channel: str, cid: str, agent_name: str | None = None) -> dict[str, Any]:
+        """A person takes a waiting conversation (`channel` webchat or messaging); returns its entry."""
+        body: dict[str, Any] = {"channel": channel, "id": cid}
+        if agent_name:
+            body["agentName"] = agent_name
+        return self.call("POST", "/agent/take", body)  # type: ignore[no-any-return]
+
+    def desk_transfer(
+        self, channel: str, cid: str, *, to_agent: str | None = None, queue: str | None = None
+    ) -> None:
+        """Hand a person's conversation to a simulated agent (`to_agent`, else the next free one) or to
+        `queue`."""
+        body: dict[str, Any] = {"channel": channel, "id": cid}
+        if to_agent:
+            body["toAgent"] = to_agent
+        if queue:
+            body["queue"] = queue
+        self.call("POST", "/agent/transfer", body)
+
+    @property
+    def feed_url(self) -> str:
+        """`ws(s)://host:port/emulator/v1/agent/feed`: the live agent-side feed."""
+        return (
+            ("wss" if self._https else "ws")
+            + self.base_url[self.base_url.index(":") :]
+            + CONTROL_PREFIX
+            + "/agent/feed"
+        )
+
+    async def open_feed(self) -> Any:
+        """Connect to the agent feed (a `websockets` client connection; iterate it for JSON text frames)."""
+        import websockets
+
+        headers = {TOKEN_HEADER: self.token} if self.token is not None else {}
+        ssl_context = None
+        if self._https:
+            import ssl
+
+            ssl_context = ssl.create_default_context(cafile=self._cafile)
+        return await websockets.connect(
+            self.feed_url,
+            additional_headers=headers,
+            ssl=ssl_context,
+            max_size=2**24,
+            open_timeout=self.timeout,
+        )
+
     @staticmethod
     def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
         """Poll `predicate()` until it returns something truthy (returned); `TimeoutError` after `timeout`."""

@@ -285,6 +285,8 @@ def run_standalone(
     log_level: str = "warning",
     access_log: bool = False,
     tls: bool = False,
+    agents: str = "simulated",
+    human_first_timeout: float = 60.0,
 ) -> None:
     """Serve in the foreground; print one JSON line with the seed and the control token on stdout once
     listening, then a line for humans on stderr (where, how to stop); Ctrl+C stops cleanly. `log_level` and
@@ -303,6 +305,8 @@ def run_standalone(
             max_connections=max_connections,
             access_log=access_log,
             tls=tls,
+            agents=agents,
+            human_first_timeout=human_first_timeout,
         )
     )
     token = config.control_token if control_auth else None

@@ -388,9 +388,10 @@ class Store:
     def guest_typing(self, conv: Conversation, member_id: str) -> dict[str, Any]:
         """The guest is typing."""
         guest = self._guest_can_act(conv, member_id)
+        body = self.typing(conv, guest)
         if self.director is not None:
-            self.director.touch(conv)  # typing counts as guest activity for the idle timer
-        return self.typing(conv, guest)
+            self.director.on_guest_typing(conv)  # guest activity for the idle timer; the agent desk's feed
+        return body
 
     def guest_leave(self, conv: Conversation, member_id: str) -> None:
         """DELETE member: the guest leaves and the conversation ends for everyone."""
@@ -415,6 +416,8 @@ class Store:
         conv.state = ENDED
         conv.agent_id = None
         conv.cancel_tasks()
+        if self.director is not None:
+            self.director.on_ended(conv)
         try:
             self.ended[conv.id] = asyncio.get_running_loop().time()
         except RuntimeError:

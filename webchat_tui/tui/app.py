@@ -185,7 +185,10 @@ class WebchatApp(App[None]):
     def _run_local_backend(self, start_emulator: bool) -> None:
         """Off the UI thread: import the api layer and, if asked, start the embedded emulator."""
         try:
-            import webchat_tui.api  # noqa: F401
+            # `webchat_tui.api` loads lazily, so name the modules whose imports are slow (httpx, aiohttp,
+            # pydantic, websockets): paid here, in the background, not when the user presses Start.
+            import webchat_tui.api.client  # noqa: F401
+            import webchat_tui.api.session  # noqa: F401
 
             if not start_emulator:
                 return

@@ -5,6 +5,8 @@ Built on textual-serve's `Server` (pinned 1.1.3). What this module changes, and 
 - the websocket URL on the page is built from the `Host` the browser used, so port 0 and any address work;
 - a websocket from another site's page (`Origin` not this server) is refused, so a web page the trainee
   visits cannot start app processes here;
+- a request whose `Host` is a name other than localhost or a `--public-host` (IP addresses always pass) is
+  refused with 400: that is a DNS-rebinding page, whose Origin and Host both carry its own name;
 - at most `max_sessions` app processes run at once; on shutdown every app is asked to quit (each leaves its
   chat, so the agent sees the guest go) and any still running after a grace period is killed.
 
@@ -16,20 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import shlex
 import signal
 import socket
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
+
+from webchat_tui.emulator.guard import allowed_hosts, normalize_host
 
 __all__ = ["GuestServer", "guest_command", "run_serve"]
 
@@ -57,10 +64,21 @@ def _url_host(host: str) -> str:
 class GuestServer(Server):
     """textual-serve's server with an offline page, host-relative URLs, an Origin check and a session cap."""
 
-    def __init__(self, command: str, *, host: str, port: int, title: str, max_sessions: int) -> None:
-        """`command` is the shell command for one tab's app; `max_sessions` caps app processes at once."""
+    def __init__(
+        self,
+        command: str,
+        *,
+        host: str,
+        port: int,
+        title: str,
+        max_sessions: int,
+        public_hosts: Iterable[str] = (),
+    ) -> None:
+        """`command` is the shell command for one tab's app; `max_sessions` caps app processes at once;
+        `public_hosts` are the names (besides IP addresses and localhost) a browser may reach the page by."""
         super().__init__(command, host=host, port=port, title=title, templates_path=TEMPLATES)
         self.max_sessions = max_sessions
+        self.host_names = allowed_hosts(host, public_hosts)
         self.services: set[AppService] = set()
         """The app processes running now (one per open tab)."""
 
@@ -97,6 +115,27 @@ class GuestServer(Server):
             "config": {"static": {"url": "/static/"}},
             "application": {"name": self.title},
         }
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether a `Host` header names this server: an IP address, localhost or a `--public-host` name.
+        Any other name is what a DNS-rebinding page sends (its own name, resolved to this machine), and the
+        Origin check alone cannot tell that page from ours: both carry the attacker's name."""
+        name = normalize_host(host)
+        if name in self.host_names:
+            return True
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            return False
+        return True
+
+    @web.middleware
+    async def host_guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Refuse (400) every request whose `Host` is not one of this server's names."""
+        if not self.host_allowed(request.host):
+            log.warning("refused a request for host %r", request.host)
+            raise web.HTTPBadRequest(text="unknown Host: open the address the trainer gave you")
+        return await handler(request)
 
     def _same_origin(self, request: web.Request) -> bool:
         origin = request.headers.get("Origin")
@@ -191,6 +230,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 async def _serve(server: GuestServer, sock: socket.socket, announce: dict[str, Any]) -> None:
     app = await server._make_app()
+    app.middlewares.insert(0, server.host_guard)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=STOP_GRACE + 5)
     await runner.setup()
     stop = asyncio.Event()
@@ -223,6 +263,7 @@ def run_serve(
     theme: str | None = None,
     time_scale: float = 1.0,
     max_sessions: int = 60,
+    public_hosts: Iterable[str] = (),
 ) -> None:
     """Serve the guest app until SIGINT/SIGTERM. Prints one JSON line once listening:
     `{"url": page URL, "emulator": the emulator's info line, or null with --api-base}`.
@@ -252,7 +293,14 @@ def run_serve(
         if not (organization_id and deployment_id):
             raise SystemExit("webchat-tui serve: --api-base needs --org and --deployment")
         command = guest_command(api_base, organization_id, deployment_id, theme)
-        server = GuestServer(command, host=host, port=port, title="webchat-tui", max_sessions=max_sessions)
+        server = GuestServer(
+            command,
+            host=host,
+            port=port,
+            title="webchat-tui",
+            max_sessions=max_sessions,
+            public_hosts=public_hosts,
+        )
         server.initialize_logging()
         bound = sock.getsockname()[1]
         announce = {"url": f"http://{_url_host(host)}:{bound}/", "emulator": emulator_info}

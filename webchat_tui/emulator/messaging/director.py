@@ -26,6 +26,7 @@ from webchat_tui.emulator.messaging import frames
 from webchat_tui.emulator.messaging.session import AGENT, BOT, NEW, QUEUED, MessagingSession
 
 if TYPE_CHECKING:
+    from webchat_tui.emulator.human_agents import HumanDesk
     from webchat_tui.emulator.messaging.store import MessagingStore
 
 MESSAGING_QUEUE = "Support"
@@ -86,6 +87,7 @@ class MessagingDirector:
 
     def __init__(self, store: MessagingStore) -> None:
         self.store = store
+        self.desk: HumanDesk | None = None  # set by `human_agents.install`: conversations a person answers
         store.director = self
 
     @property
@@ -99,19 +101,27 @@ class MessagingDirector:
     # --- hooks from the store ---
     def on_join(self, session: MessagingSession) -> None:
         """Autostart (Presence Join): the conversation starts."""
-        if self.auto and session.phase == NEW:
+        if session.phase == NEW and (self.auto or self._wants_human(session)):
             self._start(session)
 
     def on_guest_activity(self, session: MessagingSession) -> None:
-        """Typing: restarts the agent's idle timer."""
+        """Typing: restarts the agent's idle timer; the agent desk sees it."""
         if session.phase == AGENT:
             self.arm_idle(session)
+        if self.desk is not None:
+            self.desk.messaging_typing(session)
 
     def on_guest_message(self, session: MessagingSession, text: str, content: list[dict[str, Any]]) -> None:
         """A guest message (text, button response or attachment)."""
         if session.phase == AGENT:
             self.arm_idle(session)
+        if self.desk is not None:
+            self.desk.messaging_message(session, text, content)
+            if self.desk.handles("messaging", session.id):
+                return  # a person has it (waiting or answering): no bot, no simulated agent
         if not self.auto:
+            if session.phase == NEW and self._wants_human(session):
+                self._start(session, greet=False)
             return
         payload, kind = "", ""
         for item in content:
@@ -135,6 +145,33 @@ class MessagingDirector:
         assert session.agent_name is not None
         return session.agent_name
 
+    def connect(self, session: MessagingSession, name: str) -> None:
+        """An agent (a person at the desk) joins now, without a greeting."""
+        self._connect(session, name)
+
+    def requeue(self, session: MessagingSession) -> None:
+        """The conversation waits for an agent again (a transfer to a queue)."""
+        session.phase = QUEUED
+        session.agent_name = None
+        self._queue(session)
+
+    def on_ended(self, session: MessagingSession) -> None:
+        """The conversation ended (disconnect, expiry, clear, logout)."""
+        if self.desk is not None:
+            self.desk.messaging_ended(session)
+
+    def _wants_human(self, session: MessagingSession) -> bool:
+        return self.desk is not None and self.desk.wants_messaging(session)
+
+    def _queue(self, session: MessagingSession) -> None:
+        """Route to an agent: a person's conversation waits at the desk, else a simulated agent answers."""
+
+        def route() -> None:
+            self.store.spawn(session, self._route(session))
+
+        if self.desk is None or not self.desk.claim_messaging(session, route):
+            route()
+
     def transfer(self, session: MessagingSession, to_agent: str | None = None) -> None:
         """The agent hands over to a colleague, who greets the guest."""
         name = to_agent or self._pick_agent(session)
@@ -153,7 +190,7 @@ class MessagingDirector:
 
     # --- tasks ---
     def _start(self, session: MessagingSession, greet: bool = True) -> None:
-        if session.deployment.bot_first:
+        if session.deployment.bot_first and self.auto:
             session.phase = BOT
             if greet:
                 self.store.spawn(
@@ -161,7 +198,7 @@ class MessagingDirector:
                 )
         else:
             session.phase = QUEUED
-            self.store.spawn(session, self._route(session))
+            self._queue(session)
 
     def _pick_agent(self, session: MessagingSession) -> str:
         roster = AGENTS.get(MESSAGING_QUEUE, ()) + SPARE_AGENTS
@@ -223,7 +260,7 @@ class MessagingDirector:
         elif _AGENT.search(said):
             if await self._say(session, "Let me connect you with an agent.", bot=True):
                 session.phase = QUEUED
-                self.store.spawn(session, self._route(session))
+                self._queue(session)
         elif _CAROUSEL.search(said):
             cards = [sample_card(i) for i in (1, 2, 3)]
             await self._say(

@@ -149,6 +149,11 @@ class MessagingStore:
                 for att_id in old.attachments:
                     self.attachments.pop(att_id, None)
 
+    def _ended(self, session: MessagingSession) -> None:
+        """Tell the director (and so the agent desk) that the session's conversation is over."""
+        if self.director is not None:
+            self.director.on_ended(session)
+
     def get_session(self, session_id: str) -> MessagingSession:
         """The session or a control-API 404."""
         session = self.sessions.get(session_id)
@@ -391,6 +396,7 @@ class MessagingStore:
                 self._retire(session)
                 session.phase = ENDED
                 session.cancel_tasks()
+                self._ended(session)
                 if self.by_token.get(session.token) is session:
                     del self.by_token[session.token]
 
@@ -431,6 +437,7 @@ class MessagingStore:
         self._retire(session)
         session.phase = ENDED
         session.cancel_tasks()
+        self._ended(session)
         session.publish(frames.frame(frames.MESSAGE, "SessionExpiredEvent", {}))
 
     # --- the other actions ---
@@ -812,6 +819,7 @@ class MessagingStore:
         """The conversation ends (agent, flow or guest): Presence Disconnect; read-only refuses messages."""
         session.phase = ENDED
         session.cancel_tasks()
+        self._ended(session)
         if read_only and session.state == ACTIVE:
             session.state = READ_ONLY
         if announce:
@@ -827,6 +835,7 @@ class MessagingStore:
         self._retire(session)
         session.phase = ENDED
         session.cancel_tasks()
+        self._ended(session)
         session.history.clear()
         session.publish(frames.frame(frames.MESSAGE, "SessionClearedEvent", {}))
         session.publish(frames.frame(frames.MESSAGE, "ConnectionClosedEvent", {}))

@@ -1,0 +1,1 @@
+"""The agent console (`webchat-tui agent`): a person plays the agent on the emulator, for both protocols."""
