@@ -412,8 +412,8 @@ async def test_queued_sends_show_a_small_sending_mark_and_arrive_in_order(
 
 
 async def test_a_rich_burst_lands_whole_in_the_pane(emu: Any, control: ControlClient, tmp_path: Path) -> None:
-    """A burst of 300 agent messages, every 10th with quick replies (the emulator's `quickRepliesEvery`, as the
-    ingest benchmark sends): every message is in the pane once, in order, with 30 rows of choices."""
+    """A burst of 300 agent messages, every 10th with quick replies (the emulator's `quickRepliesEvery`, as
+    the ingest benchmark sends): every message is in the pane once, in order, with 30 rows of choices."""
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
