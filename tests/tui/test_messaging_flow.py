@@ -26,6 +26,7 @@ from webchat_tui.tui.screens.file_pick import FilePickScreen
 from webchat_tui.tui.screens.join import JoinScreen
 from webchat_tui.tui.screens.resume import ResumeScreen
 from webchat_tui.tui.widgets.composer import Composer
+from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import MessageLog
 from webchat_tui.tui.widgets.typing_indicator import TypingIndicator
 
@@ -122,6 +123,11 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         await _type(pilot, "agent please")
         await wait_until(pilot, lambda: "Connected to" in screen_text(app), WAIT)
         await wait_until(pilot, lambda: "Emulator Bot handed you over to" in _log(app), WAIT)
+        members = _chat(app).query_one(MemberList).members.values()
+        roles = {m.display_name: m.role for m in members}
+        agent = app.chat_handle.session.agent
+        assert agent is not None
+        assert roles == {"Ada": "CUSTOMER", "Emulator Bot": "BOT", agent.display_name: "AGENT"}
         assert "agent please" in _texts(control, sid)
 
         # typing both ways: the agent's indicator shows; the guest's typing reaches the service

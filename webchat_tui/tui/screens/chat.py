@@ -210,6 +210,9 @@ class ChatScreen(Screen[None]):
         self.query_one("#new-marker").display = False
         self.query_one("#members", MemberList).border_title = "Members"
         self._apply_state(self.session.state, None, None)
+        members = self.query_one(MemberList)
+        for member in self.session.members:  # the members known before this screen (you, at least)
+            members.upsert(member)
         known = self.session.messages
         if known:  # the session recorded these while starting, before this screen read any event
             self._history_seen = True
