@@ -456,3 +456,20 @@ async def test_a_link_button_shows_the_url_and_typing_goes_on_whole(
         app.post_message(events.Key("enter", "\r"))
         await wait_until(pilot, lambda: text in _texts(control, sid), WAIT)
         assert not any(k == "Button" for k, _ in _answers(control, sid))
+
+
+async def test_a_list_picker_item_is_picked_by_number(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """A list picker from the bot shows its items as choices; 2 picks the second, sent as a ListPicker
+    answer with the item's id (asserted in the emulator's record), and the offer shows it answered."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        sid = _sid(app, control)
+        control.messaging_agent(sid, "listpicker", {"bot": True})
+        await wait_until(pilot, lambda: "List: Choose a plan:" in _log(app), WAIT)
+        await pilot.press("f4", "2")
+        await wait_until(pilot, lambda: ("ListPicker", "plan-2") in _answers(control, sid), WAIT)
+        await wait_until(pilot, lambda: "✓ answered: Emulator plan 2" in _log(app), WAIT)
