@@ -138,7 +138,7 @@ def worker_app(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; per run a fresh app process."""
-    rate, duration = (2.0, 3.0) if args.quick else (2.0, 30.0)
+    rate, duration = (2.0, 1.5) if args.quick else (2.0, 30.0)
     runs = []
     with h.EmulatorProcess(time_scale=0.01) as emu:
         for _ in range(result.runs):
