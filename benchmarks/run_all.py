@@ -40,6 +40,7 @@ BENCHMARKS: list[tuple[str, float]] = [
     ("messaging_capacity", 600),
     ("huge_messages", 300),
     ("agent_console", 600),
+    ("swarm_capacity", 900),
 ]
 
 # Every target of issues 5 and 12: (benchmark, name, unit, op, threshold). Used to report a target even if its
@@ -72,6 +73,9 @@ EXPECTED_TARGETS: list[tuple[str, str, str, str, float]] = [
     ("messaging_capacity", "messaging_capacity_duplicated_messages", "msgs", "==", 0),
     ("huge_messages", "huge_message_longest_block_ms", "ms", "<=", 50),
     ("agent_console", "agent_console_key_p99_ms", "ms", "<=", 100),
+    ("swarm_capacity", "swarm_lost_messages", "msgs", "==", 0),
+    ("swarm_capacity", "swarm_duplicated_messages", "msgs", "==", 0),
+    ("swarm_capacity", "swarm_delivery_p99_ms", "ms", "<=", 100),
 ]
 
 

@@ -10,6 +10,8 @@ emulator never pay for the UI and the app's first frame never waits for the emul
     webchat-tui agent [--api-base URL ...]       the agent console (a person plays the agent)
     webchat-tui workshop [--lan]                 emulator + browser guests + agent console, one command
     webchat-tui serve [--host H] [--port P]      the app in web browsers (one app per tab)
+    webchat-tui run SCENARIO.yaml [...]          scripted conversations (exit 0 passed, 1 failed, 2 invalid)
+    webchat-tui swarm [--guests N] [...]         many simulated guests at once (load)
 """
 
 from __future__ import annotations
@@ -683,3 +685,100 @@ def workshop(
         app.run()
     finally:
         shop.stop()
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--parallel", "-j", default=1, show_default=True, type=click.IntRange(1), help="Conversations at once."
+)
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSON result here."
+)
+@click.option(
+    "--transcripts",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the transcripts (default scenario-runs/<scenario>-<time>).",
+)
+@click.option("--conversation", "-c", "only", multiple=True, help="Run only this conversation (repeatable).")
+@click.option(
+    "--api-base",
+    metavar="URL",
+    help="Target for conversations without their own (default: embedded emulator).",
+)
+@click.option("--environment", help="Genesys Cloud region for conversations without their own target.")
+@click.option("--profile", "-P", help="Saved profile for conversations without their own target.")
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.001, 100),
+    help="Embedded emulator's speed (0.1: ten times faster agents).",
+)
+def run(scenario: Path, **options: Any) -> None:
+    """Run the conversations of a scenario file and check every expectation.
+
+    The file is validated first (problems as file:line:column, exit 2). Exit 1 when an expectation fails
+    (what was expected, what arrived, the transcript path), 0 when all passed.
+    """
+    from webchat_tui.swarm.commands import run_command
+
+    raise SystemExit(run_command(scenario, **options))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option(
+    "--guests", "-n", default=10, show_default=True, type=click.IntRange(1), help="Simulated guests."
+)
+@click.option(
+    "--ramp-up", default=5.0, show_default=True, type=click.FloatRange(0), help="Seconds to start them all."
+)
+@click.option(
+    "--duration", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds of load."
+)
+@click.option(
+    "--say-every", type=click.FloatRange(0.05), help="Talk loop: a random line every SECONDS (default 5)."
+)
+@click.option(
+    "--scenario", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Run this instead."
+)
+@click.option(
+    "--channel", type=click.Choice(["messaging", "webchat"]), default="messaging", show_default=True
+)
+@click.option("--api-base", metavar="URL", help="Target base URL (default: the embedded emulator).")
+@click.option("--environment", help="Genesys Cloud region, e.g. mypurecloud.ie.")
+@click.option("--profile", "-P", help="Saved profile for the target.")
+@click.option(
+    "--deployment", "--deployment-id", "deployment", help="Deployment id (emulator: bot or direct)."
+)
+@click.option("--org", "--organization-id", "organization", help="Organization id (webchat).")
+@click.option("--queue", help="Queue (webchat, default Support).")
+@click.option(
+    "--control-token",
+    envvar="WEBCHAT_EMULATOR_TOKEN",
+    help="A running emulator's control token (with --api-base): count lost/duplicated against its record.",
+)
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the summary here."
+)
+@click.option(
+    "--allow-real-environment", is_flag=True, help="Allow more than 5 guests against a non-local target."
+)
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.001, 100),
+    help="Embedded emulator speed.",
+)
+@click.option("--seed", type=int, help="Seed for names, lines and timing.")
+def swarm(**options: Any) -> None:
+    """Many simulated guests at once, with a live view and a final summary.
+
+    Exit 0 when nothing was lost, duplicated or failed; 1 otherwise; 2 when refused (bad options, or more
+    than 5 guests against a real environment without --allow-real-environment).
+    """
+    from webchat_tui.swarm.commands import swarm_command
+
+    raise SystemExit(swarm_command(**options))

@@ -427,29 +427,13 @@ def set_theme(theme: str, path: Path | None = None) -> Path:
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a config; owner-only (0600),
-    because profiles can hold member auth tokens.
-
-    The temporary file has a random name in the same directory (so the rename stays on one file system) and
-    is created exclusively without following links: a file or link planted under a guessable name can
-    neither redirect the write nor be written through."""
-    import secrets
-
+    """Write atomically and owner-only (0600), because profiles can hold member auth tokens; through a
+    temporary file no planted file or link can redirect (`safe_files.write_private_atomic`)."""
     import tomli_w
 
-    tmp: Path | None = None
+    from webchat_tui.safe_files import write_private_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        candidate = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(candidate, flags, 0o600)
-        tmp = candidate  # ours from here on: removed if anything below fails
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(tomli_w.dumps(document))
-        os.replace(tmp, path)
-        tmp = None
+        write_private_atomic(path, tomli_w.dumps(document).encode("utf-8"))
     except OSError as exc:
         raise ConfigError(path, f"cannot be written ({exc})") from exc
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import FAST_RETRY
-from tests.api.hostile import HostileRequest, HostileServer, json_response
+from tests.api.hostile import HostileRequest, HostileServer, json_response, response
 from webchat_tui.api import Timeouts, WebChatClient, errors
 from webchat_tui.api._redact import install_redaction
 from webchat_tui.api._transport import HttpTransport, TransportFailure
@@ -120,6 +120,31 @@ async def test_an_unparsable_response_is_a_protocol_failure() -> None:
         finally:
             await transport.aclose()
     assert caught.value.kind == "protocol"
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "until-close"])
+async def test_a_response_body_over_the_limit_is_refused_not_held(announced: bool) -> None:
+    """A hostile server may send an endless or huge body; the client stops reading at its limit (announced
+    up front, or counted as the body streams in) and reports a protocol failure."""
+    body = b"[" + b"0," * 600_000 + b"0]"  # 1.2 MB of valid JSON
+
+    def huge(request: HostileRequest) -> bytes:
+        if announced:
+            return response(200, body, [(b"Content-Type", b"application/json")])
+        return b"HTTP/1.1 200 X\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + body
+
+    with HostileServer(huge) as server:
+        small = HttpTransport(timeouts=Timeouts(), max_response_bytes=1_000_000)
+        roomy = HttpTransport(timeouts=Timeouts(), max_response_bytes=2_000_000)
+        try:
+            with pytest.raises(TransportFailure) as caught:
+                await small.request("GET", server.base_url + "/x")
+            whole = await roomy.request("GET", server.base_url + "/x")
+        finally:
+            await small.aclose()
+            await roomy.aclose()
+    assert caught.value.kind == "protocol" and "over 1000000" in str(caught.value)
+    assert whole.content == body
 
 
 async def test_a_refused_connection_was_never_sent() -> None:

@@ -136,7 +136,19 @@ def test_standalone_token_options_and_public_host() -> None:
 # --- Host allow-list ---
 
 
-@pytest.mark.parametrize("host", ["evil.example", "attacker.test:80", "127.0.0.1.nip.io", "localhost.evil"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "attacker.test:80",
+        "127.0.0.1.nip.io",
+        "localhost.evil",
+        "localhost:80@evil.example",
+        "[::1]evil.example",
+        "localhost:80:81",
+        "localhost/evil",
+    ],
+)
 def test_foreign_host_is_refused_on_every_route(emu, raw, host) -> None:
     headers = {"Host": host, TOKEN_HEADER: emu.control_token}
     assert_vendor_error(raw.post(GUEST, json=create_body(emu), headers=headers), 400, "bad.request")

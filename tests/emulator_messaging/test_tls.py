@@ -4,16 +4,21 @@ real TLS handshakes that trust only that PEM; and the standalone start line with
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from websockets.sync.client import connect
 
 from tests.emulator_messaging.helpers import WsGuest, check_frame
@@ -103,3 +108,64 @@ def test_standalone_tls_start_line() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _handshake(client: ssl.SSLContext, server: ssl.SSLContext, hostname: str) -> None:
+    """A TLS handshake between two contexts over memory buffers (no socket); raises on failure."""
+    c_in, c_out, s_in, s_out = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
+    c = client.wrap_bio(c_in, c_out, server_hostname=hostname)
+    s = server.wrap_bio(s_in, s_out, server_side=True)
+    done = {"c": False, "s": False}
+    for _ in range(20):
+        for name, side in (("c", c), ("s", s)):
+            if not done[name]:
+                try:
+                    side.do_handshake()
+                    done[name] = True
+                except ssl.SSLWantReadError:
+                    pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+        if all(done.values()):
+            return
+    raise AssertionError("handshake did not finish")
+
+
+def test_the_certificates_key_cannot_vouch_for_other_sites(tls_emu: EmbeddedEmulator, tmp_path: Path) -> None:
+    """Users install the emulator's certificate as a trust anchor; whoever finds its key (left in a temp
+    folder) must not be able to make a certificate for another site that this trust accepts."""
+    assert tls_emu.tls is not None
+    issuer = x509.load_pem_x509_certificate(Path(tls_emu.tls.cert).read_bytes())
+    issuer_key = serialization.load_pem_private_key(Path(tls_emu.tls.key).read_bytes(), None)
+    assert isinstance(issuer_key, ec.EllipticCurvePrivateKey)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bank.example")]))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("bank.example")]), critical=False)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    chain = tmp_path / "forged.pem"
+    chain.write_bytes(
+        forged.public_bytes(serialization.Encoding.PEM) + issuer.public_bytes(serialization.Encoding.PEM)
+    )
+    key_file = tmp_path / "forged-key.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(chain, key_file)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _handshake(trust(tls_emu.tls.cert), server, "bank.example")
+    # The emulator's own certificate still passes the same handshake.
+    own = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    own.load_cert_chain(tls_emu.tls.cert, tls_emu.tls.key)
+    _handshake(trust(tls_emu.tls.cert), own, "localhost")

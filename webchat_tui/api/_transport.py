@@ -127,6 +127,12 @@ _AIOHTTP_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], .
 
 
 _MAX_HEAD = 100 * 1024
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The largest response body read (JSON documents are small; a Web Messaging attachment is at most 25 MB)."""
+
+
+class ResponseTooLarge(httpx.RemoteProtocolError):
+    """The server sent (or announced) a body over the transport's limit; reading stopped there."""
 
 
 class _AiohttpWire(AiohttpTransport):
@@ -147,6 +153,7 @@ class _AiohttpWire(AiohttpTransport):
     """
 
     _proxies: dict[str, str] = {}
+    max_body: int = MAX_RESPONSE_BYTES
 
     def _proxy_for(self, url: URL) -> str | None:
         proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
@@ -196,7 +203,7 @@ class _AiohttpWire(AiohttpTransport):
                     sock_read=timeout.get("read"),
                 ),
             ) as response:
-                body = await response.read()
+                body = await self._read_body(response, request)
         except aiohttp.ClientError as exc:
             for source, target in _AIOHTTP_ERRORS:
                 if isinstance(exc, source):
@@ -209,6 +216,24 @@ class _AiohttpWire(AiohttpTransport):
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
         )
+
+    async def _read_body(self, response: aiohttp.ClientResponse, request: httpx.Request) -> bytes:
+        """The whole body, refused past `max_body` (announced or as it streams in), so a hostile server cannot
+        make the client hold more than that in memory."""
+        limit = self.max_body
+        announced = response.content_length
+        if announced is not None and announced > limit:
+            raise ResponseTooLarge(f"response body of {announced} bytes is over {limit}", request=request)
+        if announced is not None:
+            return await response.read()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(f"response body is over {limit} bytes", request=request)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 class HttpTransport:
@@ -226,6 +251,7 @@ class HttpTransport:
         user_agent: str = "webchat-tui",
         mock_transport: Any | None = None,
         max_connections: int = 20,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._timeouts = timeouts
         if isinstance(verify, str):  # a CA bundle path (httpx 0.28 deprecates passing the string itself)
@@ -242,9 +268,15 @@ class HttpTransport:
             limits=limits,
             verify=verify,
             headers={"User-Agent": user_agent, "Accept": "application/json"},
-            transport=mock_transport or _AiohttpWire(verify=verify, limits=limits),
+            transport=mock_transport or self._wire(verify, limits, max_response_bytes),
             follow_redirects=False,
         )
+
+    @staticmethod
+    def _wire(verify: bool | ssl.SSLContext, limits: httpx.Limits, max_body: int) -> _AiohttpWire:
+        wire = _AiohttpWire(verify=verify, limits=limits)
+        wire.max_body = max_body
+        return wire
 
     @property
     def closed(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -49,7 +50,7 @@ class ClientCore:
         client_secret: str | None = None,
         timeout: Timeouts | float | None = None,
         retry: RetryPolicy | None = None,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         user_agent: str = "webchat-tui/0.1",
         http_transport: Any | None = None,
         seed: int | None = None,

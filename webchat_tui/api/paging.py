@@ -1,9 +1,9 @@
 """The one cursor-pagination helper: follow ``after=<last id>`` pages to the end without trusting the server.
 
 A server may repeat a page, hand back a cursor it already gave, never say "last page", or answer slowly
-forever. `follow_cursor` stops all of these with a typed `PagingError`: the cursor must advance to a value
-never seen in this walk, at most `PageLimits.max_pages` pages are read, and the walk takes at most
-`PageLimits.max_seconds`.
+forever, or stuff each page with more items than asked for. `follow_cursor` stops all of these with a typed
+`PagingError`: the cursor must advance to a value never seen in this walk, at most `PageLimits.max_pages`
+pages and `PageLimits.max_items` items are read, and the walk takes at most `PageLimits.max_seconds`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class PageLimits:
     """Pages read at most (1,000 pages of 100 messages: more than any real chat holds)."""
     max_seconds: float = 120.0
     """Wall time of the whole walk at most (each request is also bounded by `Timeouts.total`)."""
+    max_items: int = 100_000
+    """Items read at most over all pages (1,000 full pages of 100), however many a page holds."""
 
 
 async def follow_cursor(
@@ -53,8 +55,12 @@ async def follow_cursor(
     started = time.monotonic()
     seen: set[str] = set() if after is None else {after}
     cursor = after
+    items = 0
     for _ in range(limits.max_pages):
         page = await fetch(cursor)
+        items += len(page.items)
+        if items > limits.max_items:
+            raise PagingError(f"{operation}: more than {limits.max_items} items; giving up")
         yield page
         following = page.next_cursor
         if following is None:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -33,17 +34,18 @@ DEFAULT_BODY_LIMIT = 32 * 1024 * 1024
 CORRELATION_HEADER = "inin-correlation-id"
 _TOKEN_HEADER = TOKEN_HEADER.lower().encode()
 ALWAYS_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9._-]*)(?::[0-9]{1,5})?")
 
 
 def normalize_host(value: str) -> str:
-    """A `Host` header (or a bind address / public name) without port, lowercased, IPv6 in brackets."""
+    """A `Host` header (or a bind address / public name) without port, lowercased, IPv6 in brackets; '' (no
+    name at all) when it is not `name[:port]` or `[ipv6][:port]`, so `localhost:80@evil.example` or
+    `[::1]evil` never pass for a loopback name."""
     value = value.strip().lower()
-    if value.startswith("["):
-        end = value.find("]")
-        return value[: end + 1] if end > 0 else value
-    if value.count(":") > 1:  # a bare IPv6 address (a bind address, never a valid Host header)
+    if value.count(":") > 1 and not value.startswith("["):  # a bare IPv6 bind address (never a Host header)
         return f"[{value}]"
-    return value.partition(":")[0].rstrip(".")
+    match = _HOST.fullmatch(value)
+    return match.group(1).rstrip(".") if match else ""
 
 
 def allowed_hosts(bound_host: str, public_hosts: Iterable[str]) -> frozenset[str]:

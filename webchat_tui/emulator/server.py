@@ -57,6 +57,12 @@ class _DeniedHandshakeFilter(logging.Filter):
         return record.getMessage() != _FALSE_HANDSHAKE_ERROR
 
 
+MAX_WS_FRAME_BYTES = 1024 * 1024
+"""Largest websocket frame a client may send (uvicorn's default is 16 MiB). A guest's largest legitimate frame
+is an onMessage with 4,000 characters of text and 2,048 bytes of custom attributes; bigger ones close the
+socket with 1009, before they are decoded or recorded."""
+
+
 def _quiet_denied_handshakes() -> None:
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _DeniedHandshakeFilter) for f in logger.filters):
@@ -82,6 +88,7 @@ def _uvicorn_server(
         timeout_graceful_shutdown=2,
         timeout_keep_alive=max(1, round(config.keep_alive_timeout)),
         ws_ping_interval=None,
+        ws_max_size=MAX_WS_FRAME_BYTES,
         ws="websockets-sansio",
         http=limited_h11(cap, config.request_read_timeout),
     )

@@ -41,6 +41,19 @@ def _san_entries(names: Iterable[str]) -> list[object]:
     return entries
 
 
+def _permitted(sans: list[object]) -> list[object]:
+    """Name-constraint subtrees covering exactly the certificate's own names."""
+    from cryptography import x509
+
+    subtrees: list[object] = []
+    for entry in sans:
+        if isinstance(entry, x509.IPAddress):
+            subtrees.append(x509.IPAddress(ipaddress.ip_network(entry.value)))
+        else:
+            subtrees.append(entry)
+    return subtrees
+
+
 def make_self_signed(hosts: Iterable[str] = (), directory: str | None = None) -> TlsFiles:
     """Write a fresh EC P-256 self-signed certificate for the default names plus `hosts`."""
     from cryptography import x509
@@ -61,7 +74,10 @@ def make_self_signed(hosts: Iterable[str] = (), directory: str | None = None) ->
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + CERT_LIFETIME)
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)  # type: ignore[arg-type]
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        # It is its own CA (a trust anchor for clients): constrained to its own names and to no
+        # intermediates, so whoever finds its key cannot mint a certificate for any other site.
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.NameConstraints(_permitted(sans), None), critical=True)  # type: ignore[arg-type]
         .sign(key, hashes.SHA256())
     )
     folder = directory or tempfile.mkdtemp(prefix="webchat-tui-emulator-tls-")

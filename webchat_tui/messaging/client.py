@@ -117,7 +117,7 @@ class MessagingClient:
         base_url: str | None = None,
         origin: str | None = None,
         application: str = APPLICATION,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         ping_interval: float | None = 15.0,
         ping_timeout: float | None = 15.0,
         open_timeout: float = 10.0,
@@ -192,6 +192,8 @@ class MessagingClient:
     def _ssl(self) -> ssl.SSLContext | None:
         if not self.endpoints.ws_url.startswith("wss:"):
             return None
+        if isinstance(self.verify, ssl.SSLContext):
+            return self.verify
         if isinstance(self.verify, str):
             return ssl.create_default_context(cafile=self.verify)
         if self.verify is False:
@@ -456,14 +458,17 @@ class MessagingClient:
             response = await self._http.request("GET", url, headers=self._rest_headers(jwt), params=params)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:  # no redirect is followed: a 3xx is an error
             raise error_for(response.status, f"HTTP {response.status} from {url.split('?')[0]}")
         return response.json()
 
     async def deployment_config(self) -> DeploymentConfig:
         """The deployment's configuration document (protocol.md §10.1)."""
         data = await self._get(self.endpoints.config_url(self.deployment_id))
-        return parse_deployment_config(data)
+        try:
+            return parse_deployment_config(data)
+        except ProtocolViolation as exc:
+            raise UnexpectedServerError(str(exc)) from None
 
     async def history(self, jwt: str, *, page_size: int = 100) -> list[StructuredMessage]:
         """Every message of the conversation from the history API, oldest first (pages come newest first)."""
@@ -479,7 +484,10 @@ class MessagingClient:
                 jwt=jwt,
                 params={"pageSize": str(page_size), "pageNumber": str(number)},
             )
-            page = parse_history_page(data)
+            try:
+                page = parse_history_page(data)
+            except ProtocolViolation as exc:
+                raise UnexpectedServerError(str(exc)) from None
             held += len(page.entities)
             last = (
                 not page.entities
@@ -513,7 +521,7 @@ class MessagingClient:
             response = await self._http.request("POST", url, headers=self._rest_headers(), json_body=body)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the code exchange")
         data = response.json()
         jwt = data.get("jwt") if isinstance(data, dict) else None
@@ -532,7 +540,7 @@ class MessagingClient:
             response = await self._http.request("DELETE", url, headers=self._rest_headers(jwt))
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the sign-out")
 
     async def put_upload(self, url: str, headers: Mapping[str, str], data: bytes, content_type: str) -> None:
@@ -542,7 +550,7 @@ class MessagingClient:
             response = await self._http.request("PUT", url, headers=send, content=data)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the upload")
 
     async def download(self, url: str) -> bytes:
@@ -551,6 +559,6 @@ class MessagingClient:
             response = await self._http.request("GET", url, headers=self._rest_headers())
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
-        if response.status >= 400:
+        if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the download")
         return response.content

@@ -12,6 +12,7 @@ string, so the walk is skipped for it (most frames of a burst).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -387,10 +388,26 @@ class AttachmentDeletedResponse(Body):
     attachment_id: Line = ""
 
 
-class TooManyRequestsErrorMessage(Body):
-    """Over the onMessage rate (429 / 4029); wait `retry_after` seconds."""
+def _retry_after(value: Any) -> Any:
+    """A server's `retryAfter`, made safe to wait: not finite (1e400, NaN) -> the documented 3 s, else within
+    0..MAX_RETRY_AFTER (a hostile 1e300 must not silence the session for good)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):  # compared as an int: a 4,000-digit one cannot become a float
+        return float(min(max(value, 0), int(MAX_RETRY_AFTER)))
+    if isinstance(value, float):
+        return min(max(value, 0.0), MAX_RETRY_AFTER) if math.isfinite(value) else 3.0
+    return value
 
-    retry_after: float = 3
+
+MAX_RETRY_AFTER = 60.0
+"""Longest wait a 429/4029 can impose (the vendor sends 3)."""
+
+
+class TooManyRequestsErrorMessage(Body):
+    """Over the onMessage rate (429 / 4029); wait `retry_after` seconds (see `_retry_after`)."""
+
+    retry_after: Annotated[float, BeforeValidator(_retry_after)] = 3
     error_code: int = 4029
     error_message: Line = ""
 
@@ -513,6 +530,8 @@ def parse_frame(text: str | bytes) -> ServerFrame:
         data = json.loads(text)
     except ValueError as exc:
         raise ProtocolViolation(f"frame is not JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolViolation("frame is nested too deeply to decode") from None
     if not isinstance(data, dict):
         raise ProtocolViolation("frame is not a JSON object")
     return frame_from_dict(data, inert="\\" not in text and is_inert(text))
@@ -529,7 +548,7 @@ def frame_from_dict(data: dict[str, Any], *, inert: bool = False) -> ServerFrame
     code_value = data.get("code", 200)
     try:
         code = int(code_value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 decodes to infinity
         code = 0
     raw_body = data.get("body")
     body: Body
@@ -572,13 +591,25 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def parse_history_page(data: Any) -> HistoryPage:
-    """A history page from its decoded JSON, every string made inert first."""
-    return HistoryPage.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    """A history page from its decoded JSON, every string made inert first; `ProtocolViolation` when it does
+    not have the documented shape."""
+    try:
+        return HistoryPage.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    except ValidationError as exc:
+        raise ProtocolViolation(
+            f"history page of an unexpected shape ({exc.error_count()} problems)"
+        ) from None
 
 
 def parse_deployment_config(data: Any) -> DeploymentConfig:
-    """A deployment configuration from its decoded JSON, every string made inert first."""
-    return DeploymentConfig.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    """A deployment configuration from its decoded JSON, every string made inert first; `ProtocolViolation`
+    when it does not have the documented shape."""
+    try:
+        return DeploymentConfig.model_validate(sanitize_json(data) if isinstance(data, dict) else {})
+    except ValidationError as exc:
+        raise ProtocolViolation(
+            f"deployment configuration of an unexpected shape ({exc.error_count()} problems)"
+        ) from None
 
 
 class HistoryPage(_Model):

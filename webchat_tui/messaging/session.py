@@ -97,7 +97,7 @@ from webchat_tui.messaging.requests import (
     OutgoingMessage,
 )
 from webchat_tui.messaging.token_store import TokenStore, default_token_path
-from webchat_tui.sanitize import sanitize_line
+from webchat_tui.safe_files import save_new_file
 
 __all__ = ["MessagingSession", "custom_attributes_size", "DEFAULT_MAX_CUSTOM_DATA_BYTES"]
 
@@ -879,7 +879,8 @@ class MessagingSession:
         return await self._enqueue(message, text)
 
     async def download_attachment(self, attachment: Attachment | str, dest: Path) -> Path:
-        """Save an attachment to ``dest`` (a file, or a directory to put it in under its own name), asking
+        """Save an attachment to ``dest`` (a file, or a directory to put it in under its own name made
+        safe: never hidden, never outside ``dest``, never over an existing file; see `safe_files`), asking
         the service for a fresh URL first (getAttachment); returns the file written."""
         attachment_id = attachment if isinstance(attachment, str) else attachment.id
         url: str | None = None if isinstance(attachment, str) else attachment.url
@@ -897,12 +898,10 @@ class MessagingSession:
         if not url:
             raise MessagingConfigError("the attachment has no id or URL")
         data = await self._client.download(url)
-        target = dest
         if dest.is_dir():
-            safe = Path(sanitize_line(name or attachment_id or "attachment")).name or "attachment"
-            target = dest / safe
-        target.write_bytes(data)
-        return target
+            return save_new_file(dest, name or attachment_id, data)
+        dest.write_bytes(data)
+        return dest
 
     # ----------------------------------------------------------------------------------------------------
     # Incoming frames

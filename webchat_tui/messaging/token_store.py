@@ -2,15 +2,17 @@
 restart (as Messenger does with its local storage).
 
 One JSON file (``{"<deploymentId>": "<token>"}``) in the platform data directory, written atomically with mode
-0600: the token is the only credential of a guest session. The path is injectable for tests.
+0600 by `safe_files.write_private_atomic` (no write through a planted link): the token is the only credential
+of a guest session. The path is injectable for tests.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
+
+from webchat_tui.safe_files import write_private_atomic
 
 __all__ = ["TokenStore", "default_token_path"]
 
@@ -47,15 +49,7 @@ class TokenStore:
         if self.path is None:
             self._memory = dict(tokens)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, json.dumps(tokens, indent=1, sort_keys=True).encode())
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
+        write_private_atomic(self.path, json.dumps(tokens, indent=1, sort_keys=True).encode())
 
     def get(self, deployment_id: str) -> str | None:
         """The stored token for a deployment, if any."""

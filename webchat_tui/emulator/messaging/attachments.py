@@ -38,7 +38,7 @@ def type_allowed(file_type: str, patterns: list[str]) -> bool:
 
 def check_upload(dep: MessagingDeployment, file_name: str, file_type: str, file_size: int) -> tuple[int, str]:
     """(0, '') when an upload may start, else (GenerateUrlError code, message)."""
-    if not file_name or any(ch in _BAD_NAME_CHARS or ord(ch) < 32 for ch in file_name):
+    if not file_name.strip(". ") or any(ch in _BAD_NAME_CHARS or ord(ch) < 32 for ch in file_name):
         return 4004, "File name is invalid"
     if len(file_name) > MAX_FILE_NAME:
         return 4005, f"File name is longer than {MAX_FILE_NAME} characters"
@@ -70,7 +70,9 @@ class UrlSigner:
         """`{base}{path}/{id}/{name}?Expires=..&Signature=..` for `kind` "upload" or "download"."""
         expires = int(time.time() + max(MIN_URL_LIFETIME, lifetime)) + 1
         path = UPLOAD_PATH if kind == "upload" else DOWNLOAD_PATH
-        name = urllib.parse.quote(file_name or "file", safe="")
+        name = urllib.parse.quote(file_name, safe="")
+        if not name.strip("."):  # "." or ".." would be resolved away by the client's URL normalisation
+            name = "file"
         query = urllib.parse.urlencode(
             {"Expires": expires, "Signature": self._sign(kind, attachment_id, expires)}
         )

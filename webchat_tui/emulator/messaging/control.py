@@ -51,7 +51,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from webchat_tui.emulator.errors import EmulatorError
+from webchat_tui.emulator.errors import EmulatorError, checked_number
 from webchat_tui.emulator.faults import _sendable_close_code
 from webchat_tui.emulator.messaging import frames
 from webchat_tui.emulator.messaging.director import (
@@ -64,10 +64,12 @@ from webchat_tui.emulator.messaging.routes import messaging_of
 from webchat_tui.emulator.messaging.session import MessagingSession
 from webchat_tui.emulator.messaging.store import MessagingStore
 from webchat_tui.emulator.routes._common import base_url, json_body, json_response
+from webchat_tui.emulator.routes.control import MAX_BURST_BYTES
 
 router = APIRouter(prefix="/emulator/v1/messaging")
 MAX_BURST = 100_000
 BURST_YIELD_EVERY = 256
+MESSAGE_OVERHEAD_BYTES = 1_800  # measured: RSS per short message of a 50,000 burst (history + answer)
 
 
 def _session(request: Request, session_id: str) -> tuple[MessagingStore, MessagingSession]:
@@ -141,7 +143,7 @@ async def session_summary(request: Request, session_id: str) -> Response:
 @router.get("/sessions/{session_id}/record")
 async def record(request: Request, session_id: str) -> Response:
     """What the guest sent, in order."""
-    return json_response({"events": _session(request, session_id)[1].record})
+    return json_response({"events": list(_session(request, session_id)[1].record)})
 
 
 @router.get("/sessions/{session_id}/messages")
@@ -161,6 +163,14 @@ async def agent_messages(request: Request, session_id: str) -> Response:
         raise EmulatorError("bad.request", message="text must be a non-empty string")
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BURST:
         raise EmulatorError("bad.request", message=f"count must be an integer 1..{MAX_BURST}")
+    # Each text is held twice (the transcript and this answer): the same memory bound as Web Chat's bursts.
+    estimate = count * (MESSAGE_OVERHEAD_BYTES + 2 * (len(text.encode("utf-8", "replace")) + 8))
+    if estimate > MAX_BURST_BYTES:
+        raise EmulatorError(
+            "bad.request",
+            message=f"This burst would add about {estimate // 1_000_000} MB; at most "
+            f"{MAX_BURST_BYTES // 1_000_000} MB per request (fewer or shorter messages).",
+        )
     every = data.get("quickRepliesEvery", 0)
     if not isinstance(every, int) or isinstance(every, bool) or every < 0:
         raise EmulatorError("bad.request", message="quickRepliesEvery must be a whole number")
@@ -327,12 +337,10 @@ async def rate_limit(request: Request, session_id: str) -> Response:
     """The next `count` onMessage requests are answered 429/4029 with `retryAfter`."""
     _store, session = _session(request, session_id)
     data = await _body(request)
-    count, retry_after = data.get("count", 1), data.get("retryAfter", 3)
-    for value in (count, retry_after):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise EmulatorError("bad.request", message="count and retryAfter must be integers >= 0")
-    session.forced_rate_limits = count
-    session.forced_retry_after = retry_after
+    count = checked_number(data.get("count", 1), "count", 0, 1_000_000, integer=True)
+    retry_after = checked_number(data.get("retryAfter", 3), "retryAfter", 0, 3_600, integer=True)
+    session.forced_rate_limits = int(count)
+    session.forced_retry_after = int(retry_after)
     return Response(status_code=204)
 
 

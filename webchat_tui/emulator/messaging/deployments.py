@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webchat_tui.emulator.config import SeedInfo
-from webchat_tui.emulator.errors import EmulatorError
+from webchat_tui.emulator.errors import EmulatorError, checked_number
 
 BOT, DIRECT, RESTRICTED, AUTH = "bot", "direct", "restricted", "auth"
 DEFAULT_BLOCKED = (".ade", ".adp", ".bat", ".cmd", ".com", ".exe", ".js", ".msi", ".scr", ".vbs")
@@ -62,11 +62,12 @@ class MessagingDeployment:
                 ok = isinstance(value, bool)
             elif isinstance(current, list):
                 ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-            elif isinstance(current, float):
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-                value = float(value) if ok else value
+            elif attr in NUMBER_RANGES:  # finite and in range, else 400 (never inf, never a 500)
+                low, high = NUMBER_RANGES[attr]
+                number = checked_number(value, key, low, high, integer=not isinstance(current, float))
+                value, ok = (number if isinstance(current, float) else int(number)), True
             else:
-                ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+                ok = False
             if not ok:
                 raise EmulatorError("bad.request", message=f"{key}: wrong type or value")
             changes[attr] = value
@@ -136,6 +137,15 @@ SETTINGS: dict[str, str] = {
     "fileTypes": "file_types",
     "maxFileSizeKB": "max_file_size_kb",
     "blockedExtensions": "blocked_extensions",
+}
+
+
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "duration_seconds": (1, 31_536_000),  # up to a year
+    "max_custom_data_bytes": (1, 1_000_000),
+    "max_text_length": (1, 1_000_000),
+    "messages_per_second": (0, 1_000),  # 0 = unlimited
+    "max_file_size_kb": (0, 25_600),  # 0 = no attachments; the platform-wide 25 MB cap (protocol.md §11)
 }
 
 

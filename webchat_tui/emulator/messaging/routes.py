@@ -180,7 +180,7 @@ def _attachment_or_403(request: Request, kind: str, attachment_id: str) -> tuple
     return store, att
 
 
-@router.put(UPLOAD_PATH + "/{attachment_id}/{file_name}")
+@router.put(UPLOAD_PATH + "/{attachment_id}/{file_name:path}")
 async def upload(request: Request, attachment_id: str, file_name: str) -> Response:
     """The presigned upload: every header of `PresignedUrlResponse.headers` must come back unchanged."""
     store, att = _attachment_or_403(request, "upload", attachment_id)
@@ -208,7 +208,7 @@ async def upload(request: Request, attachment_id: str, file_name: str) -> Respon
     return Response(status_code=200)
 
 
-@router.get(DOWNLOAD_PATH + "/{attachment_id}/{file_name}")
+@router.get(DOWNLOAD_PATH + "/{attachment_id}/{file_name:path}")
 async def download(request: Request, attachment_id: str, file_name: str) -> Response:
     """The presigned download of an uploaded or agent-sent file."""
     _store, att = _attachment_or_403(request, "download", attachment_id)

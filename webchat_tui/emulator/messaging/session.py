@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ ACTIVE, READ_ONLY, EXPIRED, CLEARED, REPLACED = "active", "readOnly", "expired",
 # Conversation phases (control API `phase`): nobody yet, the bot, waiting for an agent, an agent, ended.
 NEW, BOT, QUEUED, AGENT, ENDED = "new", "bot", "queued", "agent", "ended"
 MAX_CONNECTIONS = 3  # simultaneous sockets per token (protocol.md §7.4)
+MAX_RECORD = 2_000  # guest requests kept per session for the control API's record
 
 
 class Peer(Protocol):
@@ -90,7 +92,8 @@ class MessagingSession:
     auth_jwt: str | None = None
     custom_attributes: dict[str, str] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)  # StructuredMessage bodies, oldest first
-    record: list[dict[str, Any]] = field(default_factory=list)  # what the guest sent, in order
+    # What the guest sent, in order: the newest MAX_RECORD requests (a guest must not grow it without bound).
+    record: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_RECORD))
     connections: list[Peer] = field(default_factory=list)
     agent_name: str | None = None
     base_url: str = ""  # http(s)://host of the latest socket, for URLs in frames the agent sends

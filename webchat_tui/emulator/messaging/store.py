@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("webchat_tui.emulator.messaging")
 MAX_TOKEN_LENGTH = 2048
 MAX_RETIRED_SESSIONS = 10_000  # expired, cleared or replaced sessions kept for the control API
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""Bytes of uploaded and agent-sent files held in memory, all sessions together (oldest forgotten first)."""
+MAX_SESSION_ATTACHMENTS = 1_000  # onAttachment is not rate-limited: each one is kept
+MAX_LIVE_SESSIONS = 20_000
+"""Sessions a token still reaches (about 4 KB each). A new one beyond this expires the oldest session that
+has no socket, so a guest minting tokens cannot grow memory without bound (20,000 cost 80 MB)."""
 JWT_LIFETIME = 3600  # seconds (not scaled: a client refreshes by `exp` itself)
 JWT_ISSUER = "urn:emulator:webmessaging"
 AUTH_USER = {"firstName": "Jamie", "lastName": "Demo"}  # who the seeded sign-in code belongs to
@@ -69,6 +76,12 @@ REQUEST_ACTIONS = (
     "getConfiguration",
 )
 MESSAGE_TYPES = ("Text", "Structured", "Event", "Receipt", "Message")
+BUTTON_RESPONSE_TYPES = ("Button", "DatePicker", "Form", "ListPicker", "QuickReply")
+ATTACHMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+"""A guest-chosen attachmentId (Kotlin sends a UUID): it becomes a URL path segment and a key shared by all
+sessions, so anything else is refused."""
+MAX_RECORDED_REQUEST = 16 * 1024
+"""A recorded request larger than this (characters of its frame) keeps only its action and size."""
 
 
 class RequestError(Exception):
@@ -83,6 +96,17 @@ class RequestError(Exception):
 def _too_large(dep: MessagingDeployment) -> RequestError:
     limit = dep.max_custom_data_bytes
     return RequestError(4013, f"Custom Attributes in channel metadata is larger than {limit} bytes")
+
+
+def _button_response(value: Any) -> dict[str, str]:
+    """A guest's ButtonResponse as it is echoed and kept: its schema fields only (`type`, `text`, `payload`
+    required; `id`, `originatingMessageId` optional), all strings; anything else is a 400."""
+    if not isinstance(value, dict) or value.get("type") not in BUTTON_RESPONSE_TYPES:
+        raise RequestError(400, GENERIC_FAILURE)
+    kept = {k: value[k] for k in ("type", "text", "payload", "id", "originatingMessageId") if k in value}
+    if not all(isinstance(v, str) for v in kept.values()) or not {"text", "payload"} <= kept.keys():
+        raise RequestError(400, GENERIC_FAILURE)
+    return kept
 
 
 def _attr_bytes(attrs: dict[str, str]) -> int:
@@ -148,6 +172,8 @@ class MessagingStore:
             if old is not None:
                 for att_id in old.attachments:
                     self.attachments.pop(att_id, None)
+                if self.by_token.get(old.token) is old:  # else the forgotten session stays reachable
+                    del self.by_token[old.token]
 
     def _ended(self, session: MessagingSession) -> None:
         """Tell the director (and so the agent desk) that the session's conversation is over."""
@@ -203,7 +229,7 @@ class MessagingStore:
         """One text frame from the guest: parse, dispatch, answer; every request is recorded."""
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
             peer.send(frames.error(400, GENERIC_FAILURE))
             return
         if not isinstance(data, dict):
@@ -225,6 +251,8 @@ class MessagingStore:
         target = peer.session or session
         if target is not None:
             request = {k: v for k, v in data.items() if k != "token"}
+            if len(raw) > MAX_RECORDED_REQUEST:
+                request = {"action": action, "truncated": True, "frameChars": len(raw)}
             target.record.append(
                 {
                     "action": action,
@@ -365,6 +393,10 @@ class MessagingStore:
         return 200
 
     def _new_session(self, token: str, dep: MessagingDeployment) -> MessagingSession:
+        if len(self.sessions) - len(self.retired) >= MAX_LIVE_SESSIONS:
+            idle = next((s for s in self.sessions.values() if s.live and not s.connections), None)
+            if idle is not None:
+                self.expire(idle)
         session = MessagingSession(id=self.ids.new(), token=token, deployment=dep, created=wire.now_iso())
         self.sessions[session.id] = session
         self.by_token[token] = session
@@ -597,9 +629,10 @@ class MessagingStore:
         if item.get("contentType") != "Attachment":
             if item.get("contentType") not in ("ButtonResponse",):
                 raise RequestError(400, GENERIC_FAILURE)
-            if not isinstance(item.get("buttonResponse"), dict):
-                raise RequestError(400, GENERIC_FAILURE)
-            return item
+            return {
+                "contentType": "ButtonResponse",
+                "buttonResponse": _button_response(item.get("buttonResponse")),
+            }
         ref = item.get("attachment")
         att_id = ref.get("id") if isinstance(ref, dict) else None
         att = session.attachments.get(att_id) if isinstance(att_id, str) else None
@@ -650,6 +683,11 @@ class MessagingStore:
         if ptype == "Join":
             if session.read_only:
                 raise RequestError(409, frames.READ_ONLY_TEXT)
+            # A Join is kept in the transcript like a message, so it counts against the same rate limit.
+            retry_after = session.limiter.take(dep.messages_per_second)
+            if retry_after:
+                peer.send(frames.too_many_requests(retry_after, tracing_id))
+                return 4029
             attrs = self._custom_attributes({}, message)
             if attrs is not None:
                 if _attr_bytes(attrs) > dep.max_custom_data_bytes:
@@ -669,8 +707,15 @@ class MessagingStore:
         self, peer: Peer, session: MessagingSession, data: dict[str, Any], tracing_id: str | None, base: str
     ) -> int:
         name, ftype, size = data.get("fileName"), data.get("fileType"), data.get("fileSize")
-        att_id = data.get("attachmentId")
-        att_id = att_id if isinstance(att_id, str) and att_id else self.ids.new()
+        att_id = data.get("attachmentId") or self.ids.new()
+        if not isinstance(att_id, str) or not ATTACHMENT_ID.fullmatch(att_id):
+            raise RequestError(400, "attachmentId must be 1-128 letters, digits, '-' or '_'")
+        if len(session.attachments) >= MAX_SESSION_ATTACHMENTS:
+            raise RequestError(400, f"A session holds at most {MAX_SESSION_ATTACHMENTS} attachments")
+        known = self.attachments.get(att_id)
+        if known is not None and (known.session_id != session.id or known.state != "pending"):
+            # Another session's file (or one already uploaded) must never be replaced behind its URLs.
+            raise RequestError(400, "attachmentId is already in use")
         if not isinstance(name, str) or not isinstance(ftype, str):
             raise RequestError(4020, "Missing parameter: fileName, fileType")
         if not isinstance(size, int) or isinstance(size, bool):
@@ -723,6 +768,18 @@ class MessagingStore:
         peer.send(frames.frame(frames.MESSAGE, "AttachmentDeletedResponse", body, tracing_id=tracing_id))
         return 200
 
+    def _trim_files(self) -> None:
+        """Keep the files held in memory under MAX_FILE_BYTES: the oldest are forgotten first (their URLs
+        then answer 404, `getAttachment` 4009), so uploads cannot grow memory without bound."""
+        total = sum(len(a.data) for a in self.attachments.values())
+        for att in self.attachments.values():  # oldest first
+            if total <= MAX_FILE_BYTES:
+                return
+            if att.data:
+                total -= len(att.data)
+                att.data = b""
+                att.state = "deleted"
+
     def upload_done(self, att: Attachment, data: bytes, error: tuple[int, str] | None, base: str) -> None:
         """The PUT to the presigned URL finished: UploadSuccessEvent or UploadFailureEvent to the session."""
         session = self.sessions.get(att.session_id)
@@ -736,6 +793,7 @@ class MessagingStore:
             return
         att.state = "uploaded"
         att.data = data
+        self._trim_files()
         att.file_size = len(data)
         url = self.attachment_wire(att, base)["url"]
         body = {"attachmentId": att.id, "downloadUrl": url, "timestamp": now}
@@ -898,5 +956,6 @@ class MessagingStore:
         )
         session.attachments[att.id] = att
         self.attachments[att.id] = att
+        self._trim_files()
         content = [frames.attachment_content(self.attachment_wire(att, base))]
         return self.outbound(session, text=text, content=content)
