@@ -87,7 +87,7 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
     from webchat_tui.tui.widgets.message_log import MessageLog
 
     app = make_app(
-        ChatSettings(queue="Support"),
+        ChatSettings(queue="Support", channel="webchat"),
         base_url=info["base_url"],
         organization_id=info["organization_id"],
         deployment_id=info["deployment_id"],
@@ -127,3 +127,48 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
         await pilot.pause()
         await probe.next_frame()
         yield chat
+
+
+@asynccontextmanager
+async def joined_messaging_app(info: dict[str, Any], tokens: Any) -> AsyncIterator[Chat]:
+    """Run the app headless on Web Messaging (the direct-to-agent deployment), join through the form (name
+    typed, Enter), wait for the agent's greeting; yield `Chat` (its `conversation_id` is the session token).
+    `tokens`: the token file (a fresh one per run, so every run starts a new conversation)."""
+    from webchat_tui.config import ChatSettings
+    from webchat_tui.tui.app import make_app
+    from webchat_tui.tui.screens.chat import ChatScreen
+    from webchat_tui.tui.screens.join import JoinScreen
+    from webchat_tui.tui.widgets.composer import Composer
+    from webchat_tui.tui.widgets.message_log import MessageLog
+
+    app = make_app(
+        ChatSettings(channel="messaging", deployment_id=info["messaging_direct_deployment_id"]),
+        base_url=info["base_url"],
+        organization_id=info["organization_id"],
+        deployment_id=info["deployment_id"],
+        messaging_deployment_id=info["messaging_direct_deployment_id"],
+        token_store_path=tokens,
+    )
+    probe = FrameProbe(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: isinstance(app.screen, JoinScreen), 15, "the join form")
+        await _until(lambda: app.local.ready, 15, "the local backend")
+        await pilot.pause()
+        await pilot.press(*"Bench Guest")
+        await pilot.press("enter")
+        await _until(lambda: isinstance(app.screen, ChatScreen), 30, "the chat screen")
+        session = app.chat_handle.session
+        screen = app.screen
+        log = screen.query_one(MessageLog)
+        await _until(lambda: session.agent is not None and len(log.entries) > 0, 30, "the agent's greeting")
+        await pilot.pause()
+        await probe.next_frame()
+        yield Chat(
+            app=app,
+            pilot=pilot,
+            probe=probe,
+            session=session,
+            conversation_id=session.token.get(),
+            log=log,
+            composer_input=screen.query_one(Composer).input,
+        )

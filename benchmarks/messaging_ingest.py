@@ -1,9 +1,13 @@
 """Benchmark: Web Messaging ingest: the emulator's agent sends a burst of 10,000 messages to one guest.
 
-Two variants, each run in a fresh client process against the same emulator process, interleaved run by run:
+Three variants, each run in a fresh client process against the same emulator process, interleaved run by run:
   (a) bare: a `websockets` client that configures and `json.loads` every frame (the physical limit);
   (b) session: our `MessagingClient` + `MessagingSession` (typed lenient parsing, inert strings, reorder
-      window, transcript in `channel.time` order), counting messages as `MessagesAdded` events arrive.
+      window, transcript in `channel.time` order), counting messages as `MessagesAdded` events arrive;
+  (c) app: the full Textual app, headless, joined through its own join form on Web Messaging, until the
+      first frame in which the burst's last message is in the pane and on screen (`_tui_probe.py`).
+The burst is rich: every 10th message carries two quick replies (the emulator's `quickRepliesEvery`), which
+the app draws as a row of choices.
 Per run: the guest opens a session on the direct-to-agent deployment and waits for the agent's greeting, then
 the worker records t0 and asks the emulator (control API, from a thread) to send the burst (`count=10000`).
 Time = t0 -> last message received / emitted. The ratio (b)/(a) is taken per run and judged on its median.
@@ -24,6 +28,8 @@ from benchmarks import _harness as h
 
 MODULE = "benchmarks.messaging_ingest"
 BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again and again"
+RICH_EVERY = 10
+"""Every 10th message of the burst carries quick replies (10 % rich)."""
 
 
 class Trigger:
@@ -40,7 +46,8 @@ class Trigger:
     def _run(self) -> None:
         try:
             sid = str(self.control.messaging_session_for(self.token)["id"])
-            self.control.messaging_agent_messages(sid, self.text, self.count)
+            body = {"text": self.text, "count": self.count, "quickRepliesEvery": RICH_EVERY}
+            self.control.messaging_agent(sid, "messages", body)
         except BaseException as exc:  # reported by join()
             self.error = exc
         self.returned = time.perf_counter()
@@ -165,10 +172,59 @@ def worker_session(params: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------------------
+# (c) the full app, headless
+
+
+async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks import _app
+
+    info, n, marker = params["info"], int(params["n"]), params["marker"]
+    tokens = Path(tempfile.mkdtemp(prefix="bench-msg-")) / "tokens.json"
+    last_body = f"{marker} #{n}"
+    async with _app.joined_messaging_app(info, tokens) as chat:
+        trigger = Trigger(info, chat.conversation_id, marker, n)
+        pattern = _app.last_message_pattern(marker, n)
+
+        def last_in_pane() -> bool:
+            return any(e.body == last_body for e in chat.log.entries[-4:])
+
+        frames0 = chat.probe.frames
+        cpu0 = h.cpu_seconds()
+        t0 = trigger.start()
+
+        def burst_in_pane() -> bool:  # the newest entries may be a message's quick replies
+            return any(e.body.startswith(marker) for e in chat.log.entries[-4:])
+
+        first = await chat.probe.frame_where(burst_in_pane, timeout=120)
+        last = await chat.probe.frame_where(
+            lambda: last_in_pane() and chat.on_screen(pattern) and chat.session_count(marker) >= n,
+            timeout=120,
+        )
+        cpu = h.cpu_seconds() - cpu0
+        trigger.join()
+        offers = sum(1 for e in chat.log.entries if e.choices)
+        if offers < n // RICH_EVERY:
+            raise h.BenchError(f"the pane drew {offers} rows of choices, expected {n // RICH_EVERY}")
+        frames = chat.probe.frames - frames0
+    reply = _reply(n, t0, first, last, trigger, cpu)
+    reply["frames"] = frames
+    return reply
+
+
+def worker_app(params: dict[str, Any]) -> dict[str, Any]:
+    """(c) the full app."""
+    return asyncio.run(_app(params))
+
+
+# ------------------------------------------------------------------------------------------------------------
 
 VARIANTS = (
     ("bare", "(a) bare websockets + json.loads"),
     ("session", "(b) MessagingClient + MessagingSession"),
+    ("app", "(c) full app, last message rendered"),
 )
 
 
@@ -176,8 +232,8 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """Interleave the two variants run by run against one emulator process."""
     n = 300 if args.quick else 10_000
     result.notes.append(
-        f"Web Messaging burst of {n:,} agent messages, one guest; variants interleaved a,b per run, each in "
-        "a fresh client process"
+        f"Web Messaging burst of {n:,} agent messages (every {RICH_EVERY}th with quick replies), one guest; "
+        "variants interleaved a,b,c per run, each in a fresh client process"
     )
     per: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in VARIANTS}
     errors: dict[str, str] = {}
@@ -218,6 +274,20 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
             "messaging_ingest_session_vs_bare_ratio", h.median(ratios) if ratios else None, "x", "<=", 1.5
         )
     )
+    app_pairs = list(zip(per["bare"], per["app"], strict=False))
+    app_ratios = [v["total_s"] / b["total_s"] for b, v in app_pairs]
+    result.figures.append(h.Figure("ratio app / bare (same run)", "x", app_ratios))
+    result.targets.append(
+        h.make_target(
+            "messaging_ingest_app_vs_bare_ratio", h.median(app_ratios) if app_ratios else None, "x", "<=", 3
+        )
+    )
+    app_times = [r["total_s"] for r in per["app"]]
+    result.targets.append(
+        h.make_target(
+            "messaging_ingest_app_10k_seconds", h.median(app_times) if app_times else None, "s", "<", 1
+        )
+    )
     if errors:
         raise h.BenchError("; ".join(f"{k}: {v.splitlines()[0]}" for k, v in errors.items()))
 
@@ -225,7 +295,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: `python -m benchmarks.messaging_ingest [--quick] [--runs N] [--json-out F]`."""
     args = h.bench_parser(__doc__ or "").parse_args(argv)
-    workers = {"bare": worker_bare, "session": worker_session}
+    workers = {"bare": worker_bare, "session": worker_session, "app": worker_app}
     return h.bench_main(args, run, workers, "messaging_ingest", "Web Messaging ingest (10,000-message burst)")
 
 

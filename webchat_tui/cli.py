@@ -189,11 +189,12 @@ def form_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--avatar-url", help="Guest avatar image URL."),
         click.option(
             "--custom-field",
+            "--custom-attribute",
             "custom_fields",
             multiple=True,
             callback=_parse_custom_field,
             metavar="NAME=VALUE",
-            help="Custom field (repeatable).",
+            help="Custom field (Web Chat v2) or custom attribute (Web Messaging) (repeatable).",
         ),
         click.option("--queue", help="Queue name to route to (default Support)."),
         click.option("--skill", "skills", multiple=True, help="Routing skill name (repeatable)."),
@@ -208,8 +209,28 @@ def form_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--api-base", metavar="URL", help="API base URL, e.g. a standalone emulator."),
         click.option("--org", "--organization-id", "organization_id", help="Organization id."),
-        click.option("--deployment", "--deployment-id", "deployment_id", help="Web chat deployment id."),
+        click.option(
+            "--deployment",
+            "--deployment-id",
+            "deployment_id",
+            help="Deployment id (Web Chat v2 or Messenger).",
+        ),
         click.option("--member-auth-token", help="Member auth token for authenticated deployments."),
+        click.option(
+            "--channel",
+            type=click.Choice(["messaging", "webchat"]),
+            help="Web Messaging (default) or Web Chat v2.",
+        ),
+        click.option("--origin", metavar="URL", help="Web Messaging: the Origin header sent to the service."),
+        click.option("--auth-code", help="Web Messaging: sign-in code of an authenticated deployment."),
+        click.option(
+            "--new",
+            "new_conversation",
+            is_flag=True,
+            flag_value=True,
+            default=None,
+            help="Web Messaging: start a new conversation instead of resuming the stored one.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)

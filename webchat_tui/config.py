@@ -44,6 +44,7 @@ __all__ = [
     "CONFIG_ENV_VAR",
     "ENV_PREFIX",
     "ChatSettings",
+    "CHANNELS",
     "ConfigFile",
     "ConfigError",
     "config_path",
@@ -97,6 +98,14 @@ class ChatSettings:
     deployment_id: str = ""
     member_auth_token: str = field(default="", repr=False)
     """Secret: left out of `repr` (and so of logs and crash reports)."""
+    channel: str = "messaging"
+    """`messaging` (Web Messaging, the default: what Genesys Cloud runs today) or `webchat` (Web Chat v2)."""
+    origin: str = ""
+    """Web Messaging: the Origin header sent to the service (deployments may restrict origins)."""
+    auth_code: str = field(default="", repr=False)
+    """Web Messaging: the sign-in code of an authenticated deployment (secret, left out of `repr`)."""
+    new_conversation: bool = False
+    """Web Messaging: start a new conversation instead of resuming the stored one."""
 
     def merged(self, values: Mapping[str, Any]) -> ChatSettings:
         """Return a copy with `values` (already converted, unknown keys rejected earlier) applied."""
@@ -118,6 +127,9 @@ class ChatSettings:
                 out[f.name] = value
         return out
 
+
+CHANNELS: tuple[str, ...] = ("messaging", "webchat")
+"""The chat channels: Web Messaging and Web Chat v2."""
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ChatSettings))
 """Every key a profile table may hold."""
@@ -209,7 +221,7 @@ def load_config(path: Path | None = None) -> ConfigFile:
 
 def exposure_warning(config: ConfigFile) -> str | None:
     """A warning when the file holds a member auth token and other users may read it, else None."""
-    if not any(p.member_auth_token for p in config.profiles.values()):
+    if not any(p.member_auth_token or p.auth_code for p in config.profiles.values()):
         return None
     try:
         mode = config.path.stat().st_mode
@@ -249,6 +261,24 @@ def convert_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:
             if not isinstance(value, list | tuple) or not all(isinstance(s, str) for s in value):
                 raise ValueError(f"{source}: skills must be a list of strings")
             out[key] = tuple(value)
+        elif key == "new_conversation":
+            if isinstance(value, str) and value.strip().lower() in (
+                "1",
+                "true",
+                "yes",
+                "0",
+                "false",
+                "no",
+                "",
+            ):
+                value = value.strip().lower() in ("1", "true", "yes")
+            if not isinstance(value, bool):
+                raise ValueError(f"{source}: new_conversation must be true or false")
+            out[key] = value
+        elif key == "channel":
+            if value not in CHANNELS:
+                raise ValueError(f"{source}: channel must be one of {', '.join(CHANNELS)}, got {value!r}")
+            out[key] = value
         elif key == "priority":
             if value is None or value == "":
                 out[key] = None

@@ -76,7 +76,7 @@ def test_the_app_writes_no_remote_terminal_control(tmp_path: Path) -> None:
         env.pop("TEXTUAL", None)
         command = [
             sys.executable, "-m", "webchat_tui", "chat", "--api-base", server.base_url, "--org", "org-1",
-            "--deployment", "dep-1", "--queue", "Support", "--name", "Ada",
+            "--deployment", "dep-1", "--queue", "Support", "--name", "Ada", "--channel", "webchat",
         ]  # fmt: skip
         process = subprocess.Popen(
             command, stdin=secondary, stdout=secondary, stderr=secondary, env=env, start_new_session=True

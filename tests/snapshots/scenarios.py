@@ -7,8 +7,10 @@ and no blinking cursors, so the same scenario always draws the same screen.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -108,12 +110,16 @@ class Scenario:
     size: tuple[int, int] = SIZE
     session_options: dict[str, Any] = field(default_factory=dict)
     theme: str = "textual-dark"
+    channel: str = "webchat"
 
     def app(self, emu: Any) -> WebchatApp:
-        """The app for this scenario, pointed at `emu`."""
+        """The app for this scenario, pointed at `emu` (Web Messaging tokens kept in a fresh folder)."""
+        tokens = Path(tempfile.mkdtemp(prefix="webchat-tui-snap-")) / "tokens.json"
         return build_app(
             emu,
             settings=self.settings,
+            channel=self.channel,
+            token_store_path=tokens,
             clock=lambda: FIXED_CLOCK,
             format_time=fixed_time,
             theme=self.theme,
@@ -190,6 +196,113 @@ async def _chat_ended(pilot: Pilot[Any], control: Any) -> None:
     await wait_until(pilot, lambda: set(_members(pilot.app).values()) == {"DISCONNECTED"})
 
 
+# ------------------------------------------------------------------ Web Messaging (issue 11), at 80x24
+
+MESSAGING_SIZE = (80, 24)
+_SLOTS = ("2026-12-01T10:00:00Z", "2026-12-02T10:00:00Z", "2026-12-03T14:30:00Z")
+
+
+def _messaging_sid(app: WebchatApp, control: Any) -> str:
+    assert app.chat_handle is not None
+    return str(control.messaging_session_for(app.chat_handle.session.token.get())["id"])
+
+
+async def _messaging_start(pilot: Pilot[Any], control: Any) -> str:
+    """Enter on the prefilled Web Messaging form (bot-first deployment); the bot greets (driven here)."""
+    app = pilot.app
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+    assert isinstance(app, WebchatApp)
+    sid = _messaging_sid(app, control)
+    return sid
+
+
+async def _messaging_quick_replies(pilot: Pilot[Any], control: Any) -> None:
+    sid = await _messaging_start(pilot, control)
+    replies = [
+        {"text": t, "payload": p} for t, p in (("Talk to an agent", "agent"), ("Show me a card", "card"))
+    ]
+    replies.append({"text": "Book an appointment", "payload": "date"})
+    control.messaging_agent(
+        sid, "quickreplies", {"text": "Hi, I'm the bot. How can I help?", "replies": replies, "bot": True}
+    )
+    await wait_until(pilot, lambda: "[3] Book an appointment" in _log_text(pilot.app))  # type: ignore[arg-type]
+    await pilot.press("f4", "right")
+
+
+async def _messaging_carousel(pilot: Pilot[Any], control: Any) -> None:
+    sid = await _messaging_start(pilot, control)
+    from webchat_tui.emulator.messaging.director import sample_card
+
+    control.messaging_agent(
+        sid,
+        "carousel",
+        {"text": "Here are our plans.", "cards": [sample_card(1), sample_card(2)], "bot": True},
+    )
+    await wait_until(pilot, lambda: "(card 2 of 2)" in _log_text(pilot.app))  # type: ignore[arg-type]
+    await pilot.press("f4", "1")
+    await wait_until(pilot, lambda: "Ada: Choose plan 2" in _log_text(pilot.app))  # type: ignore[arg-type]
+
+
+async def _messaging_date_picker(pilot: Pilot[Any], control: Any) -> None:
+    sid = await _messaging_start(pilot, control)
+    picker = {
+        "title": "Book an appointment",
+        "subtitle": "Pick a time that suits you",
+        "availableTimes": [{"dateTime": t, "duration": 3600} for t in _SLOTS],
+    }
+    control.messaging_agent(sid, "datepicker", {"datePicker": picker, "bot": True})
+    await wait_until(pilot, lambda: "Date picker: Book an appointment" in _log_text(pilot.app))  # type: ignore[arg-type]
+    await pilot.press("f4")
+
+
+async def _messaging_attachment(pilot: Pilot[Any], control: Any) -> None:
+    sid = await _messaging_start(pilot, control)
+    body = {"fileName": "invoice-2026-11.pdf", "mime": "application/pdf", "text": "x" * 48_213}
+    control.messaging_agent(sid, "attachment", body | {"caption": "Here is your invoice."})
+    await wait_until(pilot, lambda: "Attachment: invoice-2026-11.pdf" in _log_text(pilot.app))  # type: ignore[arg-type]
+
+
+async def _messaging_read_only(pilot: Pilot[Any], control: Any) -> None:
+    sid = await _messaging_start(pilot, control)
+    control.messaging_agent_messages(sid, "Thanks for chatting with us. Goodbye!")
+    await wait_until(pilot, lambda: "Goodbye!" in _log_text(pilot.app))  # type: ignore[arg-type]
+    control.messaging_agent(sid, "disconnect", {"readOnly": True})
+    await wait_until(pilot, lambda: "Read-only" in screen_text(pilot.app))
+
+
+async def _messaging_resume(pilot: Pilot[Any], control: Any) -> None:
+    """A conversation from an earlier run (made here with the same token file), then the app resumes it."""
+    from webchat_tui.messaging import MessagingClient, MessagingSession, TokenStore
+
+    app = pilot.app
+    assert isinstance(app, WebchatApp) and app.token_store_path is not None
+    client = MessagingClient(app.local.messaging_deployment_id, base_url=app.local.base_url)
+    earlier = MessagingSession(client, token_store=TokenStore(app.token_store_path), autostart=False)
+    await earlier.start()
+    await earlier.send("Is my order #42 on its way?")
+    sid = str(control.messaging_session_for(earlier.token.get())["id"])
+    control.messaging_agent_messages(sid, "Yes, it arrives tomorrow.")
+    await earlier.wait_until(lambda s: len(s.messages) >= 2, 30)
+    await earlier.close()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
+    await pilot.press("r")
+    await wait_until(pilot, lambda: "arrives tomorrow" in _log_text(app))
+    await _type(pilot, "Thanks!")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: "── now ──" in _log_text(app) and "Ada: Thanks!" in _log_text(app))
+
+
+_MESSAGING = ChatSettings(display_name="Ada")
+
+
+async def _join_messaging(pilot: Pilot[Any], control: Any) -> None:
+    await wait_until(pilot, lambda: "Start chat" in screen_text(pilot.app))
+    await pilot.pause()
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -250,6 +363,61 @@ SCENARIOS: dict[str, Scenario] = {
             _chat_connected,
             settings=ChatSettings(display_name="Ada"),
             size=(60, 15),
+        ),
+        Scenario(
+            "join_messaging",
+            "The join form on Web Messaging, the default: deployment, Origin, custom attributes, auth code.",
+            _join_messaging,
+            size=MESSAGING_SIZE,
+            channel="messaging",
+        ),
+        Scenario(
+            "messaging_quick_replies",
+            "Web Messaging: the bot's quick replies as a row of numbered choices, the second highlighted.",
+            _messaging_quick_replies,
+            settings=_MESSAGING,
+            size=MESSAGING_SIZE,
+            channel="messaging",
+        ),
+        Scenario(
+            "messaging_carousel",
+            "Web Messaging: a carousel of two cards with their buttons; the newest card answered.",
+            _messaging_carousel,
+            settings=_MESSAGING,
+            size=MESSAGING_SIZE,
+            channel="messaging",
+        ),
+        Scenario(
+            "messaging_date_picker",
+            "Web Messaging: a date picker's time slots as choices, the first highlighted.",
+            _messaging_date_picker,
+            settings=_MESSAGING,
+            size=MESSAGING_SIZE,
+            channel="messaging",
+        ),
+        Scenario(
+            "messaging_attachment",
+            "Web Messaging: an agent's file with its name, type and size, and Save offered.",
+            _messaging_attachment,
+            settings=_MESSAGING,
+            size=MESSAGING_SIZE,
+            channel="messaging",
+        ),
+        Scenario(
+            "messaging_read_only",
+            "Web Messaging: the conversation ended read-only; ctrl+n starts a new one.",
+            _messaging_read_only,
+            settings=_MESSAGING,
+            size=MESSAGING_SIZE,
+            channel="messaging",
+        ),
+        Scenario(
+            "messaging_resume",
+            "Web Messaging: a resumed conversation, its earlier messages marked, then a new one.",
+            _messaging_resume,
+            settings=_MESSAGING,
+            size=MESSAGING_SIZE,
+            channel="messaging",
         ),
     )
 }

@@ -17,7 +17,8 @@ def _compare(name: str, snap_compare: Any, emu: Any, control: Any) -> bool:
 
 
 def test_join_empty(snap_compare: Any, emu: Any, control: Any) -> None:
-    """The join form as it opens: header "Join a chat · local emulator", the sections You, Custom fields and
+    """The join form as it opens on Web Chat v2 (a "Channel  Web Chat v2" select under the display name):
+    header "Join a chat · local emulator", the sections You, Custom fields and
     Routing, queue "Support" with the hint "This emulator's queues: Support, Sales, Billing, Night Shift",
     the display name row focused (bold accent label, lighter row), the whole Start button (both edges) above
     the footer, disabled; the footer shows ^f Add field, ^q Quit, f1 Help, ^t Theme; no error text."""
@@ -100,3 +101,55 @@ def test_chat_narrow(snap_compare: Any, emu: Any, control: Any) -> None:
     using the full width, a one-line message box, and a compact footer whose keys (^s Save, ^n New,
     ^f Leave, f3 Members, ^q Quit, f1 Help, ^t Theme) are all readable."""
     assert _compare("chat_narrow", snap_compare, emu, control)
+
+
+def test_join_messaging(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The form as a newcomer meets it at 80x24: channel "Web Messaging" (the default), "Display name" without
+    a star (optional), "Custom attributes (0 of 2,048 bytes)", then Deployment: Environment "Local
+    emulator", the bot-first deployment id filled in, Origin and Auth code (masked; ctrl+r shows); no queue,
+    organization or Web Chat member fields; Start chat enabled."""
+    assert _compare("join_messaging", snap_compare, emu, control)
+
+
+def test_messaging_quick_replies(snap_compare: Any, emu: Any, control: Any) -> None:
+    """Web Messaging at 80x24: status "Chatting with Emulator Bot…", the bot's line, "▸ Quick replies: Talk to
+    an agent · Show me a card · Book an appointment", the lead "choose: 1–3, or ←/→ and Enter, or click", and
+    one row "[1] Talk to an agent   [2] Show me a card   [3] Book an appointment" with [2] highlighted
+    (reversed); f4 Choose in the footer."""
+    assert _compare("messaging_quick_replies", snap_compare, emu, control)
+
+
+def test_messaging_carousel(snap_compare: Any, emu: Any, control: Any) -> None:
+    """Two cards from the bot, each "▸ Card: Emulator plan N — description — image <url> — buttons: …
+    (card N of 2)" wrapped at 80 columns, each with its row "[1] Choose plan N   [2] Read more ↗"; the first
+    card still open ("choose: 1–2…"), the second answered by f4 1 ("✓ answered: Choose plan 2", its choice
+    in green, the other grey), then "You chose Choose plan 2 (button)" and Ada's own "Choose plan 2"."""
+    assert _compare("messaging_carousel", snap_compare, emu, control)
+
+
+def test_messaging_date_picker(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The bot's "▸ Date picker: Book an appointment — Pick a time that suits you: …" and three numbered
+    slots ("[1] Tue 01 Dec 2026 10:00 UTC (60 min)" …), wrapped to rows at 80 columns, the first highlighted
+    (focus in the transcript)."""
+    assert _compare("messaging_date_picker", snap_compare, emu, control)
+
+
+def test_messaging_attachment(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The line "Alex Rivera joined", the agent's caption, then "▸ Attachment: invoice-2026-11.pdf
+    (application/pdf, 48.2 KB)" and the row "[1] Save to the transcripts folder"."""
+    assert _compare("messaging_attachment", snap_compare, emu, control)
+
+
+def test_messaging_read_only(snap_compare: Any, emu: Any, control: Any) -> None:
+    """The line "Alex Rivera joined", the agent's goodbye, the notices "Read-only: The agent ended the
+    conversation; you can read it but not reply." and "The conversation was ended.", the status
+    "Read-only — the conversation has ended (ctrl+n starts a new one)"; the message box read-only with
+    "Read-only: the conversation has ended · ctrl+n starts a new conversation" under it; no f4 Choose in
+    the footer (nothing to choose)."""
+    assert _compare("messaging_read_only", snap_compare, emu, control)
+
+
+def test_messaging_resume(snap_compare: Any, emu: Any, control: Any) -> None:
+    """After Resume: "── earlier in this conversation ──", Ada's "Is my order #42 on its way?" and the agent's
+    "Yes, it arrives tomorrow." (each once), "── now ──", then Ada's new "Thanks!"."""
+    assert _compare("messaging_resume", snap_compare, emu, control)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,16 @@ def fixed_time(_: datetime) -> str:
 
 
 def build_app(
-    emu: Any, tmp_path: Path | None = None, settings: ChatSettings | None = None, **kw: Any
+    emu: Any,
+    tmp_path: Path | None = None,
+    settings: ChatSettings | None = None,
+    *,
+    channel: str = "webchat",
+    **kw: Any,
 ) -> WebchatApp:
-    """The app pointed at the test emulator (no embedded emulator of its own)."""
+    """The app pointed at the test emulator (no embedded emulator of its own), on `channel` (Web Chat v2
+    unless told: the form's own default, Web Messaging, is tested by the Web Messaging tests)."""
+    settings = replace(settings or ChatSettings(), channel=channel)
     kw.setdefault("format_time", fixed_time)
     kw.setdefault("theme", "textual-dark")
     kw.setdefault("queues", tuple(emu.seed.queues))  # as the embedded emulator reports its own
@@ -36,6 +44,7 @@ def build_app(
         base_url=emu.base_url,
         organization_id=emu.seed.organization_id,
         deployment_id=emu.seed.deployment_id,
+        messaging_deployment_id=emu.messaging_deployment_id,
         transcript_dir=tmp_path,
         **kw,
     )

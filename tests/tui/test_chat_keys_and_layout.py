@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import TextArea
@@ -121,6 +122,27 @@ async def test_shift_enter_adds_a_line_where_the_terminal_reports_it(emu: Any, c
             pilot,
             lambda: any(e["kind"] == "message" and e["body"] == "one\ntwo" for e in control.record(cid)),
         )
+
+
+async def test_a_typed_burst_ending_with_enter_sends_the_whole_text(emu: Any, control: Any) -> None:
+    """Enter is a priority binding: it used to read the message box before letters queued just ahead of it
+    had reached it (tmux `send-keys 'hello from the terminal burst' Enter` sent "hello"). Every key of the
+    burst is posted at once, as a terminal delivers a paste, and the whole text must arrive."""
+    app = build_app(emu)
+    async with app.run_test(size=(100, 30)) as pilot:
+        cid = await _start_chat(pilot, app)
+        text = "hello from the terminal burst"
+        for character in text:
+            app.post_message(events.Key(character if character != " " else "space", character))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_until(
+            pilot, lambda: any(e["kind"] == "message" and e["body"] == text for e in control.record(cid))
+        )
+        me = app.chat_handle.session.me if app.chat_handle is not None else None
+        assert me is not None
+        bodies = [e["body"] for e in control.record(cid) if e["kind"] == "message" and e["senderId"] == me.id]
+        assert [b for b in bodies if b] == [text]
+        assert _chat(app).query_one(Composer).text == ""
 
 
 async def test_letters_typed_on_the_transcript_or_during_the_dialog_guard_reach_the_composer(

@@ -111,6 +111,38 @@ def test_chat_flags_fill_every_field(runner: CliRunner) -> None:
     assert options["theme"] == "textual-light"
 
 
+def test_web_messaging_flags_reach_the_form_and_profiles(runner: CliRunner, tmp_path: Path) -> None:
+    """`--channel`, `--custom-attribute` (repeatable), `--origin`, `--auth-code` and `--new` fill the form
+    and are kept by `profiles save` (the auth code like the member token: a secret, never listed)."""
+    args = ["--channel", "messaging", "--custom-attribute", "plan=gold", "--custom-attribute", "id=7"]
+    args += ["--origin", "https://www.example.com", "--auth-code", "code-123", "--new", "--deployment", "d-1"]
+    result = runner.invoke(cli.main, ["chat", *args])
+    assert result.exit_code == 0, result.output
+    settings = FakeApp.built[-1][0]
+    assert settings == ChatSettings(
+        channel="messaging",
+        custom_fields=(("plan", "gold"), ("id", "7")),
+        origin="https://www.example.com",
+        auth_code="code-123",
+        new_conversation=True,
+        deployment_id="d-1",
+    )
+    assert runner.invoke(cli.main, ["chat", "--channel", "webchat"]).exit_code == 0
+    assert FakeApp.built[-1][0].channel == "webchat" and not FakeApp.built[-1][0].new_conversation
+    assert runner.invoke(cli.main, ["chat", "--channel", "carrier-pigeon"]).exit_code != 0
+    result = runner.invoke(cli.main, ["profiles", "save", "msg", *args])
+    assert result.exit_code == 0, result.output
+    saved = load_config(tmp_path / "config.toml").profiles["msg"]
+    assert (saved.channel, saved.origin, saved.auth_code, saved.new_conversation) == (
+        "messaging",
+        "https://www.example.com",
+        "code-123",
+        True,
+    )
+    listed = runner.invoke(cli.main, ["profiles", "list"]).output
+    assert "code-123" not in listed
+
+
 def test_profiles_save_list_delete_and_flags_override(runner: CliRunner, tmp_path: Path) -> None:
     """A saved profile fills the form; flags given with --profile win; list and delete work."""
     result = runner.invoke(
@@ -229,7 +261,9 @@ def test_theme_flag_takes_any_theme_the_app_offers(runner: CliRunner) -> None:
 def test_profiles_save_uses_the_forms_rules(runner: CliRunner, tmp_path: Path) -> None:
     """Values the form would refuse are not stored: each bad field is named; fields left out are fine."""
     result = runner.invoke(
-        cli.main, ["profiles", "save", "bad", "--email", "nope", "--priority", "-3", "--env", "moon.example"]
+        cli.main,
+        ["profiles", "save", "bad", "--channel", "webchat", "--email", "nope", "--priority", "-3"]
+        + ["--env", "moon.example"],
     )
     assert result.exit_code == 1
     for words in ("email: Not an email address", "priority: Priority must be", "environment:"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,9 +105,10 @@ def test_unknown_profile_is_an_error(tmp_path: Path) -> None:
 
 def test_form_validation_rules() -> None:
     """Plain-words problems for each kind of bad field; a complete form has none."""
-    good = ChatSettings(display_name="Ada", organization_id="o-1", deployment_id="d-1")
+    good = ChatSettings(display_name="Ada", organization_id="o-1", deployment_id="d-1", channel="webchat")
     assert validate(good, LOCAL) == {}
     bad = ChatSettings(
+        channel="webchat",
         display_name=" ",
         email="x@",
         phone="call me",
@@ -130,11 +132,38 @@ def test_form_validation_rules() -> None:
     }
     assert validate(
         ChatSettings(
-            display_name="A", organization_id="o", deployment_id="d", custom_fields=(("k", "1"), ("k", "2"))
+            display_name="A",
+            organization_id="o",
+            deployment_id="d",
+            custom_fields=(("k", "1"), ("k", "2")),
+            channel="webchat",
         ),
         LOCAL,
     ) == {"custom_fields": "Custom field names must be unique."}
     assert "environment" in validate(good, "example.com")
+
+
+def test_web_messaging_form_rules() -> None:
+    """Web Messaging asks only for its own fields: the deployment id (the name is optional; queue and
+    organization belong to Web Chat v2), an http(s) Origin, and custom attributes within the size limit
+    (the session's own limit and counting rule)."""
+    from webchat_tui.messaging.session import DEFAULT_MAX_CUSTOM_DATA_BYTES
+    from webchat_tui.tui.form_model import MAX_CUSTOM_ATTRIBUTES_BYTES
+
+    assert MAX_CUSTOM_ATTRIBUTES_BYTES == DEFAULT_MAX_CUSTOM_DATA_BYTES
+    assert validate(ChatSettings(deployment_id="d-1", queue=""), LOCAL) == {}
+    assert set(validate(ChatSettings(), LOCAL)) == {"deployment_id"}
+    problems = validate(ChatSettings(deployment_id="d", origin="www.example.com"), LOCAL)
+    assert set(problems) == {"origin"}
+    big = (("note", "x" * 2045),)  # 4 + 2045 bytes: one over
+    assert (
+        "limit is 2,048"
+        in validate(ChatSettings(deployment_id="d", custom_fields=big), LOCAL)["custom_fields"]
+    )
+    fits = (("note", "x" * 2044),)
+    assert validate(ChatSettings(deployment_id="d", custom_fields=fits), LOCAL) == {}
+    assert "auth_code" in validate(ChatSettings(deployment_id="d", auth_code="a\x1bb"), LOCAL)
+    assert validate(ChatSettings(deployment_id="d", channel="webchat", origin="nope"), LOCAL) != {}
 
 
 def test_environment_normalisation() -> None:
@@ -161,7 +190,7 @@ def test_config_file_with_a_token_is_private(tmp_path: Path) -> None:
 def test_pasted_control_characters_are_reported() -> None:
     """Escape codes or other control characters pasted into a field would reach the agent's desktop: the
     form names the field instead of sending them (and keeps the text, so the user can fix it)."""
-    base = {"organization_id": "o", "deployment_id": "d"}
+    base: dict[str, Any] = {"organization_id": "o", "deployment_id": "d", "channel": "webchat"}
     problems = validate(
         ChatSettings(
             display_name="\x1b[31mAnn", last_name="Lee\x07", custom_fields=(("k", "v\x1b]8;;x\x07"),), **base

@@ -58,7 +58,7 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
 
         # A bad email is reported inline while typing, and the start button stays disabled.
         await pilot.press(*"Ada")
-        await pilot.press("tab", "tab", "tab")
+        await pilot.press("tab", "tab", "tab", "tab")  # channel, first name, last name, email
         assert app.focused is not None and app.focused.id == "email"
         await pilot.press(*"ada@nowhere")
         await wait_for_text(pilot, "Not an email address")

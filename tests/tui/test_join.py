@@ -31,7 +31,9 @@ def test_ui_modules_do_not_import_the_network_or_emulator_stack() -> None:
 async def test_form_shows_before_the_embedded_emulator_is_ready() -> None:
     """With no backend given, the form is up (name focused, start disabled, "Starting the local emulator…")
     while the emulator starts in the background; then the seeded ids fill in and Enter starts the chat."""
-    app = make_app(ChatSettings(display_name="Ada"), emulator_time_scale=0.02)  # random seed: ids must match
+    app = make_app(
+        ChatSettings(display_name="Ada", channel="webchat"), emulator_time_scale=0.02
+    )  # random seed
     async with app.run_test(size=(100, 30)) as pilot:
         join = app.screen
         assert isinstance(join, JoinScreen)
@@ -115,7 +117,7 @@ async def test_name_and_enter_before_the_emulator_is_ready_starts_the_chat_once_
     """A newcomer types a name and presses Enter while the embedded emulator is still starting (ids not yet
     known): the form says it will start, and the chat opens by itself as soon as the emulator is ready."""
     local = GatedEmulator()
-    app = WebchatApp(ChatSettings(), local=local, theme="textual-dark")
+    app = WebchatApp(ChatSettings(channel="webchat"), local=local, theme="textual-dark")
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for_join_form(pilot)

@@ -110,6 +110,8 @@ def test_sigterm_and_sighup_leave_the_chat_and_restore_the_terminal(
         emu.seed.deployment_id,
         "--transcripts-dir",
         str(tmp_path / "t"),
+        "--channel",
+        "webchat",
     ]
     app = PtyApp(args, app_env(tmp_path))
     try:

@@ -27,19 +27,25 @@ from webchat_tui.api.session_types import (
     SessionState,
     StateChanged,
 )
+from webchat_tui.chat.types import Attachment, Card, Carousel, DatePicker, ListPicker, QuickReply, TimeSlot
 
 __all__ = [
     "Transcript",
     "TranscriptLine",
     "TranscriptRecorder",
     "describe_event",
+    "describe_size",
+    "describe_slot",
+    "CONTENT_KINDS",
     "describe_media_types",
     "escape_markdown",
     "transcript_json",
     "transcript_markdown",
 ]
 
-_ROLE_KEYS = {"AGENT": "agent", "CUSTOMER": "customer", "WORKFLOW": "bot", "ACD": "bot"}
+_ROLE_KEYS = {"AGENT": "agent", "CUSTOMER": "customer", "WORKFLOW": "bot", "ACD": "bot", "BOT": "bot"}
+CONTENT_KINDS = frozenset({"quick-replies", "card", "date-picker", "list-picker", "attachment"})
+"""Line kinds that describe a message's rich content (the pane draws their choices from the message)."""
 _TYPE_WORDS = {"COBROWSE": "co-browse with you", "SCREENSHARE": "see your screen"}
 _TYPE_NAMES = {"COBROWSE": "co-browse", "SCREENSHARE": "screen share"}
 _OUTCOME_WORDS = {
@@ -68,12 +74,88 @@ class TranscriptLine:
     """Sender display name for chat messages; empty for system lines."""
     role: str
     """`agent`, `customer`, `own`, `bot` (messages); `system`, `notice`, `error` (system lines); `failed`
-    (a message of ours that was not sent)."""
+    (a message of ours that was not sent); `content` (a message's rich content)."""
     text: str
     kind: str = "message"
-    """What it records: `message`, `join`, `leave`, `notice`, `media`, `state`, `ended`, `failed`, `local`."""
+    """What it records: `message`, `join`, `leave`, `notice`, `media`, `state`, `ended`, `failed`, `local`,
+    `choice` (an answer the guest picked), `saved` (a file saved), or one of `CONTENT_KINDS`."""
     data: dict[str, str] = field(default_factory=dict)
     """Machine-readable details for the JSON export (media request id, type and state, end reason...)."""
+
+
+def describe_size(size: int | None) -> str:
+    """`812 bytes`, `12.3 KB`, `4.0 MB` (1 KB = 1000 bytes, as the service counts)."""
+    if size is None:
+        return "size unknown"
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def describe_slot(slot: TimeSlot) -> str:
+    """A date picker's time slot in words: `Mon 01 Dec 2026 10:00 UTC (60 min)`."""
+    text = slot.date_time.strftime("%a %d %b %Y %H:%M UTC") if slot.date_time is not None else slot.raw
+    if slot.duration_seconds:
+        text += f" ({slot.duration_seconds // 60} min)"
+    return text
+
+
+def _content_lines(message: ChatMessage) -> list[TranscriptLine]:
+    """One line per item of rich content (quick replies together), in words the exports keep."""
+    at = message.timestamp
+    out: list[TranscriptLine] = []
+    replies = [c for c in message.content if isinstance(c, QuickReply)]
+    base = {"id": message.id}
+    if replies:
+        words = " · ".join(r.text for r in replies)
+        out.append(TranscriptLine(at, "", "content", f"Quick replies: {words}", "quick-replies", dict(base)))
+    for index, item in enumerate(message.content):
+        data = {**base, "index": str(index)}
+        if isinstance(item, Card):
+            out.append(TranscriptLine(at, "", "content", _card_words(item), "card", data))
+        elif isinstance(item, Carousel):
+            for number, card in enumerate(item.cards):
+                words = f"{_card_words(card)} (card {number + 1} of {len(item.cards)})"
+                out.append(TranscriptLine(at, "", "content", words, "card", {**data, "card": str(number)}))
+        elif isinstance(item, DatePicker):
+            title = " — ".join(t for t in (item.title, item.subtitle) if t) or "Choose a time"
+            slots = " · ".join(describe_slot(t) for t in item.times) or "no times offered"
+            out.append(
+                TranscriptLine(at, "", "content", f"Date picker: {title}: {slots}", "date-picker", data)
+            )
+        elif isinstance(item, ListPicker):
+            titles = " · ".join(i.title for section in item.sections for i in section.items)
+            words = f"List: {item.title or 'Choose'}: {titles or 'nothing offered'}"
+            out.append(TranscriptLine(at, "", "content", words, "list-picker", data))
+        elif isinstance(item, Attachment):
+            name = item.filename or "attachment"
+            kind = item.mime or item.media_type or "file"
+            words = f"Attachment: {name} ({kind}, {describe_size(item.size_bytes)})"
+            extra = {"attachmentId": item.id or "", "filename": name, "size": str(item.size_bytes or "")}
+            out.append(TranscriptLine(at, "", "content", words, "attachment", {**data, **extra}))
+    return out
+
+
+def _card_words(card: Card) -> str:
+    parts = [f"Card: {card.title}"]
+    if card.description:
+        parts.append(card.description)
+    if card.image_url:
+        parts.append(f"image {card.image_url}")
+    buttons = [a.text + (f" <{a.url}>" if a.url else "") for a in card.actions]
+    if buttons:
+        parts.append("buttons: " + " · ".join(buttons))
+    return " — ".join(parts)
+
+
+def _message_lines(message: ChatMessage) -> list[TranscriptLine]:
+    line = _message_line(message)
+    if not message.content:
+        return [line] if line is not None else []
+    lines = [line] if line is not None and message.body else []
+    return lines + _content_lines(message)
 
 
 def _message_line(message: ChatMessage) -> TranscriptLine | None:
@@ -82,6 +164,10 @@ def _message_line(message: ChatMessage) -> TranscriptLine | None:
     at = message.timestamp
     if kind == "media-request":
         return None  # told by the media request's own changes, in words, with its type and outcome
+    if kind in ("member-join", "member-leave") and message.sender_role == "SYSTEM" and message.body:
+        return TranscriptLine(
+            at, "", "notice", message.body, "notice"
+        )  # presence told in the service's words
     if kind == "member-join":
         return TranscriptLine(at, "", "system", f"{name} joined the chat", "join", {"member": name})
     if kind == "member-leave":
@@ -113,13 +199,16 @@ def describe_event(event: SessionEvent, at: datetime, agent: str = "The agent") 
     sender is unknown.
     """
     if isinstance(event, MessagesAdded):
-        return [line for m in event.messages if (line := _message_line(m)) is not None]
+        return [line for m in event.messages for line in _message_lines(m)]
     if isinstance(event, MediaRequestChanged):
         line = _media_line(event, at, agent)
         return [line] if line is not None else []
     if isinstance(event, Notice):
         role = {"error": "error", "warning": "notice"}.get(event.level, "notice")
         return [TranscriptLine(at, "", role, event.text, "notice", {"kind": event.kind, **event.details})]
+    if isinstance(event, StateChanged) and event.state is SessionState.READ_ONLY:
+        words = event.reason or "The conversation has ended"
+        return [TranscriptLine(at, "", "notice", f"Read-only: {words}", "read-only", {"reason": words})]
     if isinstance(event, StateChanged) and event.state is SessionState.ENDED:
         words = event.reason or "The chat has ended"
         return [TranscriptLine(at, "", "notice", f"Chat ended: {words}", "ended", {"reason": words})]

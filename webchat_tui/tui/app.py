@@ -73,6 +73,8 @@ class WebchatApp(App[None]):
         transcript_dir: Path | None = None,
         session_options: dict[str, Any] | None = None,
         client_options: dict[str, Any] | None = None,
+        token_store_path: Path | None = None,
+        messaging_options: dict[str, Any] | None = None,
         keymap: dict[str, str] | None = None,
         config_file: Path | None = None,
         autostart: bool = False,
@@ -91,6 +93,8 @@ class WebchatApp(App[None]):
             transcript_dir: where saved transcripts go (default: `transcripts` in the user data directory).
             session_options: extra `ChatSession` keyword arguments.
             client_options: extra `WebChatClient` keyword arguments (e.g. `timeout`).
+            token_store_path: where Web Messaging session tokens are kept (default: the user data dir).
+            messaging_options: extra `MessagingSession` keyword arguments.
             keymap: binding id → keys (the config file's `[keymap]`); unknown ids are reported.
             config_file: the config file profiles and the chosen theme are saved to (None: not saved).
             autostart: start the chat at once when the form is valid (`chat --start`).
@@ -115,6 +119,9 @@ class WebchatApp(App[None]):
         """Where the chat screen saves transcripts (`tui/transcript_files.save_transcript`)."""
         self.session_options = session_options or {}
         self.client_options = client_options or {}
+        self.token_store_path = token_store_path
+        self.messaging_options = messaging_options or {}
+        """Where Web Messaging session tokens persist (None: the user data dir's default file)."""
         self.config_file = config_file
         self.autostart = autostart
         self.log_file = log_file
@@ -219,7 +226,7 @@ class WebchatApp(App[None]):
 
         self.chat_handle = handle
         logging.getLogger("webchat_tui.tui").info(
-            "chat started on %s: conversation %s", handle.description, handle.session.conversation_id
+            "chat started on %s: conversation %s", handle.description, handle.conversation_id
         )
         self.push_screen(ChatScreen(handle))
 
@@ -334,18 +341,22 @@ class WebchatApp(App[None]):
         if handle is not None:
             session = handle.session
             me = session.me
-            rows += [
-                ("Chat runs on", handle.description),
-                ("Conversation id", session.conversation_id or ""),
-                ("Member id", me.id if me is not None else ""),
-                ("Queue", handle.settings.queue),
-            ]
+            rows += [("Chat runs on", handle.description)]
+            if handle.channel == "messaging":
+                rows += [("Channel", "Web Messaging"), ("Deployment id", handle.settings.deployment_id)]
+            else:
+                rows += [
+                    ("Conversation id", handle.conversation_id or ""),
+                    ("Member id", me.id if me is not None else ""),
+                    ("Queue", handle.settings.queue),
+                ]
         if local.ready:
             label = "Embedded emulator" if local.embedded else "Local emulator"
             rows += [
                 (label, local.base_url or ""),
                 ("Organization id", local.organization_id),
                 ("Deployment id", local.deployment_id),
+                ("Web Messaging deployment id", local.messaging_deployment_id),
                 ("Queues", ", ".join(local.queues)),
                 ("Control token", local.control_token or ""),
             ]
@@ -413,6 +424,7 @@ def make_app(
     emulator_seed: int | None = None,
     queues: tuple[str, ...] = (),
     control_token: str | None = None,
+    messaging_deployment_id: str = "",
     **options: Any,
 ) -> WebchatApp:
     """Build the app. With `base_url` the "Local emulator" is that already running emulator (tests, scripts);
@@ -427,6 +439,7 @@ def make_app(
         deployment_id=deployment_id,
         queues=queues,
         control_token=control_token,
+        messaging_deployment_id=messaging_deployment_id,
         time_scale=emulator_time_scale,
         seed=emulator_seed,
     )

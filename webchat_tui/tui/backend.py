@@ -31,6 +31,7 @@ class LocalEmulator:
         deployment_id: str = "",
         queues: tuple[str, ...] = (),
         control_token: str | None = None,
+        messaging_deployment_id: str = "",
         time_scale: float = 1.0,
         seed: int | None = None,
     ) -> None:
@@ -42,6 +43,8 @@ class LocalEmulator:
         """The emulator's queue names (offered by the form's queue field; listed when a queue is unknown)."""
         self.control_token = control_token
         """The emulator's control-API token (`X-Emulator-Token`), when known (shown in the info panel)."""
+        self.messaging_deployment_id = messaging_deployment_id
+        """The emulator's bot-first Messenger deployment (a newcomer meets the bot's quick replies first)."""
         self.embedded = base_url is None
         """True when this process starts (and owns) the emulator."""
         self._time_scale = time_scale
@@ -73,6 +76,7 @@ class LocalEmulator:
             self.deployment_id = emulator.seed.deployment_id
             self.queues = tuple(emulator.seed.queues)
             self.control_token = emulator.control_token
+            self.messaging_deployment_id = emulator.messaging_deployment_id
             self.base_url = emulator.base_url
 
     def stop(self) -> None:

@@ -43,6 +43,10 @@ def describe_start_error(
     from webchat_tui.api import errors
 
     where = target or "the chat service"
+    from webchat_tui.messaging.errors import MessagingError
+
+    if isinstance(exc, MessagingError):
+        return f"The conversation could not start on {where}: {exc}"
     if isinstance(exc, errors.ClientValidationError):
         return f"Check the form: {exc.field} {exc.reason}."
     if isinstance(exc, errors.ApiError):

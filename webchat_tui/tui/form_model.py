@@ -19,6 +19,11 @@ __all__ = [
     "environment_of",
     "normalize_environment",
     "validate",
+    "WEBCHAT_ONLY",
+    "MESSAGING_ONLY",
+    "CHANNEL_CHOICES",
+    "MAX_CUSTOM_ATTRIBUTES_BYTES",
+    "custom_attributes_bytes",
     "profile_problems",
     "plural",
     "MAX_FIELD",
@@ -65,7 +70,40 @@ _TEXT_FIELDS = (
     "language",
     "api_base",
     "member_auth_token",
+    "origin",
+    "auth_code",
 )
+WEBCHAT_ONLY = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "avatar_url",
+    "queue",
+    "skills",
+    "language",
+    "priority",
+    "organization_id",
+    "member_auth_token",
+)
+"""Fields only Web Chat v2 has; the form hides them (and `validate` ignores them) for Web Messaging."""
+MESSAGING_ONLY = ("origin", "auth_code")
+"""Fields only Web Messaging has."""
+CHANNEL_CHOICES: tuple[tuple[str, str], ...] = (("Web Messaging", "messaging"), ("Web Chat v2", "webchat"))
+"""(label, value) pairs of the channel choice; Web Messaging first (the default)."""
+MAX_CUSTOM_ATTRIBUTES_BYTES = 2048
+"""Web Messaging's custom-attributes limit when the service has not said otherwise (protocol.md §11; the
+session's `DEFAULT_MAX_CUSTOM_DATA_BYTES`, checked equal by a test)."""
+
+
+def custom_attributes_bytes(pairs: tuple[tuple[str, str], ...]) -> int:
+    """The size the service counts for custom attributes (the session's own rule, imported when first
+    needed: the messaging package is not loaded before the form is shown)."""
+    if not pairs:
+        return 0
+    from webchat_tui.messaging.session import custom_attributes_size
+
+    return custom_attributes_size(dict(pairs))
 
 
 def normalize_environment(value: str) -> str:
@@ -109,7 +147,29 @@ def validate(settings: ChatSettings, environment: str) -> dict[str, str]:
     """Check the form; returns {field name: plain-words problem}; empty when the chat can start.
 
     Custom-field problems use the key `custom_fields`; rows left entirely blank are dropped before this.
+    Only the fields of `settings.channel` are checked (for Web Messaging the name is optional and the custom
+    fields are custom attributes, checked against their size limit).
     """
+    problems = _validate_all(settings, environment)
+    if settings.channel == "messaging":
+        for name in WEBCHAT_ONLY:
+            problems.pop(name, None)
+        if not settings.display_name.strip():
+            problems.pop("display_name", None)
+        size = custom_attributes_bytes(settings.custom_fields)
+        if "custom_fields" not in problems and size > MAX_CUSTOM_ATTRIBUTES_BYTES:
+            problems["custom_fields"] = (
+                f"Custom attributes take {size:,} bytes; the limit is {MAX_CUSTOM_ATTRIBUTES_BYTES:,}."
+            )
+        if settings.origin and not _URL.match(settings.origin.strip()):
+            problems["origin"] = "Use an http:// or https:// address, e.g. https://www.example.com."
+    else:
+        for name in MESSAGING_ONLY:
+            problems.pop(name, None)
+    return problems
+
+
+def _validate_all(settings: ChatSettings, environment: str) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not settings.display_name.strip():
         problems["display_name"] = "Enter the name the agent will see."

@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     from webchat_tui.tui.app import make_app
 
     app = make_app(
-        ChatSettings(),
+        # Web Chat v2: a Web Messaging token would be stored per server user and shared by every browser tab
+        ChatSettings(channel="webchat"),
         base_url=args.base_url,
         organization_id=args.org,
         deployment_id=args.deployment,

@@ -12,8 +12,8 @@ Sessions
 - `GET  /sessions/{id}/messages` -> `{"entities": [StructuredMessage body]}`: the transcript, oldest first.
 
 The agent side (each returns the sent message bodies as `{"ids": [...], "messages": [...]}` unless noted)
-- `POST /sessions/{id}/agent/messages` `{"text", "count"?: N, "bot"?: false}`: N > 1 sends
-  "text #1".."text #N".
+- `POST /sessions/{id}/agent/messages` `{"text", "count"?: N, "bot"?: false, "quickRepliesEvery"?: K}`:
+  N > 1 sends "text #1".."text #N"; with K, every K-th of them carries two quick replies (rich bursts).
 - `POST /sessions/{id}/agent/quickreplies` `{"text"?, "replies": [{"text", "payload"?}] | ["a", ...]}`.
 - `POST /sessions/{id}/agent/card` `{"card"?: Card}`; `.../agent/carousel` `{"cards"?: [Card]}`;
   `.../agent/datepicker` `{"datePicker"?: DatePicker}`; `.../agent/listpicker` `{"listPicker"?: ListPicker}`
@@ -171,10 +171,14 @@ async def agent_messages(request: Request, session_id: str) -> Response:
             message=f"This burst would add about {estimate // 1_000_000} MB; at most "
             f"{MAX_BURST_BYTES // 1_000_000} MB per request (fewer or shorter messages).",
         )
+    every = data.get("quickRepliesEvery", 0)
+    if not isinstance(every, int) or isinstance(every, bool) or every < 0:
+        raise EmulatorError("bad.request", message="quickRepliesEvery must be a whole number")
+    rich = [frames.quick_reply("Yes", "yes"), frames.quick_reply("No", "no")]
     sent = []
     for i in range(1, count + 1):
         one = dict(data, text=text if count == 1 else f"{text} #{i}")
-        sent.append(_send(store, session, one, None))
+        sent.append(_send(store, session, one, rich if every and i % every == 0 else None))
         if i % BURST_YIELD_EVERY == 0:
             await asyncio.sleep(0)  # let the socket senders run during a burst
             if not session.live:

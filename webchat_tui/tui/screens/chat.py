@@ -16,6 +16,8 @@ The transcript pane shows exactly the lines the session's `TranscriptRecorder` h
 | ctrl+g  | jump to the newest message (shown while new ones wait below) |
 | ctrl+r  | resend the last message that could not be sent               |
 | alt+e   | put that message back into the message box                   |
+| ctrl+u  | send a file (in an empty message box; also in the palette)   |
+| f4      | go to the offered choices (quick replies, buttons, dates...) |
 | tab     | move between transcript, members, input                      |
 
 ctrl+l is not used (it redraws the screen in most programs), nor any key the message box uses for editing
@@ -43,17 +45,29 @@ from webchat_tui.api.session_types import (
     MediaRequestChanged,
     MemberChanged,
     Notice,
+    ParticipantKind,
     SessionEvent,
     SessionState,
     StateChanged,
     TypingChanged,
 )
-from webchat_tui.api.transcript import TranscriptLine
+from webchat_tui.api.transcript import CONTENT_KINDS, TranscriptLine, describe_slot
+from webchat_tui.chat.types import (
+    Attachment,
+    Card,
+    Carousel,
+    ChatMessage,
+    ContentChoice,
+    DatePicker,
+    ListPicker,
+    MessagesAdded,
+    QuickReply,
+)
 from webchat_tui.tui.errors import describe_action_error
 from webchat_tui.tui.messages import SessionEventsReceived
 from webchat_tui.tui.screens.confirm import ConfirmScreen
 from webchat_tui.tui.screens.media_queue import MediaRequestQueue
-from webchat_tui.tui.widgets.composer import Composer, plural
+from webchat_tui.tui.widgets.composer import Composer, MessageInput, plural
 from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
 from webchat_tui.tui.widgets.status_bar import StatusBar
@@ -65,6 +79,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatScreen", "entry_for_line", "MEMBERS_AUTO_HIDE_WIDTH", "LONG_WAIT_SECONDS"]
 
+_OfferAction = ContentChoice | str | Attachment
+"""What picking a choice does: answer with a `ContentChoice`, show and copy a link (`str`), or save a file."""
+
 _SENDABLE = {SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING}
 MEMBERS_AUTO_HIDE_WIDTH = 90
 """Below this many columns the member panel hides itself (f3 shows it again)."""
@@ -75,6 +92,40 @@ LONG_WAIT_SECONDS = 120.0
 def entry_for_line(line: TranscriptLine, time_text: str) -> LogEntry:
     """The pane's entry for a transcript line."""
     return LogEntry(time_text, line.sender, line.role, line.text)
+
+
+def offer_for_line(message: ChatMessage, line: TranscriptLine) -> list[tuple[str, _OfferAction]]:
+    """The choices a rich-content line offers, each with what picking it does (empty when none)."""
+    if line.kind == "quick-replies":
+        return [
+            (r.text, ContentChoice(message.id, "QuickReply", r.text, r.payload))
+            for r in message.content
+            if isinstance(r, QuickReply)
+        ]
+    item = message.content[int(line.data.get("index", "0"))]
+    if isinstance(item, Carousel):
+        item = item.cards[int(line.data.get("card", "0"))]
+    if isinstance(item, Card):
+        out: list[tuple[str, _OfferAction]] = []
+        for action in item.actions:
+            if action.type == "Link" and action.url:
+                out.append((f"{action.text} ↗", action.url))
+            else:
+                out.append(
+                    (action.text, ContentChoice(message.id, "Button", action.text, action.payload or ""))
+                )
+        return out
+    if isinstance(item, DatePicker):
+        return [(describe_slot(t), ContentChoice(message.id, "DatePicker", t.raw, t.raw)) for t in item.times]
+    if isinstance(item, ListPicker):
+        return [
+            (i.title, ContentChoice(message.id, "ListPicker", i.title, i.id))
+            for section in item.sections
+            for i in section.items
+        ]
+    if isinstance(item, Attachment):
+        return [("Save to the transcripts folder", item)]
+    return []
 
 
 class ChatScreen(Screen[None]):
@@ -100,6 +151,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+f", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
         Binding("f3", "toggle_members", "Members", id="chat.toggle-members", tooltip="Show/hide members"),
         Binding("ctrl+g", "newest", "Newest", id="chat.newest", tooltip="Jump to the newest message"),
+        Binding("f4", "choose", "Choose", id="chat.choose", tooltip="Go to the offered choices"),
         Binding("ctrl+r", "resend", "Resend", id="chat.resend", tooltip="Send the failed message again"),
         Binding(
             "alt+e",
@@ -123,6 +175,14 @@ class ChatScreen(Screen[None]):
         self.failed: list[str] = []
         """Messages that could not be sent and were neither resent nor taken back, oldest first."""
         self._shown_lines = 0
+        self._offers: list[tuple[str, list[tuple[str, _OfferAction]]]] = []
+        """Offer number -> (message id, [(label, action)]): what each row of choices means."""
+        self._messages: dict[str, ChatMessage] = {}
+        """Messages with rich content, by id (to turn a picked choice into an answer)."""
+        self._in_earlier = False
+        self._history_seen = False
+        self._earlier_until: datetime | None = None
+        """On a resumed conversation: the newest message of the history it arrived with."""
         self._members_choice: bool | None = None
         """The guest's own show/hide choice for the member panel (None: follow the terminal's width)."""
 
@@ -150,6 +210,15 @@ class ChatScreen(Screen[None]):
         self.query_one("#new-marker").display = False
         self.query_one("#members", MemberList).border_title = "Members"
         self._apply_state(self.session.state, None, None)
+        members = self.query_one(MemberList)
+        for member in self.session.members:  # the members known before this screen (you, at least)
+            members.upsert(member)
+        known = self.session.messages
+        if known:  # the session recorded these while starting, before this screen read any event
+            self._history_seen = True
+            self._messages.update((m.id, m) for m in known if m.content)
+            if self.handle.resumed:
+                self._earlier_until = max(m.timestamp for m in known)
         self._show_new_lines()
         self.query_one(Composer).input.focus()
         self._consume_events()
@@ -170,13 +239,53 @@ class ChatScreen(Screen[None]):
         return self.webchat.format_time(moment or datetime.now().astimezone())
 
     def _show_new_lines(self) -> None:
-        """Queue the transcript lines recorded since the last call (the pane shows exactly those)."""
-        lines = self.session.transcript.lines
+        """Queue the transcript lines recorded since the last call (the pane shows exactly those, plus the
+        choices of rich content and the marks around earlier messages of a resumed conversation)."""
+        lines = self.handle.transcript.lines
         if self._shown_lines < len(lines):
             fmt = self.webchat.format_time
             new = lines[self._shown_lines :]
             self._shown_lines = len(lines)
-            self.query_one(MessageLog).extend([entry_for_line(line, fmt(line.at)) for line in new])
+            entries: list[LogEntry] = []
+            for line in new:
+                if line.data.get("kind") == "conversation-reset":  # the old conversation's offers close
+                    self.query_one(MessageLog).close_offers(len(self._offers))
+                self._mark_earlier(line, entries)
+                entries.append(entry_for_line(line, fmt(line.at)))
+                if line.kind in CONTENT_KINDS:
+                    self._add_offer(line, entries)
+            self.query_one(MessageLog).extend(entries)
+
+    def _mark_earlier(self, line: TranscriptLine, entries: list[LogEntry]) -> None:
+        """The history a resumed conversation arrives with comes between an "earlier" mark and a "now" mark
+        (by the service's own times, so a skewed local clock does not matter)."""
+        if line.kind == "local" or self._earlier_until is None:
+            return
+        earlier = line.at <= self._earlier_until and line.kind != "ended"
+        if earlier and not self._in_earlier:
+            self._in_earlier = True
+            entries.append(LogEntry("", "", "system", "── earlier in this conversation ──"))
+        elif not earlier and self._in_earlier:
+            self._in_earlier = False
+            entries.append(LogEntry("", "", "system", "── now ──"))
+
+    def _add_offer(self, line: TranscriptLine, entries: list[LogEntry]) -> None:
+        wanted = line.data.get("id", "")
+        message = self._messages.get(wanted)
+        if message is None:  # recorded before its event reached this screen
+            message = next((m for m in reversed(self.session.messages) if m.id == wanted), None)
+        if message is None:
+            return
+        if line.kind != "attachment" and not self.handle.can_respond:
+            return
+        if line.kind == "attachment" and not self.handle.can_attach:
+            return
+        choices = offer_for_line(message, line)
+        if not choices:
+            return
+        offer = len(self._offers)
+        self._offers.append((message.id, choices))
+        entries.append(LogEntry("", "", "choices", "", tuple(label for label, _ in choices), offer))
 
     # ------------------------------------------------------------------ the event worker
 
@@ -193,18 +302,33 @@ class ChatScreen(Screen[None]):
     @on(SessionEventsReceived)
     def _apply_events(self, message: SessionEventsReceived) -> None:
         for event in message.events:
-            if isinstance(event, StateChanged):
+            if isinstance(event, MessagesAdded):
+                if not self._history_seen:
+                    self._history_seen = True
+                    if self.handle.resumed and event.messages:
+                        self._earlier_until = max(m.timestamp for m in event.messages)
+                for added in event.messages:
+                    if added.content:
+                        self._messages[added.id] = added
+            elif isinstance(event, StateChanged):
                 self._apply_state(event.state, event.reason, event)
             elif isinstance(event, MemberChanged):
                 if self._state != SessionState.ENDED:
                     self.query_one(MemberList).upsert(event.member)
+                new_bot = event.previous_state is None and event.member.kind == ParticipantKind.BOT
+                if new_bot and self._state == SessionState.WAITING_FOR_AGENT and self.session.agent is None:
+                    self._apply_state(self._state, None, None)
             elif isinstance(event, TypingChanged):
                 self.query_one(TypingIndicator).names = tuple(m.display_name for m in event.typing)
             elif isinstance(event, MediaRequestChanged):
                 self.media_requests.changed(event)
             elif isinstance(event, Notice) and event.kind == "transfer":
                 self.notify(event.text, title="Transfer", markup=False)
+            elif isinstance(event, Notice) and event.kind == "conversation-reset":
+                self.query_one(MemberList).mark_all_disconnected()
+
         self._show_new_lines()
+        self._show_sending()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -228,8 +352,11 @@ class ChatScreen(Screen[None]):
         if state in (SessionState.IDLE, SessionState.CONNECTING):
             status.show("connecting", "Connecting…")
         elif state == SessionState.WAITING_FOR_AGENT:
-            queue = self.handle.settings.queue.strip()
+            queue = self.handle.settings.queue.strip() if self.handle.channel == "webchat" else ""
             text = "Waiting for an agent" + (f" in {queue}" if queue else "")
+            bot = next((m for m in self.session.members if m.kind == ParticipantKind.BOT), None)
+            if bot is not None and previous != SessionState.CONNECTED:
+                text = f"Chatting with {bot.display_name} (the bot hands over to an agent)"
             if previous == SessionState.CONNECTED:
                 text = "Waiting for the next agent"
             later = "still no agent: ctrl+f leaves, ctrl+n tries another queue"
@@ -239,14 +366,19 @@ class ChatScreen(Screen[None]):
             status.show("connected", f"Connected to {name}")
         elif state == SessionState.RECONNECTING:
             status.show("reconnecting", "Connection lost — reconnecting…")
+        elif state == SessionState.READ_ONLY:
+            status.show("ended", "Read-only — the conversation has ended (ctrl+n starts a new one)")
+            self.query_one(TypingIndicator).names = ()
         elif state == SessionState.ENDED:
-            words = self.session.transcript.end_words or reason or "The chat has ended"
+            words = self.handle.transcript.end_words or reason or "The chat has ended"
             status.show("ended", f"Chat ended — {words}  (ctrl+s save · ctrl+n new chat)")
             self.query_one(TypingIndicator).names = ()
             self.query_one(MemberList).mark_all_disconnected()
             self.media_requests.close_all("The chat ended before you answered.")
         if state in _SENDABLE:
             composer.set_blocked(None)
+        elif state == SessionState.READ_ONLY:
+            composer.set_blocked("the conversation has ended", read_only="ctrl+n starts a new conversation")
         elif state == SessionState.ENDED:
             composer.set_blocked("the chat has ended", read_only="ctrl+n starts a new chat")
         else:
@@ -256,16 +388,21 @@ class ChatScreen(Screen[None]):
 
     @on(Composer.Submitted)
     def _send_requested(self, message: Composer.Submitted) -> None:
-        composer = self.query_one(Composer)
-        composer.clear()
-        self._send(message.text)
+        self._send(message.text)  # the box emptied itself on Enter, in key order
 
     @work(group="send", exit_on_error=False)
     async def _send(self, text: str) -> None:
+        self.call_after_refresh(self._show_sending)
         try:
             await self.session.send(text)
         except Exception as exc:  # the message stays in the transcript, marked, to resend or take back
             self._failed_send(text, describe_action_error(exc, "send the message"))
+        finally:
+            self._show_sending()
+
+    def _show_sending(self) -> None:
+        """The small "sending…" mark while messages wait in the session's queue (paced sends)."""
+        self.query_one(Composer).set_sending(self.handle.pending_sends)
 
     def _failed_send(self, text: str, reason: str) -> None:
         """Keep a message that was not sent: a marked line with its text, and the ways to get it out."""
@@ -273,7 +410,7 @@ class ChatScreen(Screen[None]):
         me = self.session.me
         name = me.display_name if me is not None else "You"
         line = TranscriptLine(datetime.now(UTC), name, "failed", text, "failed", {"reason": reason})
-        self.session.transcript.add(line)
+        self.handle.transcript.add(line)
         self.say(f"{reason} — ctrl+r resends it, alt+e puts it back in the message box", role="error")
         self.refresh_bindings()
 
@@ -300,13 +437,13 @@ class ChatScreen(Screen[None]):
     @on(Composer.Typed)
     def _typed(self) -> None:
         if self._state in _SENDABLE:
-            self.session.note_typing()  # the session throttles (typing_throttle) and never raises
+            self.handle.note_typing()  # the session throttles and failures are ignored
 
     # ------------------------------------------------------------------ media requests
 
     def say(self, text: str, role: str = "system") -> None:
         """Add a system line (plain text) to the transcript, stamped now; saved transcripts carry it too."""
-        self.session.transcript.add(TranscriptLine(datetime.now(UTC), "", role, text, "local"))
+        self.handle.transcript.add(TranscriptLine(datetime.now(UTC), "", role, text, "local"))
         self._show_new_lines()
 
     def flush_transcript(self) -> None:
@@ -326,12 +463,13 @@ class ChatScreen(Screen[None]):
         """A letter typed while the transcript or member list has focus goes to the message box."""
         area = self.query_one(Composer).input
         character = event.character
+        in_log = isinstance(self.focused, MessageLog)
         if (
             self.focused is not area
             and character is not None
             and event.is_printable
-            and character
-            not in " ?"  # space pages/selects there; "?" opens help where no text field has focus
+            and character != "?"  # "?" opens help where no text field has focus
+            and (character != " " or in_log)  # space selects in the member list
         ):
             event.stop()
             event.prevent_default()
@@ -346,6 +484,8 @@ class ChatScreen(Screen[None]):
             return None
         if action == "newest":
             return bool(self.query_one(MessageLog).unseen)
+        if action == "choose":
+            return bool(self.query_one(MessageLog).open_choices()) and self._state in _SENDABLE
         if action == "resend":
             return bool(self.failed) and self._state in _SENDABLE
         if action == "edit_failed":
@@ -386,13 +526,13 @@ class ChatScreen(Screen[None]):
         from webchat_tui.tui.transcript_files import TranscriptSaveError, save_transcript, transcript_name
 
         try:
-            body = self.session.export_json() if kind == "json" else self.session.export_markdown()
-            name = transcript_name(self.session.conversation_id, kind, datetime.now())
+            body = self.handle.export(kind)
+            name = transcript_name(self.handle.conversation_id, kind, datetime.now())
             if deliver_to_browser(self.app, body, name):
                 self.say(f"Transcript sent to your browser as {name}")
                 self.notify(f"Transcript sent to your browser as {name}", title="Saved", markup=False)
                 return
-            path = save_transcript(self.webchat.transcript_dir, self.session.conversation_id, kind, body)
+            path = save_transcript(self.webchat.transcript_dir, self.handle.conversation_id, kind, body)
         except Exception as exc:  # a failed write or export: said, and the chat goes on
             text = str(exc)
             if not isinstance(exc, TranscriptSaveError):
@@ -404,7 +544,11 @@ class ChatScreen(Screen[None]):
         self.notify(f"Transcript saved to {path}", title="Saved", markup=False)
 
     def action_new_chat(self) -> None:
-        """Back to the join form (asks first, and leaves, if the chat is still going)."""
+        """Back to the join form (asks first, and leaves, if the chat is still going); on a read-only
+        conversation whose session can begin a new one in place, starts a new conversation here."""
+        if self._state == SessionState.READ_ONLY and self.handle.can_start_new:
+            self._start_new()
+            return
         if self._state == SessionState.ENDED:
             self._return_to_form()
             return
@@ -430,6 +574,138 @@ class ChatScreen(Screen[None]):
         except Exception:  # noqa: BLE001 - going back to the form anyway; the chat is closed there
             pass
         self.webchat.return_to_form()
+
+    @work(group="leave", exclusive=True, exit_on_error=False)
+    async def _start_new(self) -> None:
+        try:
+            await self.session.start_new()
+        except Exception as exc:
+            self.say(describe_action_error(exc, "start a new conversation"), role="error")
+
+    # ------------------------------------------------------------------ rich content
+
+    def action_choose(self) -> None:
+        """Go to the offered choices (the newest open offer's first choice)."""
+        if not self.query_one(MessageLog).focus_choices():
+            self.notify("Nothing to choose right now.", markup=False)
+
+    @on(MessageInput.AttachRequested)
+    def action_attach(self) -> None:
+        """Pick a file (keyboard-usable tree), check it against the deployment's rules, then send it."""
+        if not self.handle.can_attach:
+            self.notify("This chat cannot send files.", markup=False)
+            return
+        if self._state not in _SENDABLE:
+            self.app.bell()
+            return
+        from webchat_tui.tui.screens.file_pick import FilePickScreen
+
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                self._send_file(path)
+
+        self.app.push_screen(FilePickScreen(Path.cwd(), self._file_rules()), picked)
+
+    def _file_rules(self) -> str:
+        info = getattr(self.session, "session_info", None)
+        media = getattr(getattr(info, "allowed_media", None), "inbound", None)
+        if media is None:
+            return ""
+        types = ", ".join(t.type for t in media.file_types) or "none"
+        return f"Allowed: {types}; at most {int(media.max_file_size_kb or 0):,} KB."
+
+    @work(group="files", exit_on_error=False)
+    async def _send_file(self, path: Path) -> None:
+        import mimetypes
+
+        from webchat_tui.api.transcript import describe_size
+
+        try:
+            size = path.stat().st_size
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            self.session.check_attachment(path.name, size, mime)
+        except Exception as exc:  # refused before any upload, with the reason
+            self.say(f"Not sent: {path.name}: {exc}", role="error")
+            return
+        self.say(f"Uploading {path.name} ({mime}, {describe_size(size)})…")
+        composer = self.query_one(Composer)
+        composer.set_uploading(f"uploading {path.name} ({describe_size(size)})…")
+        try:
+            await self.session.send_attachment(path, mime=mime)
+        except Exception as exc:
+            self.say(describe_action_error(exc, f"send {path.name}"), role="error")
+        finally:
+            composer.set_uploading("")
+
+    @on(MessageLog.ChoicesChanged)
+    def _choices_changed(self) -> None:
+        self.refresh_bindings()
+
+    @on(MessageLog.Done)
+    def _log_done(self) -> None:
+        self.query_one(Composer).input.focus()
+
+    @on(MessageLog.ChoicePicked)
+    def _choice_picked(self, message: MessageLog.ChoicePicked) -> None:
+        if not 0 <= message.offer < len(self._offers):
+            return
+        _, choices = self._offers[message.offer]
+        label, action = choices[message.index]
+        log = self.query_one(MessageLog)
+        if isinstance(action, str):
+            self.say(f"Link: {action}")
+            self.app.copy_to_clipboard(action)
+            self.notify(f"Copied {action}", title="Link", markup=False)
+            self.query_one(Composer).input.focus()
+            return
+        if isinstance(action, Attachment):
+            log.mark_answered(message.offer, message.index)
+            self._save_attachment(action, message.offer)
+            return
+        if self._state not in _SENDABLE:
+            self.app.bell()
+            return
+        log.mark_answered(message.offer, message.index)
+        self.query_one(Composer).input.focus()
+        self._respond(action, label, message.offer)
+
+    @work(group="send", exit_on_error=False)
+    async def _respond(self, choice: ContentChoice, label: str, offer: int) -> None:
+        kinds = {"QuickReply": "quick reply", "Button": "button", "DatePicker": "time", "ListPicker": "item"}
+        data = {"messageId": choice.message_id, "kind": choice.kind, "payload": choice.payload}
+        line = TranscriptLine(
+            datetime.now(UTC),
+            "",
+            "system",
+            f"You chose {label} ({kinds.get(choice.kind, 'choice')})",
+            "choice",
+            data,
+        )
+        self.handle.transcript.add(line)
+        self._show_new_lines()
+        try:
+            await self.session.respond(choice)
+        except Exception as exc:
+            self.query_one(MessageLog).reopen(offer)
+            self.say(describe_action_error(exc, "send your choice"), role="error")
+
+    @work(group="files", exit_on_error=False)
+    async def _save_attachment(self, attachment: Attachment, offer: int) -> None:
+        directory = self.webchat.transcript_dir
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = await self.session.download_attachment(attachment, directory)
+        except Exception as exc:
+            self.query_one(MessageLog).reopen(offer)
+            self.say(describe_action_error(exc, "save the file"), role="error")
+            return
+        name = attachment.filename or path.name
+        data = {"attachmentId": attachment.id or "", "filename": name, "path": str(path)}
+        self.handle.transcript.add(
+            TranscriptLine(datetime.now(UTC), "", "system", f"Saved {name} to {path}", "saved", data)
+        )
+        self._show_new_lines()
+        self.notify(f"Saved {name} to {path}", title="Saved", markup=False)
 
     def _return_to_form(self) -> None:
         self.webchat.return_to_form()
@@ -461,6 +737,7 @@ class ChatScreen(Screen[None]):
         "newest": "while new messages wait below",
         "resend": "while a message could not be sent",
         "edit_failed": "while a message could not be sent",
+        "choose": "while quick replies, buttons or pickers wait for an answer",
     }
 
     def help_extra(self) -> list[tuple[str, str]]:
@@ -492,3 +769,8 @@ class ChatScreen(Screen[None]):
         )
         yield SystemCommand("New chat", "Back to the join form", self.action_new_chat)
         yield SystemCommand("Jump to newest", "Scroll to the newest message", self.action_newest)
+        yield SystemCommand("Choose", "Go to the offered choices (f4)", self.action_choose)
+        if self.handle.can_attach:
+            yield SystemCommand(
+                "Send a file", "Pick a file to send (ctrl+u in an empty box)", self.action_attach
+            )

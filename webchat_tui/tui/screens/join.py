@@ -6,6 +6,9 @@
 | escape   | cancel a start in progress               |
 | ctrl+f   | add a custom field row                   |
 | ctrl+r   | show / hide the member auth token        |
+
+The channel choice (Web Messaging, the default, or Web Chat v2) shows that channel's fields only. On Web
+Messaging a stored conversation for the deployment is offered to resume, or a new one is started.
 | tab      | next field                               |
 
 The palette (ctrl+p) adds Start chat, Add field, Save form as profile and Load profile.
@@ -29,13 +32,18 @@ from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-from webchat_tui.config import ChatSettings
+from webchat_tui.config import CHANNELS, ChatSettings
 from webchat_tui.tui.backend import target_for
 from webchat_tui.tui.errors import describe_start_error
 from webchat_tui.tui.form_model import (
+    CHANNEL_CHOICES,
     CUSTOM,
     LOCAL,
+    MAX_CUSTOM_ATTRIBUTES_BYTES,
+    MESSAGING_ONLY,
     PRIORITY_PROBLEM,
+    WEBCHAT_ONLY,
+    custom_attributes_bytes,
     environment_choices,
     environment_of,
     plural,
@@ -68,7 +76,10 @@ _DEPLOYMENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("organization_id", "Organization id *", ""),
     ("deployment_id", "Deployment id *", ""),
     ("member_auth_token", "Member auth token", "only for authenticated deployments"),
+    ("origin", "Origin", "https://www.example.com"),
+    ("auth_code", "Auth code", "only for authenticated deployments"),
 )
+_SECRET_FIELDS = ("member_auth_token", "auth_code")
 
 
 class CustomFieldRow(Horizontal):
@@ -122,7 +133,7 @@ def _field(
             placeholder=placeholder,
             id=name,
             compact=True,
-            password=name == "member_auth_token",
+            password=name in _SECRET_FIELDS,
             select_on_focus=False,
             suggester=suggester,
         )
@@ -153,15 +164,24 @@ class MoreFields(Vertical):
 
     def compose(self) -> ComposeResult:
         s, values = self._settings, self._values
+        with Horizontal(classes="field-row", id="row-channel"):
+            yield Label("Channel", classes="field-label")
+            yield Select(
+                CHANNEL_CHOICES,
+                value=s.channel if s.channel in CHANNELS else "messaging",
+                allow_blank=False,
+                id="channel",
+                compact=True,
+            )
         for name, label, placeholder in _MEMBER_FIELDS[1:]:
             yield from _field(name, label, placeholder, values[name])
-        yield Static("Custom fields", classes="section-title")
+        yield Static("Custom fields", classes="section-title", id="custom-title")
         with Vertical(id="custom-fields"):
             for key, value in s.custom_fields:
                 yield CustomFieldRow(key, value)
         yield Label("", id="error-custom_fields", classes="field-error")
         yield Button("+ Add field (ctrl+f)", id="add-field", compact=True)
-        yield Static("Routing", classes="section-title")
+        yield Static("Routing", classes="section-title", id="routing-title")
         for name, label, placeholder in _ROUTING_FIELDS:
             yield from _field(
                 name, label, placeholder, values[name], self._queues if name == "queue" else None
@@ -219,6 +239,7 @@ class JoinScreen(Screen[None]):
         self._starting = False
         self._pending_start = False
         self._environment = environment_of(settings)
+        self._channel = settings.channel if settings.channel in CHANNELS else "messaging"
         self._shown_errors: dict[str, str] = {}
         """Error text shown per field; composed error lines start empty and hidden, see `_field`."""
         self._shown_status = ""
@@ -239,6 +260,8 @@ class JoinScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         s = self._initial
         values = {
+            "origin": s.origin,
+            "auth_code": s.auth_code,
             "display_name": s.display_name,
             "first_name": s.first_name,
             "last_name": s.last_name,
@@ -303,7 +326,12 @@ class JoinScreen(Screen[None]):
         pairs = tuple(row.pair for row in self.query(CustomFieldRow))
         pairs = tuple((k.strip(), v) for k, v in pairs if k.strip() or v.strip())
         environment = str(self.query_one("#environment", Select).value)
+        channel = str(self.query_one("#channel", Select).value)
         settings = ChatSettings(
+            channel=channel,
+            origin=text("origin"),
+            auth_code=text("auth_code"),
+            new_conversation=self._initial.new_conversation,
             display_name=text("display_name"),
             first_name=text("first_name"),
             last_name=text("last_name"),
@@ -382,11 +410,12 @@ class JoinScreen(Screen[None]):
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
+        custom = event.input.has_class("custom-key") or event.input.has_class("custom-value")
         if event.input.has_focus:
-            name = event.input.id or (
-                "custom_fields" if event.input.has_class("custom-key", "custom-value") else ""
-            )
+            name = event.input.id or ("custom_fields" if custom else "")
             self._touched.add(name)
+        if custom and self._complete:
+            self._show_attribute_size()
         self.schedule_refresh()
 
     @on(Select.Changed, "#environment")
@@ -399,16 +428,28 @@ class JoinScreen(Screen[None]):
         self._sync_environment(start_local=True)
         self.refresh_form()
 
-    def _swap_ids(self, previous: str, current: str) -> None:
-        """Ids belong to one backend: remember the ids of the one left, and put in those last used with the
-        one chosen (the local emulator's seeded ids for it; empty for a region not used before)."""
+    @on(Select.Changed, "#channel")
+    def _channel_changed(self, event: Select.Changed) -> None:
+        if str(event.value) == self._channel:
+            return
+        previous, self._channel = self._channel, str(event.value)
+        self.show_api_error("")
+        self._swap_ids(self._environment, self._environment, previous_channel=previous)
+        self._sync_environment()
+        self.refresh_form()
+
+    def _swap_ids(self, previous: str, current: str, *, previous_channel: str | None = None) -> None:
+        """Ids belong to one backend and channel: remember the ids of the one left, and put in those last used
+        with the one chosen (the local emulator's seeded ids for it; empty for a region not used before)."""
         boxes = [self.query_one(f"#{name}", Input) for name in ("organization_id", "deployment_id")]
-        self._ids_by_environment[previous] = (boxes[0].value, boxes[1].value)
-        if current in self._ids_by_environment:
-            values = self._ids_by_environment[current]
+        before = f"{previous_channel or self._channel}:{previous}"
+        self._ids_by_environment[before] = (boxes[0].value, boxes[1].value)
+        key = f"{self._channel}:{current}"
+        if key in self._ids_by_environment:
+            values = self._ids_by_environment[key]
         elif current == LOCAL:
             local = self.webchat.local
-            values = (local.organization_id, local.deployment_id)  # empty until ready; then prefilled
+            values = (local.organization_id, self._local_deployment())  # empty until ready; then prefilled
         else:
             values = ("", "")
         for box, value in zip(boxes, values, strict=True):
@@ -418,6 +459,32 @@ class JoinScreen(Screen[None]):
         """The queues the queue field offers: the local emulator's, while it is the chosen backend."""
         return self.webchat.local.queues if self._environment == LOCAL else ()
 
+    def _local_deployment(self) -> str:
+        """The local emulator's deployment for the chosen channel (Web Messaging: the bot-first one)."""
+        local = self.webchat.local
+        return local.messaging_deployment_id if self._channel == "messaging" else local.deployment_id
+
+    def _show_channel_fields(self) -> None:
+        """Show the fields of the chosen channel only; the custom fields title says what they are."""
+        messaging = self._channel == "messaging"
+        for name in WEBCHAT_ONLY:
+            self.query_one(f"#row-{name}").display = not messaging
+        for name in MESSAGING_ONLY:
+            self.query_one(f"#row-{name}").display = messaging
+        self.query_one("#routing-title").display = not messaging
+        name_label = self.query_one("#row-display_name Label", Label)
+        name_label.update(Content("Display name" if messaging else "Display name *"))
+        self.query_one("#queue-hint").display = not messaging and bool(self.offered_queues())
+        self._show_attribute_size()
+
+    def _show_attribute_size(self) -> None:
+        title = "Custom fields"
+        if self._channel == "messaging":
+            pairs = tuple(row.pair for row in self.query(CustomFieldRow))
+            used = custom_attributes_bytes(tuple((k.strip(), v) for k, v in pairs if k.strip() or v.strip()))
+            title = f"Custom attributes ({used:,} of {MAX_CUSTOM_ATTRIBUTES_BYTES:,} bytes)"
+        self.query_one("#custom-title", Static).update(Content(title))
+
     def _sync_environment(self, start_local: bool = False) -> None:
         environment = str(self.query_one("#environment", Select).value)
         self.query_one("#row-api_base").display = environment == CUSTOM
@@ -425,6 +492,7 @@ class JoinScreen(Screen[None]):
         hint = self.query_one("#queue-hint", Label)
         hint.update(Content(f"This emulator's queues: {', '.join(queues)}" if queues else ""))
         hint.display = bool(queues)
+        self._show_channel_fields()
         self.sub_title = f"Join a chat · {self._backend_words(environment)}"
         if environment == LOCAL:
             if self.webchat.local.ready:
@@ -447,7 +515,7 @@ class JoinScreen(Screen[None]):
         local = self.webchat.local
         for name, value in (
             ("organization_id", local.organization_id),
-            ("deployment_id", local.deployment_id),
+            ("deployment_id", self._local_deployment()),
         ):
             box = self.query_one(f"#{name}", Input)
             if not box.value and value:
@@ -474,11 +542,12 @@ class JoinScreen(Screen[None]):
         self.action_toggle_token()
 
     def action_toggle_token(self) -> None:
-        """Show or hide the member auth token (masked by default)."""
+        """Show or hide the member auth token and the auth code (masked by default)."""
         if not self._complete:
             return
         box = self.query_one("#member_auth_token", Input)
         box.password = not box.password
+        self.query_one("#auth_code", Input).password = box.password
         self.query_one("#reveal-token", Button).label = "Show" if box.password else "Hide"
 
     @on(Button.Pressed, "#start")
@@ -635,7 +704,22 @@ class JoinScreen(Screen[None]):
             self.refresh_form()
             return
         self.show_api_error("")
-        self._start_chat(settings, environment)
+        from webchat_tui.tui.chat_handle import stored_conversation
+
+        if (
+            settings.channel == "messaging"
+            and not settings.new_conversation
+            and stored_conversation(settings.deployment_id, self.webchat.token_store_path)
+        ):
+            from webchat_tui.tui.screens.resume import ResumeScreen
+
+            def chosen(answer: str | None) -> None:
+                if answer is not None:
+                    self._start_chat(settings, environment, start_new=answer == "new")
+
+            self.app.push_screen(ResumeScreen(), chosen)
+            return
+        self._start_chat(settings, environment, start_new=settings.new_conversation)
 
     def show_api_error(self, message: str) -> None:
         """Show (or clear) the plain-words reason the last start failed."""
@@ -644,8 +728,8 @@ class JoinScreen(Screen[None]):
         box.display = bool(message)
 
     @work(exclusive=True, group="start-chat", exit_on_error=False)
-    async def _start_chat(self, settings: ChatSettings, environment: str) -> None:
-        from webchat_tui.tui.chat_handle import open_chat
+    async def _start_chat(self, settings: ChatSettings, environment: str, start_new: bool = False) -> None:
+        from webchat_tui.tui.chat_handle import open_chat, open_messaging_chat
 
         target = target_for(settings, environment, self.webchat.local)
         self._starting = True
@@ -654,14 +738,25 @@ class JoinScreen(Screen[None]):
         handle: ChatHandle | None = None
         began = time.monotonic()
         try:
-            handle = await open_chat(
-                settings,
-                base_url=target.base_url,
-                environment=target.environment,
-                description=target.description,
-                session_options=self.webchat.session_options,
-                client_options=self.webchat.client_options,
-            )
+            if settings.channel == "messaging":
+                handle = await open_messaging_chat(
+                    settings,
+                    base_url=target.base_url,
+                    environment=target.environment,
+                    description=target.description,
+                    start_new=start_new,
+                    token_store_path=self.webchat.token_store_path,
+                    session_options=self.webchat.messaging_options,
+                )
+            else:
+                handle = await open_chat(
+                    settings,
+                    base_url=target.base_url,
+                    environment=target.environment,
+                    description=target.description,
+                    session_options=self.webchat.session_options,
+                    client_options=self.webchat.client_options,
+                )
         except Exception as exc:  # every failure becomes words next to the form; the user can retry
             logging.getLogger("webchat_tui.tui").info("chat start failed: %r", exc)
             self.show_api_error(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -50,16 +50,22 @@ class MessageInput(TextArea):
             "enter",
             "submit",
             "Send",
-            priority=True,
             show=False,  # the line under the input says it, next to the new-line key
             id="composer.send",
             tooltip="Send the message",
         ),
         Binding(
+            "ctrl+u",
+            "attach_or_delete",
+            "Send a file",
+            show=False,
+            id="composer.attach",
+            tooltip="Send a file (in an empty message box; otherwise delete to the line start)",
+        ),
+        Binding(
             "ctrl+j",
             "newline",
             "New line",
-            priority=True,
             show=False,
             id="composer.newline",
             tooltip="Insert a line break",
@@ -68,7 +74,6 @@ class MessageInput(TextArea):
             "shift+enter",
             "newline('shift+enter')",
             "New line",
-            priority=True,
             show=False,
             id="composer.newline-shift-enter",
             tooltip="Insert a line break (terminals that tell shift+enter from enter)",
@@ -77,7 +82,6 @@ class MessageInput(TextArea):
             "alt+enter",
             "newline('alt+enter')",
             "New line",
-            priority=True,
             show=False,
             id="composer.newline-alt-enter",
             tooltip="Insert a line break (terminals that tell alt+enter from enter)",
@@ -113,9 +117,43 @@ class MessageInput(TextArea):
             return False
         return True
 
+    _OWN_ACTIONS = ("submit", "newline", "attach_or_delete")
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Send, new line and attach run here, in this widget's own key order, not as priority bindings.
+
+        A priority binding runs when the app reads the key, while letters typed just before it (a paste,
+        tmux `send-keys 'hello from the terminal burst' Enter`, a fast typist) may still wait in this
+        widget's queue: Enter then sent only part of the text. Keys come from the live bindings, so a
+        keymap that moves Send moves it here too."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action.split("(")[0] in self._OWN_ACTIONS:
+                event.stop()
+                event.prevent_default()
+                if not self.read_only:
+                    await self.run_action(binding.action)
+                return
+        await super()._on_key(event)
+
     def action_submit(self) -> None:
-        """Post `Submitted` with the current text."""
-        self.post_message(self.Submitted(self, self.text))
+        """Take the text out of the box and post `Submitted` with it.
+
+        Emptied here, in key order, not later by the screen: keys of the next message of a burst may already
+        be queued behind this Enter, and clearing the box later would lose them (or send them joined)."""
+        text = self.text
+        self.clear()
+        self.post_message(self.Submitted(self, text))
+
+    class AttachRequested(Message):
+        """ctrl+u in an empty message box: the guest wants to send a file."""
+
+    def action_attach_or_delete(self) -> None:
+        """ctrl+u sends a file when the message box is empty (nothing to delete); in a draft it keeps its
+        editing meaning (delete to the start of the line)."""
+        if self.text:
+            self.action_delete_to_start_of_line()
+        else:
+            self.post_message(self.AttachRequested())
 
     def action_newline(self, key: str = "") -> None:
         """Insert a line break at the cursor. `key` is set for shift+enter / alt+enter: it reached us, so this
@@ -167,6 +205,8 @@ class Composer(Vertical):
         super().__init__(id=id)
         self._blocked_reason = "Connecting…"
         self._way_on = ""
+        self._sending = 0
+        self._uploading = ""
 
     def compose(self) -> ComposeResult:
         area = MessageInput(
@@ -208,6 +248,18 @@ class Composer(Vertical):
         area.refresh_bindings()
         self._refresh_status()
 
+    def set_uploading(self, words: str) -> None:
+        """Show an upload in progress ("uploading report.pdf (1.2 MB)…"), or clear it with ""."""
+        self._uploading = words
+        self._refresh_status()
+
+    def set_sending(self, pending: int) -> None:
+        """Show a small "sending…" mark while more than one message waits to be delivered (paced sends)."""
+        shown = pending if pending > 1 else 0
+        if shown != self._sending:
+            self._sending = shown
+            self._refresh_status()
+
     @property
     def blocked_reason(self) -> str:
         """Why sending is disabled right now ("" when it is enabled)."""
@@ -231,7 +283,10 @@ class Composer(Vertical):
             extra = count - MAX_MESSAGE_CHARS
             status.update(Content(f"{counter} — {plural(extra, 'character')} over the limit"))
         else:
-            status.update(Content(f"{counter}   enter send · {self.input.newline_key} new line"))
+            sending = f"   sending… ({self._sending} queued)" if self._sending else ""
+            if self._uploading:
+                sending = f"   {self._uploading}"
+            status.update(Content(f"{counter}   enter send · {self.input.newline_key} new line{sending}"))
 
     @on(MessageInput.NewlineKeyLearned)
     def _newline_key_learned(self, event: MessageInput.NewlineKeyLearned) -> None:
@@ -251,10 +306,13 @@ class Composer(Vertical):
         text = event.text
         if self._blocked_reason or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
             self.app.bell()
+            if text:  # not sent: the draft goes back, ahead of anything typed since
+                self.input.insert(text, (0, 0))
             return
+        self._refresh_status()
         self.post_message(self.Submitted(self, text))
 
     def clear(self) -> None:
-        """Empty the draft (after a successful send)."""
+        """Empty the draft."""
         self.input.clear()
         self._refresh_status()

@@ -22,7 +22,13 @@ STATE_MARKERS: dict[str, tuple[str, str]] = {
 }
 """Marker and colour for each member state (unknown states get "?")."""
 
-ROLE_NAMES: dict[str, str] = {"AGENT": "agent", "CUSTOMER": "guest", "WORKFLOW": "bot", "ACD": "queue"}
+ROLE_NAMES: dict[str, str] = {
+    "AGENT": "agent",
+    "CUSTOMER": "guest",
+    "WORKFLOW": "bot",
+    "BOT": "bot",
+    "ACD": "queue",
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def member_prompt(member: Member, colours: MemberColours | None = None) -> Conte
     return Content.assemble(*parts)
 
 
-_ROLE_RANK = {"AGENT": 1, "CUSTOMER": 2, "WORKFLOW": 3, "ACD": 4}
+_ROLE_RANK = {"AGENT": 1, "CUSTOMER": 2, "WORKFLOW": 3, "BOT": 3, "ACD": 4}
 
 
 def member_sort_key(member: Member) -> tuple[bool, int, str, str]:

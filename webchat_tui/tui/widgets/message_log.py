@@ -12,6 +12,15 @@ slipped past the session's sanitizer are removed again here.
 | up / down        | scroll one line                 |
 | pageup / pagedown| scroll one page                 |
 | home / end       | oldest / newest message         |
+| left / right     | move between offered choices    |
+| enter            | pick the highlighted choice     |
+| escape           | back to the message box         |
+| 1 … 9            | pick that choice of the newest offer |
+
+Rich content (quick replies, card buttons, date slots, list items) is drawn in the same line model: an entry
+with `choices` is a lead line (what to do, or what was answered) and rows of numbered choices, wrapped to
+the width. Picking one (by number, arrows and Enter, or a click) posts `MessageLog.ChoicePicked`; the screen
+decides what it means and marks the offer answered with `mark_answered`.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ from dataclasses import dataclass
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -63,8 +74,12 @@ class LogEntry:
     """Sender display name; empty for system lines."""
     role: str
     """Style key: `agent`, `customer`, `own`, `bot`, `failed` (a message of ours that was not sent), `system`,
-    `notice`, `error`."""
+    `notice`, `error`, `content` (rich content in words), `choices` (a row of choices)."""
     body: str
+    choices: tuple[str, ...] = ()
+    """Labels of the choices this entry offers (role `choices`), numbered from 1."""
+    offer: int = -1
+    """The offer's number (the screen's key for what the choices mean)."""
 
 
 def wrap_text(text: str, first_width: int, rest_width: int) -> list[str]:
@@ -152,6 +167,11 @@ class MessageLog(ScrollView, can_focus=True):
         "message-log--notice",
         "message-log--error",
         "message-log--failed",
+        "message-log--content",
+        "message-log--choice",
+        "message-log--choice-highlight",
+        "message-log--choice-chosen",
+        "message-log--choice-closed",
     }
     """Styles for each part of a line; colours come from the theme, made readable (see `contrast.py`)."""
 
@@ -171,8 +191,39 @@ class MessageLog(ScrollView, can_focus=True):
         & > .message-log--notice { color: $text-warning; text-style: italic; }
         & > .message-log--error { color: $text-error; text-style: bold; }
         & > .message-log--failed { color: $text-error; text-style: strike; }
+        & > .message-log--content { color: $foreground; }
+        & > .message-log--choice { color: $text-accent; text-style: bold; }
+        & > .message-log--choice-highlight { color: $text-accent; text-style: bold reverse; }
+        & > .message-log--choice-chosen { color: $text-success; text-style: bold; }
+        & > .message-log--choice-closed { color: $text-muted; }
     }
     """
+
+    @dataclass
+    class ChoicePicked(Message):
+        """The guest picked choice `index` (from 0) of offer `offer`."""
+
+        message_log: MessageLog
+        offer: int
+        index: int
+
+        @property
+        def control(self) -> MessageLog:
+            """The log that posted this."""
+            return self.message_log
+
+    BINDINGS = [
+        Binding("left", "move_choice(-1)", "Previous choice", show=False, id="log.choice-previous"),
+        Binding("right", "move_choice(1)", "Next choice", show=False, id="log.choice-next"),
+        Binding("enter", "pick", "Pick", show=False, id="log.choice-pick"),
+        Binding("escape", "done", "Back to the message box", show=False, id="log.done"),
+    ]
+
+    class ChoicesChanged(Message):
+        """Choices were offered, answered or reopened (the screen updates its footer)."""
+
+    class Done(Message):
+        """The guest is done here (escape): the screen puts the focus back in the message box."""
 
     @dataclass
     class UnseenChanged(Message):
@@ -203,6 +254,16 @@ class MessageLog(ScrollView, can_focus=True):
         """Entries added since the user scrolled up that are still below the view."""
         self._first_unseen: int | None = None
         """Index of the first entry added while the user was scrolled up (None when all were seen)."""
+        self.answered: dict[int, int] = {}
+        """Offer -> the index of the choice picked (an answered offer takes no more picks)."""
+        self.closed: set[int] = set()
+        """Offers that can no longer be answered (their conversation was replaced by a new one)."""
+        self.highlight: tuple[int, int] | None = None
+        """(offer, choice index) the arrow keys are on."""
+        self._offer_entries: dict[int, int] = {}
+        """Offer -> index of its choices entry."""
+        self._spans: dict[int, list[tuple[int, int, int]]] = {}
+        """Display line -> (start, end, choice index) of each choice drawn on it (x after the indent)."""
         self._following = True
         """Whether the view sticks to the newest line. Kept as state (updated when the user scrolls) because a
         resize changes the size before `on_resize` runs, so "at the end" can no longer be read off then."""
@@ -261,6 +322,8 @@ class MessageLog(ScrollView, can_focus=True):
             self._count_unseen()
         self.refresh()
         self.history_freezer.added(len(pending))
+        if any(entry.choices for entry in pending):
+            self.post_message(self.ChoicesChanged())
 
     # ------------------------------------------------------------------ layout
 
@@ -273,6 +336,10 @@ class MessageLog(ScrollView, can_focus=True):
         rest = max(8, width - 6)
         for index in range(start, len(self.entries)):
             entry = self.entries[index]
+            if entry.choices:
+                self._offer_entries[entry.offer] = index
+                self._layout_choices(index, entry, rest)
+                continue
             body = entry.body
             cut = len(body) - DISPLAY_CAP
             if cut > 0:
@@ -283,6 +350,29 @@ class MessageLog(ScrollView, can_focus=True):
             if cut > 0:
                 for part in wrap_text(cut_note(cut), rest, rest):
                     lines.append((index, _CUT_NOTE, part))
+
+    def _layout_choices(self, index: int, entry: LogEntry, width: int) -> None:
+        """A lead line, then the numbered choices packed into rows (a choice is cut only when longer than a
+        whole row)."""
+        lines = self._lines
+        lines.append((index, 0, ""))
+        row: list[tuple[int, int, int]] = []
+        text = ""
+        for number, label in enumerate(entry.choices):
+            token = f"[{number + 1}] {sanitize_line(label)}"
+            if cell_len(token) > width:
+                token = chop_cells(token, width - 1)[0] + "…"
+            gap = "   " if text else ""
+            if text and cell_len(text) + len(gap) + cell_len(token) > width:
+                self._spans[len(lines)] = row
+                lines.append((index, 1, text))
+                row, text, gap = [], "", ""
+            start = cell_len(text) + len(gap)
+            text += gap + token
+            row.append((start, cell_len(text), number))
+        if row:
+            self._spans[len(lines)] = row
+            lines.append((index, 1, text))
 
     def _prefix_width(self, entry: LogEntry) -> int:
         time_w = len(entry.time) + 1 if entry.time else 0
@@ -308,6 +398,7 @@ class MessageLog(ScrollView, can_focus=True):
         following = self._following
         self._wrap_width = width
         self._lines = []
+        self._spans = {}
         self._cache.clear()
         self._layout_entries(0)
         self.virtual_size = Size(width, len(self._lines))
@@ -365,15 +456,50 @@ class MessageLog(ScrollView, can_focus=True):
             self._styles[key] = style
         return style
 
+    def _choice_segments(self, y: int, entry: LogEntry, number: int, text: str) -> list[Segment]:
+        answered = self.answered.get(entry.offer)
+        closed = entry.offer in self.closed and answered is None
+        if number == 0:
+            if closed:
+                return [
+                    Segment(" " * 6),
+                    Segment("no longer open (an earlier conversation)", self._style("system")),
+                ]
+            if answered is not None:
+                lead = f"✓ answered: {sanitize_line(entry.choices[answered])}"
+                return [Segment(" " * 6), Segment(lead, self._style("choice-chosen"))]
+            count = len(entry.choices)
+            keys = "1" if count == 1 else f"1–{min(count, 9)}"
+            lead = f"choose: {keys}, or ←/→ and Enter, or click (f4 jumps here)"
+            return [Segment(" " * 6), Segment(lead, self._style("system"))]
+        segments = [Segment(" " * 6)]
+        at = 0
+        for start, end, choice in self._spans.get(y, []):
+            if start > at:
+                segments.append(Segment(text[at:start]))
+            if closed:
+                key = "choice-closed"
+            elif answered is not None:
+                key = "choice-chosen" if choice == answered else "choice-closed"
+            elif self.highlight == (entry.offer, choice):
+                key = "choice-highlight"
+            else:
+                key = "choice"
+            segments.append(Segment(text[start:end], self._style(key)))
+            at = end
+        return segments
+
     def _segments(self, y: int) -> list[Segment]:
         index, number, text = self._lines[y]
         entry = self.entries[index]
+        if entry.choices:
+            return self._choice_segments(y, entry, number, text)
         text = sanitize_text(text)
         if number == _CUT_NOTE:
             return [Segment(" " * 6), Segment(text, self._style("notice"))]
         if number > 0:
             body_key = {"own": "own-body", "failed": "failed"}.get(entry.role, "body" if entry.sender else "")
-            body_key = body_key or (entry.role if entry.role in ("notice", "error") else "system")
+            body_key = body_key or (entry.role if entry.role in ("notice", "error", "content") else "system")
             return [Segment(" " * 6), Segment(text, self._style(body_key))]
         segments: list[Segment] = []
         if entry.time:
@@ -387,10 +513,135 @@ class MessageLog(ScrollView, can_focus=True):
             segments.append(Segment(self._shown_sender(entry), self._style(entry.role)))
             segments.append(Segment(": "))
             segments.append(Segment(text, self._style("own-body" if entry.role == "own" else "body")))
+        elif entry.role == "content":
+            segments.append(Segment("▸ " + text, self._style("content")))
         else:
             role = entry.role if entry.role in ("notice", "error") else "system"
             segments.append(Segment("· " + text, self._style(role)))
         return segments
+
+    # ------------------------------------------------------------------ choices
+
+    def open_choices(self) -> list[tuple[int, int]]:
+        """(offer, choice index) of every choice still open, oldest offer first."""
+        out: list[tuple[int, int]] = []
+        for offer, index in sorted(self._offer_entries.items(), key=lambda item: item[1]):
+            if offer not in self.answered and offer not in self.closed:
+                out.extend((offer, n) for n in range(len(self.entries[index].choices)))
+        return out
+
+    def mark_answered(self, offer: int, index: int) -> None:
+        """Show `offer` as answered with choice `index` (it takes no more picks)."""
+        self.answered[offer] = index
+        if self.highlight is not None and self.highlight[0] == offer:
+            self.highlight = None
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.ChoicesChanged())
+
+    def close_offers(self, below: int) -> None:
+        """Offers numbered below `below` stop taking picks (a new conversation began after them)."""
+        self.closed.update(range(below))
+        self.highlight = None
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.ChoicesChanged())
+
+    def reopen(self, offer: int) -> None:
+        """Take back an answer that could not be sent (the offer takes picks again)."""
+        self.answered.pop(offer, None)
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.ChoicesChanged())
+
+    def focus_choices(self) -> bool:
+        """Focus the log with the first choice of the newest open offer highlighted; False when none is
+        open."""
+        choices = self.open_choices()
+        if not choices:
+            return False
+        newest = choices[-1][0]
+        self.highlight = next(c for c in choices if c[0] == newest)
+        self._show_highlight()
+        self.focus()
+        return True
+
+    def _show_highlight(self) -> None:
+        self._cache.clear()
+        self.refresh()
+        if self.highlight is None:
+            return
+        entry_index = self._offer_entries.get(self.highlight[0])
+        for y, (index, _, _) in enumerate(self._lines):
+            if index == entry_index:
+                self.scroll_to(y=max(0, y - 1), animate=False)
+                break
+
+    def action_move_choice(self, step: int) -> None:
+        """Move the highlight to the previous/next open choice."""
+        choices = self.open_choices()
+        if not choices:
+            self.app.bell()
+            return
+        if self.highlight not in choices:
+            self.highlight = choices[-1] if step < 0 else choices[0]
+        else:
+            position = choices.index(self.highlight) + step
+            self.highlight = choices[max(0, min(len(choices) - 1, position))]
+        self._show_highlight()
+
+    def action_done(self) -> None:
+        """Drop the highlight and ask the screen to focus the message box."""
+        self.highlight = None
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.Done())
+
+    def action_pick(self) -> None:
+        """Pick the highlighted choice."""
+        if self.highlight is None or self.highlight[0] in self.answered:
+            self.app.bell()
+            return
+        offer, index = self.highlight
+        self.post_message(self.ChoicePicked(self, offer, index))
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit picks that choice of the highlighted offer, else of the newest open one."""
+        character = event.character
+        if character is None or not character.isdigit() or character == "0":
+            return
+        choices = self.open_choices()
+        if not choices:
+            return
+        event.stop()
+        event.prevent_default()
+        offer = self.highlight[0] if self.highlight in choices else choices[-1][0]
+        number = int(character) - 1
+        if (offer, number) in choices:
+            self.post_message(self.ChoicePicked(self, offer, number))
+        else:
+            self.app.bell()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a choice picks it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        y = int(self.scroll_y) + offset.y
+        if y >= len(self._lines):
+            return
+        index, number, _ = self._lines[y]
+        entry = self.entries[index]
+        if not entry.choices or number == 0 or entry.offer in self.answered or entry.offer in self.closed:
+            return
+        x = offset.x + int(self.scroll_x) - 6
+        for start, end, choice in self._spans.get(y, []):
+            if start <= x < end:
+                event.stop()
+                self.highlight = (entry.offer, choice)
+                self._show_highlight()
+                self.post_message(self.ChoicePicked(self, entry.offer, choice))
+                return
 
     def _line_text(self, y: int) -> str:
         return "".join(segment.text for segment in self._segments(y))
