@@ -49,6 +49,7 @@ from webchat_tui.api.session_types import (
 from webchat_tui.api.stream import EventStream, StreamOptions
 from webchat_tui.api.transcript import Transcript, TranscriptRecorder, transcript_json, transcript_markdown
 from webchat_tui.api.validation import validate_message_body, validate_required
+from webchat_tui.chat.session import wait_until
 from webchat_tui.sanitize import sanitize_line
 
 __all__ = ["ChatSession", "EventCallback"]
@@ -196,21 +197,7 @@ class ChatSession:
 
     async def wait_until(self, predicate: Callable[[ChatSession], bool], timeout: float = 10.0) -> None:
         """Wait (event-driven) until ``predicate(session)`` is true; TimeoutError after ``timeout`` s."""
-        if predicate(self):
-            return
-        ready = asyncio.Event()
-
-        def check(_: SessionEvent) -> None:
-            if predicate(self):
-                ready.set()
-
-        unsubscribe = self.subscribe(check)
-        try:
-            if predicate(self):
-                return
-            await asyncio.wait_for(ready.wait(), timeout)
-        finally:
-            unsubscribe()
+        await wait_until(self, predicate, timeout)
 
     # ----------------------------------------------------------------------------------------------------
     # Lifecycle

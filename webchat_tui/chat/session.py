@@ -7,8 +7,9 @@ protocol facts, so its arguments are the implementation's own; everything after 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from webchat_tui.chat.types import ChatMessage, ContentChoice, Member, SessionEvent, SessionState
 
@@ -99,3 +100,30 @@ class RichReplies(Protocol):
     async def respond(self, choice: ContentChoice) -> ChatMessage:
         """Send the guest's choice; returns it as stored."""
         ...
+
+
+_S = TypeVar("_S", bound="_Subscribable")
+
+
+class _Subscribable(Protocol):
+    def subscribe(self, callback: EventCallback) -> Callable[[], None]: ...
+
+
+async def wait_until(session: _S, predicate: Callable[[_S], bool], timeout: float = 10.0) -> None:
+    """Wait (event-driven: re-checked after every event) until ``predicate(session)`` is true; TimeoutError
+    after ``timeout`` s. The one implementation behind every session's ``wait_until``."""
+    if predicate(session):
+        return
+    ready = asyncio.Event()
+
+    def check(_: SessionEvent) -> None:
+        if predicate(session):
+            ready.set()
+
+    unsubscribe = session.subscribe(check)
+    try:
+        if predicate(session):
+            return
+        await asyncio.wait_for(ready.wait(), timeout)
+    finally:
+        unsubscribe()

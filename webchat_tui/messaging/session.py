@@ -27,7 +27,7 @@ from pathlib import Path
 from webchat_tui.api._redact import Secret, get_logger, register_secret
 from webchat_tui.api.session_events import EventHub, EventIterator
 from webchat_tui.api.typing_tracker import TypingTracker
-from webchat_tui.chat.session import EventCallback
+from webchat_tui.chat.session import EventCallback, wait_until
 from webchat_tui.chat.types import (
     Attachment,
     ChatMessage,
@@ -306,21 +306,7 @@ class MessagingSession:
 
     async def wait_until(self, predicate: Callable[[MessagingSession], bool], timeout: float = 10.0) -> None:
         """Wait (event-driven) until ``predicate(session)`` is true; TimeoutError after ``timeout`` s."""
-        if predicate(self):
-            return
-        ready = asyncio.Event()
-
-        def check(_: SessionEvent) -> None:
-            if predicate(self):
-                ready.set()
-
-        unsubscribe = self.subscribe(check)
-        try:
-            if predicate(self):
-                return
-            await asyncio.wait_for(ready.wait(), timeout)
-        finally:
-            unsubscribe()
+        await wait_until(self, predicate, timeout)
 
     # ----------------------------------------------------------------------------------------------------
     # Lifecycle
