@@ -14,7 +14,9 @@ from textual.pilot import Pilot
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.app import WebchatApp, make_app
+from webchat_tui.tui.screens.chat import ChatScreen
 from webchat_tui.tui.screens.join import JoinScreen
+from webchat_tui.tui.widgets.message_log import MessageLog
 
 FIXED_CLOCK = 1000.0
 
@@ -99,3 +101,25 @@ async def wait_for_media_dialog(pilot: Pilot[Any], text: str = "") -> Any:
     if text:
         await wait_for_text(pilot, text)
     return dialog
+
+
+def chat_screen(app: WebchatApp) -> ChatScreen:
+    """The chat screen in the app's stack (under any dialog on top of it)."""
+    for screen in app.screen_stack:
+        if isinstance(screen, ChatScreen):
+            return screen
+    raise AssertionError("no chat screen")
+
+
+def log_text(app: WebchatApp) -> str:
+    """The message pane's lines as plain text."""
+    return "\n".join(chat_screen(app).query_one(MessageLog).plain_lines())
+
+
+async def start_chat(pilot: Pilot[Any], app: WebchatApp, name: str = "Ada") -> str:
+    """Type a name, press Enter, wait for the agent's greeting; returns the conversation id."""
+    await pilot.pause()
+    await pilot.press(*name, "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+    await wait_until(pilot, lambda: "Alex Rivera: Hi" in log_text(app))
+    return conversation_id(app)

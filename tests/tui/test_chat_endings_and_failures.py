@@ -5,36 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.pilot import Pilot
-
-from tests.tui.helpers import build_app, conversation_id, wait_for_text, wait_until
+from tests.tui.helpers import (
+    build_app,
+    chat_screen,
+    conversation_id,
+    log_text,
+    start_chat,
+    wait_for_text,
+    wait_until,
+)
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
-from webchat_tui.tui.app import WebchatApp
-from webchat_tui.tui.screens.chat import ChatScreen
 from webchat_tui.tui.widgets.composer import Composer
 from webchat_tui.tui.widgets.member_list import MemberList
-from webchat_tui.tui.widgets.message_log import MessageLog
 from webchat_tui.tui.widgets.status_bar import StatusBar
-
-
-def _chat(app: WebchatApp) -> ChatScreen:
-    for screen in app.screen_stack:
-        if isinstance(screen, ChatScreen):
-            return screen
-    raise AssertionError("no chat screen")
-
-
-def _log_text(app: WebchatApp) -> str:
-    return "\n".join(_chat(app).query_one(MessageLog).plain_lines())
-
-
-async def _start_chat(pilot: Pilot[Any], app: WebchatApp) -> str:
-    await pilot.pause()
-    await pilot.press(*"Ada", "enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-    await wait_until(pilot, lambda: "Alex Rivera: Hi" in _log_text(app))
-    return conversation_id(app)
 
 
 def _sent_bodies(control: Any, cid: str) -> list[str]:
@@ -64,31 +48,31 @@ async def test_a_failed_send_stays_visible_and_can_be_resent_or_taken_back(
     puts the next failed one back into the message box after the new draft; the export keeps the failure."""
     app = build_app(emu, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         _refuse_sends(control, 1)
         await pilot.press(*"first try", "enter")
-        await wait_until(pilot, lambda: "✗ not sent Ada: first try" in _log_text(app))
+        await wait_until(pilot, lambda: "✗ not sent Ada: first try" in log_text(app))
         await wait_for_text(pilot, "ctrl+r resends it")
         await pilot.press(*"new draft")  # typed after the failure: the failed text must not be lost
-        assert _chat(app).failed == ["first try"]
+        assert chat_screen(app).failed == ["first try"]
         await wait_until(pilot, lambda: "Resend" in screen_text(app))  # in the footer while one failed
 
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: "first try" in _sent_bodies(control, cid))
-        await wait_until(pilot, lambda: "Ada: first try" in _log_text(app).replace("✗ not sent Ada", ""))
-        assert _chat(app).failed == []
+        await wait_until(pilot, lambda: "Ada: first try" in log_text(app).replace("✗ not sent Ada", ""))
+        assert chat_screen(app).failed == []
 
         _refuse_sends(control, 1)
-        composer = _chat(app).query_one(Composer)
+        composer = chat_screen(app).query_one(Composer)
         composer.input.clear()
         await pilot.press(*"second try", "enter")
-        await wait_until(pilot, lambda: "✗ not sent Ada: second try" in _log_text(app))
+        await wait_until(pilot, lambda: "✗ not sent Ada: second try" in log_text(app))
         await pilot.press(*"other words", "alt+e")
         await wait_until(pilot, lambda: composer.text == "other words\nsecond try")
         assert "second try" not in _sent_bodies(control, cid)
 
         await pilot.press("ctrl+s")
-        saved = await wait_until(pilot, lambda: _chat(app).saved_paths)
+        saved = await wait_until(pilot, lambda: chat_screen(app).saved_paths)
         assert "(12:00, not sent)" not in saved[0].read_text()  # times in exports are real UTC times
         assert "not sent): second try" in saved[0].read_text()
 
@@ -98,10 +82,10 @@ async def test_the_ended_chat_is_read_only_and_says_how_to_go_on(emu: Any, contr
     name ctrl+n, and the footer no longer offers Send; minor 5: every member is shown disconnected."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.end(cid)
         await wait_for_text(pilot, "Read-only: the chat has ended · ctrl+n starts a new chat")
-        composer = _chat(app).query_one(Composer)
+        composer = chat_screen(app).query_one(Composer)
         assert composer.input.read_only
         await pilot.press(*"hello")
         await pilot.pause()
@@ -109,7 +93,7 @@ async def test_the_ended_chat_is_read_only_and_says_how_to_go_on(emu: Any, contr
         assert "The chat has ended — ctrl+n starts a new chat" in screen_text(app)  # the placeholder
         footer = lambda: screen_text(app).splitlines()[-1]  # noqa: E731
         await wait_until(pilot, lambda: "Send" not in footer() and "^n New" in footer())
-        members = _chat(app).query_one(MemberList).members.values()
+        members = chat_screen(app).query_one(MemberList).members.values()
         assert members and all(m.state == "DISCONNECTED" for m in members)
 
 
@@ -118,13 +102,13 @@ async def test_an_inactivity_close_gives_the_real_reason_everywhere(emu: Any, co
     ended" line give that reason, not "The agent ended the chat"."""
     app = build_app(emu)
     async with app.run_test(size=(110, 30)) as pilot:
-        await _start_chat(pilot, app)
+        await start_chat(pilot, app)
         control.set_config(idleTimeout=5.0)  # x0.02 time scale: 0.1 s
         await pilot.press(*"one last thing", "enter")  # guest activity restarts the idle timer
-        status = _chat(app).query_one(StatusBar)
+        status = chat_screen(app).query_one(StatusBar)
         await wait_until(pilot, lambda: "ended" in status.text, timeout=20)
         assert "inactivity" in status.text, status.text
-        assert "Chat ended: This chat was closed because of inactivity." in _log_text(app)
+        assert "Chat ended: This chat was closed because of inactivity." in log_text(app)
         assert "The agent ended the chat" not in screen_text(app)
 
 
@@ -133,15 +117,15 @@ async def test_a_chat_the_server_forgot_is_said_in_plain_words(emu: Any, control
     service no longer knows it and that ctrl+n starts a new one, and nobody is shown connected."""
     app = build_app(emu, session_options={"stream_options": _fast_stream()})
     async with app.run_test(size=(110, 30)) as pilot:
-        await _start_chat(pilot, app)
+        await start_chat(pilot, app)
         control.reset()
-        status = _chat(app).query_one(StatusBar)
+        status = chat_screen(app).query_one(StatusBar)
         await wait_until(
             pilot, lambda: "ended" in status.text or "Chat ended" in screen_text(app), timeout=30
         )
         await wait_for_text(pilot, "no longer knows this chat", timeout=30)
         assert "ctrl+n starts a new chat" in screen_text(app)
-        members = _chat(app).query_one(MemberList).members.values()
+        members = chat_screen(app).query_one(MemberList).members.values()
         assert all(m.state == "DISCONNECTED" for m in members)
 
 
@@ -157,6 +141,6 @@ async def test_the_agent_ending_the_chat_still_says_so(emu: Any, control: Any) -
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "Alex Rivera: Hi" in _log_text(app))
+        await wait_until(pilot, lambda: "Alex Rivera: Hi" in log_text(app))
         control.end(conversation_id(app))
         await wait_for_text(pilot, "Chat ended — The agent ended the chat")

@@ -9,10 +9,16 @@ from typing import Any
 
 from textual import events
 from textual.binding import Binding
-from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from tests.tui.helpers import build_app, conversation_id, wait_for_media_dialog, wait_for_text, wait_until
+from tests.tui.helpers import (
+    build_app,
+    chat_screen,
+    start_chat,
+    wait_for_media_dialog,
+    wait_for_text,
+    wait_until,
+)
 from tests.tui.screen_text import screen_text
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.app import WebchatApp
@@ -21,25 +27,6 @@ from webchat_tui.tui.screens.media_request import MediaRequestScreen
 from webchat_tui.tui.widgets.composer import Composer, MessageInput
 from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import MessageLog
-
-
-def _chat(app: WebchatApp) -> ChatScreen:
-    for screen in app.screen_stack:
-        if isinstance(screen, ChatScreen):
-            return screen
-    raise AssertionError("no chat screen")
-
-
-def _log_text(app: WebchatApp) -> str:
-    return "\n".join(_chat(app).query_one(MessageLog).plain_lines())
-
-
-async def _start_chat(pilot: Pilot[Any], app: WebchatApp) -> str:
-    await pilot.pause()
-    await pilot.press(*"Ada", "enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-    await wait_until(pilot, lambda: "Alex Rivera: Hi" in _log_text(app))
-    return conversation_id(app)
 
 
 def _footer(app: WebchatApp) -> str:
@@ -74,8 +61,8 @@ async def test_member_panel_toggles_and_hides_itself_in_narrow_terminals(emu: An
     hides by itself (the transcript gets the width) and f3 brings it back."""
     app = build_app(emu)
     async with app.run_test(size=(120, 30)) as pilot:
-        await _start_chat(pilot, app)
-        members = _chat(app).query_one(MemberList)
+        await start_chat(pilot, app)
+        members = chat_screen(app).query_one(MemberList)
         assert members.display
         await pilot.press("f3")
         assert not members.display
@@ -83,9 +70,9 @@ async def test_member_panel_toggles_and_hides_itself_in_narrow_terminals(emu: An
         assert members.display
     app = build_app(emu)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _start_chat(pilot, app)
-        members = _chat(app).query_one(MemberList)
-        log = _chat(app).query_one(MessageLog)
+        await start_chat(pilot, app)
+        members = chat_screen(app).query_one(MemberList)
+        log = chat_screen(app).query_one(MessageLog)
         await wait_until(pilot, lambda: not members.display)
         assert log.size.width >= 78
         await pilot.press("f3")
@@ -97,10 +84,10 @@ async def test_small_terminal_one_line_composer_and_readable_key_hints(emu: Any,
     rest, and every chat key in the footer is readable in full."""
     app = build_app(emu)
     async with app.run_test(size=(60, 15)) as pilot:
-        await _start_chat(pilot, app)
+        await start_chat(pilot, app)
         await pilot.pause()
-        assert _chat(app).query_one(MessageInput).size.height == 1
-        assert _chat(app).query_one(MessageLog).size.height >= 7
+        assert chat_screen(app).query_one(MessageInput).size.height == 1
+        assert chat_screen(app).query_one(MessageLog).size.height >= 7
         footer = _footer(app)
         for hint in ("^s Save", "^n New", "^f Leave", "f3 Members"):
             assert hint in footer, footer
@@ -111,10 +98,10 @@ async def test_shift_enter_adds_a_line_where_the_terminal_reports_it(emu: Any, c
     kitty keyboard protocol) it adds a line instead of sending, and the hint names shift+enter from then."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         assert "enter send · ctrl+j new line" in screen_text(app)
         await pilot.press(*"one", "shift+enter", *"two")
-        composer = _chat(app).query_one(Composer)
+        composer = chat_screen(app).query_one(Composer)
         assert composer.text == "one\ntwo"
         await wait_for_text(pilot, "enter send · shift+enter new line")
         await pilot.press("enter")
@@ -130,7 +117,7 @@ async def test_a_typed_burst_ending_with_enter_sends_the_whole_text(emu: Any, co
     burst is posted at once, as a terminal delivers a paste, and the whole text must arrive."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         text = "hello from the terminal burst"
         for character in text:
             app.post_message(events.Key(character if character != " " else "space", character))
@@ -142,7 +129,7 @@ async def test_a_typed_burst_ending_with_enter_sends_the_whole_text(emu: Any, co
         assert me is not None
         bodies = [e["body"] for e in control.record(cid) if e["kind"] == "message" and e["senderId"] == me.id]
         assert [b for b in bodies if b] == [text]
-        assert _chat(app).query_one(Composer).text == ""
+        assert chat_screen(app).query_one(Composer).text == ""
 
 
 async def test_letters_typed_on_the_transcript_or_during_the_dialog_guard_reach_the_composer(
@@ -153,8 +140,8 @@ async def test_letters_typed_on_the_transcript_or_during_the_dialog_guard_reach_
     monkeypatch.setattr(MediaRequestScreen, "ARM_DELAY", 3600.0)
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
-        chat = _chat(app)
+        cid = await start_chat(pilot, app)
+        chat = chat_screen(app)
         composer = chat.query_one(Composer)
         chat.query_one(MessageLog).focus()
         await pilot.pause()
@@ -178,10 +165,10 @@ async def test_new_messages_count_goes_down_while_paging_and_ctrl_g_shows(emu: A
     paging down through them counts them down; at the bottom the bar and ctrl+g go."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.agent_messages(cid, body="filler", count=40)
         await wait_until(pilot, lambda: "filler #40" in screen_text(app))
-        log = _chat(app).query_one(MessageLog)
+        log = chat_screen(app).query_one(MessageLog)
         log.scroll_home(animate=False)
         await pilot.pause()
         control.agent_messages(cid, body="later", count=30)
@@ -221,7 +208,7 @@ async def test_media_dialog_shows_the_security_key_and_a_live_queue_count(emu: A
     open one it says "2 more requests waiting"; when a queued one is cancelled it says "1 more request"."""
     app = build_app(emu)
     async with app.run_test(size=(100, 34)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.set_config(mediaRequestTimeout=10_000.0)
         first = control.media_request(cid, ["SCREENSHARE"])
         control.media_request(cid, ["COBROWSE"])

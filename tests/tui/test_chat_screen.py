@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.pilot import Pilot
-
 from tests.tui.helpers import (
     build_app,
     conversation_id,
+    log_text,
+    start_chat,
     wait_for_join_form,
     wait_for_media_dialog,
     wait_for_text,
@@ -29,19 +29,6 @@ def _log(app: WebchatApp) -> MessageLog:
         if isinstance(screen, ChatScreen):
             return screen.query_one(MessageLog)
     raise AssertionError("no chat screen")
-
-
-def _log_text(app: WebchatApp) -> str:
-    return "\n".join(_log(app).plain_lines())
-
-
-async def _start_chat(pilot: Pilot[Any], app: WebchatApp, name: str = "Ada") -> str:
-    """Type a name, press Enter, wait for the agent's greeting; returns the conversation id."""
-    await pilot.pause()
-    await pilot.press(*name, "enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-    await wait_until(pilot, lambda: "Alex Rivera: Hi" in _log_text(app))
-    return conversation_id(app)
 
 
 MARKUP_BODIES = [
@@ -68,7 +55,7 @@ async def test_markup_and_escapes_from_the_agent_are_shown_literally(emu: Any, c
     name) appear on screen as plain text; nothing is styled, linked or executed (the app keeps running)."""
     app = build_app(emu)
     async with app.run_test(size=(110, 30)) as pilot:
-        await _start_chat(pilot, app, name="[b]Ada[/b]")
+        await start_chat(pilot, app, name="[b]Ada[/b]")
         cid = conversation_id(app)
         control.agent_messages(cid, bodies=MARKUP_BODIES)
         await wait_until(pilot, lambda: "$accent" in screen_text(app))
@@ -85,7 +72,7 @@ async def test_burst_of_10000_messages_keeps_input_responsive(emu: Any, control:
     text typed during the burst lands in the message input."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         before = len(_log(app).entries)
         control.agent_messages(cid, body="burst", count=10_000)
         await pilot.press(*"typing during the burst")
@@ -102,7 +89,7 @@ async def test_media_requests_queue_and_close_when_cancelled_or_timed_out(emu: A
     dialog with a note and opens the next; a request that times out closes its dialog and says so."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.set_config(mediaRequestTimeout=10_000.0)
         first = control.media_request(cid, ["SCREENSHARE"])
         control.media_request(cid, ["COBROWSE"])
@@ -111,16 +98,16 @@ async def test_media_requests_queue_and_close_when_cancelled_or_timed_out(emu: A
         assert "would like to see your screen" in screen_text(app)
 
         control.cancel_media_request(cid, first["id"])
-        await wait_until(pilot, lambda: "The screen share request was cancelled" in _log_text(app))
+        await wait_until(pilot, lambda: "The screen share request was cancelled" in log_text(app))
         await wait_for_media_dialog(pilot, "would like to co-browse with you")
         await pilot.press("escape")  # escape declines
-        await wait_until(pilot, lambda: "You declined the co-browse request" in _log_text(app))
+        await wait_until(pilot, lambda: "You declined the co-browse request" in log_text(app))
         assert isinstance(app.screen, ChatScreen)
 
         control.set_config(mediaRequestTimeout=25.0)  # x0.02 time scale = 0.5 s
         control.media_request(cid, ["SCREENSHARE"])
         await wait_until(pilot, lambda: isinstance(app.screen, MediaRequestScreen))
-        await wait_until(pilot, lambda: "The screen share request timed out" in _log_text(app))
+        await wait_until(pilot, lambda: "The screen share request timed out" in log_text(app))
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
 
 
@@ -129,7 +116,7 @@ async def test_typing_both_ways(emu: Any, control: Any) -> None:
     emulator as a typing event."""
     app = build_app(emu, session_options={"typing_expiry": 1.0})
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         await wait_until(pilot, lambda: "is typing" not in screen_text(app))
         control.agent_typing(cid)
         await wait_for_text(pilot, "Alex Rivera is typing…")
@@ -147,7 +134,7 @@ async def test_new_messages_marker_when_scrolled_up(emu: Any, control: Any) -> N
     jumps to the newest."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.agent_messages(cid, body="filler", count=60)
         await wait_until(pilot, lambda: "filler #60" in screen_text(app))
         log = _log(app)
@@ -178,11 +165,11 @@ async def test_ended_by_agent_blocks_sending_and_keeps_transcript(emu: Any, cont
         await wait_for_join_form(pilot)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-        await wait_until(pilot, lambda: "Alex Rivera: Hi" in _log_text(app))
+        await wait_until(pilot, lambda: "Alex Rivera: Hi" in log_text(app))
         control.end(conversation_id(app))
         await wait_for_text(pilot, "Chat ended — The agent ended the chat")
         await wait_for_text(pilot, "Read-only: the chat has ended · ctrl+n starts a new chat")
-        assert "Alex Rivera: Hi" in _log_text(app)
+        assert "Alex Rivera: Hi" in log_text(app)
 
 
 async def test_dropped_connection_shows_reconnecting_and_loses_nothing(emu: Any, control: Any) -> None:
@@ -192,9 +179,9 @@ async def test_dropped_connection_shows_reconnecting_and_loses_nothing(emu: Any,
     async with app.run_test(size=(100, 30)) as pilot:
         # Applies to the next connection: the greeting takes ~8 frames, so the drop hits the burst below.
         control.set_faults({"websocket": {"dropAfterFrames": 14, "dropTimes": 1}})
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.agent_messages(cid, body="during drop", count=20)
-        await wait_until(pilot, lambda: "Reconnected" in _log_text(app) or "Caught up" in _log_text(app))
+        await wait_until(pilot, lambda: "Reconnected" in log_text(app) or "Caught up" in log_text(app))
         await wait_until(
             pilot, lambda: sum(e.body.startswith("during drop #") for e in _log(app).entries) >= 20
         )
@@ -202,7 +189,7 @@ async def test_dropped_connection_shows_reconnecting_and_loses_nothing(emu: Any,
         assert sorted(bodies, key=lambda b: int(b.split("#")[1])) == [
             f"during drop #{i}" for i in range(1, 21)
         ]
-        assert "Connection lost" in _log_text(app)
+        assert "Connection lost" in log_text(app)
         control.clear_faults()
 
 
@@ -212,12 +199,12 @@ async def test_mouse_accept_theme_toggle_palette_and_small_terminal(emu: Any, co
     input, status line and footer stay visible."""
     app = build_app(emu)
     async with app.run_test(size=(120, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.set_config(mediaRequestTimeout=10_000.0)
         control.media_request(cid, ["COBROWSE"])
         await wait_for_media_dialog(pilot)
         assert await pilot.click("#accept")
-        await wait_until(pilot, lambda: "You accepted the co-browse request" in _log_text(app))
+        await wait_until(pilot, lambda: "You accepted the co-browse request" in log_text(app))
         patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
         assert [p["state"] for p in patches] == ["ACCEPTED"]
 
@@ -254,7 +241,7 @@ async def test_composer_limit_and_multiline(emu: Any, control: Any) -> None:
     break and the two-line message arrives as one message."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         composer = app.screen.query_one(Composer)
         composer.input.insert("x" * 4001)
         await pilot.pause()
@@ -278,7 +265,7 @@ async def test_typing_into_a_freshly_opened_media_dialog_does_not_answer_it(
     monkeypatch.setattr(MediaRequestScreen, "ARM_DELAY", 3600.0)  # the test arms it by hand, below
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         control.set_config(mediaRequestTimeout=10_000.0)
         control.media_request(cid, ["SCREENSHARE"])
         dialog = await wait_until(
@@ -290,7 +277,7 @@ async def test_typing_into_a_freshly_opened_media_dialog_does_not_answer_it(
         assert not [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
         dialog.arm()
         await pilot.press("a")
-        await wait_until(pilot, lambda: "You accepted the screen share request" in _log_text(app))
+        await wait_until(pilot, lambda: "You accepted the screen share request" in log_text(app))
         patches = [e for e in control.record(cid) if e["kind"] == "media-request-patch"]
         assert [p["state"] for p in patches] == ["ACCEPTED"]
 
@@ -299,7 +286,7 @@ async def test_quitting_mid_chat_leaves_it(emu: Any, control: Any, tmp_path: Any
     """ctrl+q during a live chat sends the leave request, so the agent is not left with a silent guest."""
     app = build_app(emu, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        cid = await _start_chat(pilot, app)
+        cid = await start_chat(pilot, app)
         guest_id = app.chat_handle.session.me.id if app.chat_handle and app.chat_handle.session.me else None
         assert guest_id
         await pilot.press("ctrl+q")

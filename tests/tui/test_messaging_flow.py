@@ -15,7 +15,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
-from tests.tui.helpers import build_app, wait_for_join_form, wait_until
+from tests.tui.helpers import build_app, chat_screen, log_text, wait_for_join_form, wait_until
 from tests.tui.screen_text import screen_text
 from webchat_tui.chat.types import SessionState
 from webchat_tui.emulator.control_client import ControlClient
@@ -35,17 +35,6 @@ WAIT = 30.0  # generous: the machine is shared; never a timing assertion
 
 def _app(emu: Any, tmp_path: Path) -> WebchatApp:
     return build_app(emu, tmp_path, channel="messaging", token_store_path=tmp_path / "tokens.json")
-
-
-def _chat(app: WebchatApp) -> ChatScreen:
-    for screen in app.screen_stack:
-        if isinstance(screen, ChatScreen):
-            return screen
-    raise AssertionError("no chat screen")
-
-
-def _log(app: WebchatApp) -> str:
-    return "\n".join(_chat(app).query_one(MessageLog).plain_lines())
 
 
 def _sid(app: WebchatApp, control: ControlClient) -> str:
@@ -91,7 +80,7 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
         assert app.chat_handle is not None and app.chat_handle.channel == "messaging"
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         sid = _sid(app, control)
         await pilot.press("f2")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "InfoScreen", WAIT)
@@ -101,29 +90,29 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         # the bot's quick replies: f4 goes to them, 2 picks "Show me a card"; answered once
         await pilot.press("f4", "2")
         await wait_until(pilot, lambda: ("QuickReply", "card") in _answers(control, sid), WAIT)
-        await wait_until(pilot, lambda: "✓ answered: Show me a card" in _log(app), WAIT)
-        assert not any(offer == 0 for offer, _ in _chat(app).query_one(MessageLog).open_choices())
+        await wait_until(pilot, lambda: "✓ answered: Show me a card" in log_text(app), WAIT)
+        assert not any(offer == 0 for offer, _ in chat_screen(app).query_one(MessageLog).open_choices())
         # a card: title, description, image as text, buttons; the Postback button sends its payload
-        await wait_until(pilot, lambda: "Card: Emulator plan 1" in _log(app), WAIT)
-        assert "image https://example.com/emulator/plan-1.png" in _log(app).replace("\n", " ")
+        await wait_until(pilot, lambda: "Card: Emulator plan 1" in log_text(app), WAIT)
+        assert "image https://example.com/emulator/plan-1.png" in log_text(app).replace("\n", " ")
         await pilot.press("f4", "1")
         await wait_until(pilot, lambda: ("Button", "plan-1") in _answers(control, sid), WAIT)
-        await wait_until(pilot, lambda: "Good choice: plan-1." in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Good choice: plan-1." in log_text(app), WAIT)
         assert _answers(control, sid).count(("QuickReply", "card")) == 1
 
         # a date picker: f4, right arrow, Enter picks the second slot
         await _type(pilot, "book")  # a pick puts the focus back in the message box
-        await wait_until(pilot, lambda: "Date picker: Book an appointment" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Date picker: Book an appointment" in log_text(app), WAIT)
         await pilot.press("f4", "right", "enter")
         await wait_until(pilot, lambda: any(k == "DatePicker" for k, _ in _answers(control, sid)), WAIT)
         slot = next(p for k, p in _answers(control, sid) if k == "DatePicker")
-        await wait_until(pilot, lambda: f"You're booked for {slot}" in _log(app), WAIT)
+        await wait_until(pilot, lambda: f"You're booked for {slot}" in log_text(app), WAIT)
 
         # hand-over to an agent
         await _type(pilot, "agent please")
         await wait_until(pilot, lambda: "Connected to" in screen_text(app), WAIT)
-        await wait_until(pilot, lambda: "Emulator Bot handed you over to" in _log(app), WAIT)
-        members = _chat(app).query_one(MemberList).members.values()
+        await wait_until(pilot, lambda: "Emulator Bot handed you over to" in log_text(app), WAIT)
+        members = chat_screen(app).query_one(MemberList).members.values()
         roles = {m.display_name: m.role for m in members}
         agent = app.chat_handle.session.agent
         assert agent is not None
@@ -132,7 +121,7 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
 
         # typing both ways: the agent's indicator shows; the guest's typing reaches the service
         control.messaging_agent(sid, "typing")
-        indicator = _chat(app).query_one(TypingIndicator)
+        indicator = chat_screen(app).query_one(TypingIndicator)
         await wait_until(pilot, lambda: indicator.names, WAIT)
         await pilot.press(*"hel")
         await wait_until(pilot, lambda: "Typing" in _event_types(control, sid), WAIT)
@@ -140,14 +129,14 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
 
         # a file from the agent: name, type and size; 1 saves it (fresh URL) into the transcripts folder
         await _type(pilot, "send me the file")
-        await wait_until(pilot, lambda: f"Attachment: {AGENT_FILE_NAME} (text/plain" in _log(app), WAIT)
+        await wait_until(pilot, lambda: f"Attachment: {AGENT_FILE_NAME} (text/plain" in log_text(app), WAIT)
         await pilot.press("f4", "1")
         saved = tmp_path / AGENT_FILE_NAME
         await wait_until(pilot, lambda: saved.exists(), WAIT)
         assert saved.read_bytes().startswith(b"Emulator receipt")
-        await wait_until(pilot, lambda: f"Saved {AGENT_FILE_NAME} to" in _log(app), WAIT)
+        await wait_until(pilot, lambda: f"Saved {AGENT_FILE_NAME} to" in log_text(app), WAIT)
         await pilot.press("escape")  # back to the message box
-        assert app.focused is _chat(app).query_one(Composer).input
+        assert app.focused is chat_screen(app).query_one(Composer).input
 
         # transfer: the next agent greets
         first = app.chat_handle.session.agent
@@ -165,16 +154,16 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         # bye -> read-only (composer disabled with the reason) -> ctrl+n starts a new conversation; an offer
         # left open in the old conversation no longer takes picks
         control.messaging_agent(sid, "card")
-        await wait_until(pilot, lambda: _log(app).count("[1] Choose plan 1") == 2, WAIT)
+        await wait_until(pilot, lambda: log_text(app).count("[1] Choose plan 1") == 2, WAIT)
         await _type(pilot, "bye")
         await wait_until(pilot, lambda: app.chat_handle.session.state is SessionState.READ_ONLY, WAIT)
         await wait_until(pilot, lambda: "Read-only" in screen_text(app), WAIT)
-        assert _chat(app).query_one(Composer).input.read_only
+        assert chat_screen(app).query_one(Composer).input.read_only
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: app.chat_handle.session.state is not SessionState.READ_ONLY, WAIT)
-        await wait_until(pilot, lambda: "A new conversation started." in _log(app), WAIT)
-        assert not _chat(app).query_one(Composer).input.read_only
-        await wait_until(pilot, lambda: "no longer open (an earlier conversation)" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "A new conversation started." in log_text(app), WAIT)
+        assert not chat_screen(app).query_one(Composer).input.read_only
+        await wait_until(pilot, lambda: "no longer open (an earlier conversation)" in log_text(app), WAIT)
         assert (
             any((e.get("request") or {}).get("startNew") is True for e in control.messaging_record(sid))
             or len(control.messaging_sessions(token=app.chat_handle.session.token.get())) > 1
@@ -193,9 +182,9 @@ async def test_quit_and_come_back_shows_the_history_once_marked_earlier(
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         await _type(pilot, "first visit")
-        await wait_until(pilot, lambda: "Ada: first visit" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Ada: first visit" in log_text(app), WAIT)
         sid = _sid(app, control)
     again = _app(emu, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
@@ -204,11 +193,11 @@ async def test_quit_and_come_back_shows_the_history_once_marked_earlier(
         await wait_until(pilot, lambda: isinstance(again.screen, ResumeScreen), WAIT)
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(again.screen, ChatScreen), WAIT)
-        await wait_until(pilot, lambda: "Ada: first visit" in _log(again), WAIT)
+        await wait_until(pilot, lambda: "Ada: first visit" in log_text(again), WAIT)
         assert _sid(again, control) == sid
         await _type(pilot, "second visit")
-        await wait_until(pilot, lambda: "Ada: second visit" in _log(again), WAIT)
-        text = _log(again)
+        await wait_until(pilot, lambda: "Ada: second visit" in log_text(again), WAIT)
+        text = log_text(again)
         assert text.count("Ada: first visit") == 1
         assert text.count("Hi, I'm the emulator's bot") == 1
         assert (
@@ -224,7 +213,7 @@ async def test_start_new_from_the_resume_prompt(emu: Any, control: ControlClient
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
         await _type(pilot, "old words")
-        await wait_until(pilot, lambda: "Ada: old words" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Ada: old words" in log_text(app), WAIT)
     again = _app(emu, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
         await wait_for_join_form(pilot)
@@ -232,8 +221,8 @@ async def test_start_new_from_the_resume_prompt(emu: Any, control: ControlClient
         await wait_until(pilot, lambda: isinstance(again.screen, ResumeScreen), WAIT)
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(again.screen, ChatScreen), WAIT)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(again), WAIT)
-        assert "old words" not in _log(again)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(again), WAIT)
+        assert "old words" not in log_text(again)
         sid = _sid(again, control)
         configures = [e for e in control.messaging_record(sid) if e.get("action") == "configureSession"]
         assert configures and configures[0]["request"].get("startNew") is True
@@ -264,7 +253,7 @@ async def test_a_file_is_sent_by_keyboard_and_refused_types_and_sizes_never_uplo
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         sid = _sid(app, control)
 
         async def send(name: str) -> None:
@@ -274,11 +263,11 @@ async def test_a_file_is_sent_by_keyboard_and_refused_types_and_sizes_never_uplo
             await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
 
         await send("tool.exe")
-        await wait_until(pilot, lambda: "Not sent: tool.exe" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Not sent: tool.exe" in log_text(app), WAIT)
         await send("big.txt")
-        await wait_until(pilot, lambda: "Not sent: big.txt" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Not sent: big.txt" in log_text(app), WAIT)
         await send("note.txt")
-        await wait_until(pilot, lambda: "Attachment: note.txt (text/plain, 11 bytes)" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Attachment: note.txt (text/plain, 11 bytes)" in log_text(app), WAIT)
         record = control.messaging_record(sid)
         uploads = [e["request"].get("fileName") for e in record if e.get("action") == "onAttachment"]
         assert uploads == ["note.txt"]
@@ -343,12 +332,12 @@ async def test_expired_and_cleared_are_said_in_plain_words(
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         control.messaging_session_action(_sid(app, control), action)
-        await wait_until(pilot, lambda: "Chat ended: " in _log(app), WAIT)
-        assert words in _log(app).lower(), _log(app)
+        await wait_until(pilot, lambda: "Chat ended: " in log_text(app), WAIT)
+        assert words in log_text(app).lower(), log_text(app)
         assert words in screen_text(app).splitlines()[1].lower()
-        assert _chat(app).query_one(Composer).input.read_only
+        assert chat_screen(app).query_one(Composer).input.read_only
 
 
 async def test_transcripts_carry_rich_content_choices_and_files(
@@ -359,19 +348,21 @@ async def test_transcripts_carry_rich_content_choices_and_files(
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         sid = _sid(app, control)
         await pilot.press("f4", "2")
-        await wait_until(pilot, lambda: "Card: Emulator plan 1" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Card: Emulator plan 1" in log_text(app), WAIT)
         control.messaging_agent(
             sid, "attachment", {"fileName": "receipt.txt", "mime": "text/plain", "text": "paid"}
         )
-        await wait_until(pilot, lambda: "Attachment: receipt.txt (text/plain, 4 bytes)" in _log(app), WAIT)
+        await wait_until(
+            pilot, lambda: "Attachment: receipt.txt (text/plain, 4 bytes)" in log_text(app), WAIT
+        )
         await pilot.press("f4", "1")
         await wait_until(pilot, lambda: (tmp_path / "receipt.txt").exists(), WAIT)
-        await wait_until(pilot, lambda: "Saved receipt.txt to" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "Saved receipt.txt to" in log_text(app), WAIT)
         await pilot.press("escape", "ctrl+s", "ctrl+o")
-        screen = _chat(app)
+        screen = chat_screen(app)
         await wait_until(pilot, lambda: len(screen.saved_paths) == 2, WAIT)
     markdown = next(p for p in screen.saved_paths if p.suffix == ".md").read_text()
     data = json.loads(next(p for p in screen.saved_paths if p.suffix == ".json").read_text())
@@ -403,7 +394,7 @@ async def test_queued_sends_show_a_small_sending_mark_and_arrive_in_order(
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         sid = _sid(app, control)
         words = [f"queued {n}" for n in range(1, 6)]
         for text in words:  # every key at once, as a paste or a fast typist delivers them
@@ -423,10 +414,10 @@ async def test_a_rich_burst_lands_whole_in_the_pane(emu: Any, control: ControlCl
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         sid = _sid(app, control)
         control.messaging_agent(sid, "messages", {"text": "burst", "count": 300, "quickRepliesEvery": 10})
-        log = _chat(app).query_one(MessageLog)
+        log = chat_screen(app).query_one(MessageLog)
         await wait_until(pilot, lambda: any(e.body == "burst #300" for e in log.entries), WAIT)
         bodies = [e.body for e in log.entries if e.body.startswith("burst #")]
         assert bodies == [f"burst #{n}" for n in range(1, 301)]
@@ -443,13 +434,13 @@ async def test_a_link_button_shows_the_url_and_typing_goes_on_whole(
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         sid = _sid(app, control)
         control.messaging_agent(sid, "card", {"bot": True})
-        await wait_until(pilot, lambda: "[2] Read more ↗" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[2] Read more ↗" in log_text(app), WAIT)
         await pilot.press("f4", "2")
-        await wait_until(pilot, lambda: "Link: https://example.com/emulator/plan-1" in _log(app), WAIT)
-        assert app.focused is _chat(app).query_one(Composer).input
+        await wait_until(pilot, lambda: "Link: https://example.com/emulator/plan-1" in log_text(app), WAIT)
+        assert app.focused is chat_screen(app).query_one(Composer).input
         text = "thanks for the link"
         for character in text:
             app.post_message(events.Key(character if character != " " else "space", character))
@@ -466,10 +457,10 @@ async def test_a_list_picker_item_is_picked_by_number(
     app = _app(emu, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _join(pilot, app)
-        await wait_until(pilot, lambda: "[1] Talk to an agent" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         sid = _sid(app, control)
         control.messaging_agent(sid, "listpicker", {"bot": True})
-        await wait_until(pilot, lambda: "List: Choose a plan:" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "List: Choose a plan:" in log_text(app), WAIT)
         await pilot.press("f4", "2")
         await wait_until(pilot, lambda: ("ListPicker", "plan-2") in _answers(control, sid), WAIT)
-        await wait_until(pilot, lambda: "✓ answered: Emulator plan 2" in _log(app), WAIT)
+        await wait_until(pilot, lambda: "✓ answered: Emulator plan 2" in log_text(app), WAIT)
