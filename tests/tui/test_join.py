@@ -113,6 +113,34 @@ class GatedEmulator(LocalEmulator):
         super().start_blocking(timeout)
 
 
+class RecordingEmulator(LocalEmulator):
+    """The real embedded emulator, recording whether the join form was whole when its start began."""
+
+    def __init__(self) -> None:
+        super().__init__(time_scale=0.02)
+        self.app: WebchatApp | None = None
+        self.form_complete_at_start: list[bool] = []
+
+    def start_blocking(self, timeout: float = 30.0) -> None:
+        assert self.app is not None
+        join = self.app.screen_stack[0]
+        self.form_complete_at_start.append(isinstance(join, JoinScreen) and join.complete)
+        super().start_blocking(timeout)
+
+
+async def test_embedded_emulator_starts_after_the_join_form_is_whole() -> None:
+    """The join form is the app's first screen, and the embedded emulator (whose imports would compete with
+    the first frame) starts only once the whole form is mounted, and only once."""
+    local = RecordingEmulator()
+    app = WebchatApp(ChatSettings(channel="webchat", display_name="Ada"), local=local, theme="textual-dark")
+    local.app = app
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert isinstance(app.screen, JoinScreen) and len(app.screen_stack) == 1
+        await wait_for_join_form(pilot)
+        await wait_until(pilot, lambda: local.ready, timeout=30)
+        assert local.form_complete_at_start == [True]
+
+
 async def test_name_and_enter_before_the_emulator_is_ready_starts_the_chat_once_it_is() -> None:
     """A newcomer types a name and presses Enter while the embedded emulator is still starting (ids not yet
     known): the form says it will start, and the chat opens by itself as soon as the emulator is ready."""

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -32,10 +32,12 @@ from textual.theme import Theme
 
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.backend import LocalEmulator
-from webchat_tui.tui.chat_handle import ChatHandle
-from webchat_tui.tui.messages import LocalBackendFailed, LocalBackendReady
+from webchat_tui.tui.messages import JoinFormShown, LocalBackendFailed, LocalBackendReady
 from webchat_tui.tui.screens.join import JoinScreen
 from webchat_tui.tui.widgets.contrast import UNOFFERED_THEMES
+
+if TYPE_CHECKING:  # the chat modules load when a chat starts, not before the first frame
+    from webchat_tui.tui.chat_handle import ChatHandle
 
 __all__ = ["WebchatApp", "make_app", "DARK_THEME", "LIGHT_THEME"]
 
@@ -131,7 +133,12 @@ class WebchatApp(App[None]):
         self.theme = self._requested_theme if self._requested_theme in self.available_themes else DARK_THEME
         self.chat_handle: ChatHandle | None = None
         self._local_starting = False
+        self._background_started = False
         self._signals: list[signal.Signals] = []
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The join form is the bottom of the screen stack (no empty default screen to compose first)."""
+        return JoinScreen(self.settings, autostart=self.autostart)
 
     def on_mount(self) -> None:
         self.sub_title = self.backend_label or self._default_label()
@@ -139,13 +146,18 @@ class WebchatApp(App[None]):
             self.set_keymap(self.requested_keymap)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._install_signal_handlers()
-        self.push_screen(JoinScreen(self.settings, autostart=self.autostart))
-        # Start the embedded emulator only after the first frame is shown: the first refresh happens in the
-        # app's start-up batch and is not shown, so wait for the next one (its imports compete for the GIL).
-        self.call_after_refresh(self.call_after_refresh, self._start_local_backend)
-        if self.requested_keymap:
-            self.call_after_refresh(self.call_after_refresh, self._check_keymap_in_thread)
         self.call_after_refresh(self._startup_notices)  # on the join screen, where the toasts are shown
+
+    @on(JoinFormShown)
+    def _start_background_work(self) -> None:
+        """The join form is whole and its first frame was shown: start the embedded emulator (and the keymap
+        check) now, in threads whose imports can no longer delay that frame."""
+        if self._background_started:
+            return
+        self._background_started = True
+        self._start_local_backend()
+        if self.requested_keymap:
+            self._check_keymap_in_thread()
 
     def _startup_notices(self) -> None:
         if self.theme != self._requested_theme:
@@ -217,6 +229,14 @@ class WebchatApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, JoinScreen):
                 screen.local_backend_changed()
+
+    def replace_join_form(self, form: JoinScreen) -> None:
+        """Show `form` in place of the join form in front. The first form is the app's default screen, which
+        cannot be switched away, so a replacement goes on top of it; later ones replace each other."""
+        if len(self.screen_stack) > 1:
+            self.switch_screen(form)
+        else:
+            self.push_screen(form)
 
     # ------------------------------------------------------------------ chat lifecycle
 

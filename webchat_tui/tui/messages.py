@@ -9,7 +9,18 @@ from textual.message import Message
 if TYPE_CHECKING:
     from webchat_tui.api.session_types import SessionEvent
 
-__all__ = ["LocalBackendReady", "LocalBackendFailed", "SessionEventsReceived", "SessionStreamEnded"]
+__all__ = [
+    "JoinFormShown",
+    "LocalBackendReady",
+    "LocalBackendFailed",
+    "SessionEventsReceived",
+    "SessionStreamEnded",
+]
+
+
+class JoinFormShown(Message):
+    """The join form is whole, after its first frame was shown: the app starts its background work now (the
+    embedded emulator's imports would otherwise compete with the first frame for the GIL)."""
 
 
 class LocalBackendReady(Message):

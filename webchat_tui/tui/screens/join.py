@@ -49,6 +49,7 @@ from webchat_tui.tui.form_model import (
     plural,
     validate,
 )
+from webchat_tui.tui.messages import JoinFormShown
 
 if TYPE_CHECKING:
     from webchat_tui.tui.app import WebchatApp
@@ -301,6 +302,7 @@ class JoinScreen(Screen[None]):
     def form_completed(self) -> None:
         """Called once the deferred fields are in: validate, and start if the user already asked to."""
         self._complete = True
+        self.post_message(JoinFormShown())
         self._sync_environment()
         self.refresh_form()
         if self._start_requested or self._autostart:
@@ -674,7 +676,7 @@ class JoinScreen(Screen[None]):
 
         def load(name: str | None) -> None:
             if name and name in config.profiles:
-                self.app.switch_screen(JoinScreen(config.profiles[name]))
+                self.webchat.replace_join_form(JoinScreen(config.profiles[name]))
                 self.notify(f"Loaded profile {name!r}.", markup=False)
 
         self.app.push_screen(ProfilePickScreen(names), load)
