@@ -15,11 +15,13 @@ $(BIN)/python:
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	@echo "webchat-tui: installing the app and its dependencies into $(VENV) (first run only, about a minute)"
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q webchat_tui  # an editable install leaves no bytecode: faster first start
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	@echo "webchat-tui: installing the app with its test tools into $(VENV) (first run only, about a minute)"
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q webchat_tui
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)  ## launch the app on the embedded emulator
