@@ -1,6 +1,6 @@
-"""A real Locust master and two workers (headless, 127.0.0.1) run our guests against the emulator (its own
-process) for about 20 s; Locust's own CSV statistics show both workers ran users, messages were delivered,
-and nothing failed."""
+"""A real Locust master and two workers (headless, 127.0.0.1) run our guests of each channel against the
+emulator (its own process) for about 20 s; Locust's own CSV statistics show both workers ran users, messages
+were delivered, and nothing failed."""
 
 from __future__ import annotations
 
@@ -48,13 +48,16 @@ def emulator_process() -> Iterator[dict[str, str]]:
 @pytest.mark.skipif(
     shutil.which(str(LOCUST)) is None, reason="locust is not installed (pip install -e '.[test]')"
 )
-def test_locust_master_and_two_workers(emulator_process: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("channel", ["messaging", "webchat"])
+def test_locust_master_and_two_workers(
+    emulator_process: dict[str, str], tmp_path: Path, channel: str
+) -> None:
     port = _free_port()
     env = {
         **os.environ,
         "WEBCHAT_EMULATOR_TOKEN": emulator_process["control_token"],
         "WEBCHAT_SAY_EVERY": "1",
-        "WEBCHAT_CHANNEL": "messaging",
+        "WEBCHAT_CHANNEL": channel,
     }
     common = [str(LOCUST), "-f", "webchat_tui/swarm/locust.py", "--host", emulator_process["base_url"]]
     prefix = tmp_path / "run"
@@ -114,6 +117,7 @@ def test_locust_master_and_two_workers(emulator_process: dict[str, str], tmp_pat
     for row in rows:
         by_type.setdefault(row["Type"], []).append(row)
     connects = by_type.get("connect", [])
+    assert all(r["Name"].startswith(f"{channel} connect @") for r in connects), rows
     # one connect row per Locust process: both workers ran users
     assert len(connects) == 2 and all(int(r["Request Count"]) >= 1 for r in connects), (rows, log[-3000:])
     assert sum(int(r["Request Count"]) for r in connects) == 6

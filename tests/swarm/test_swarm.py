@@ -4,9 +4,11 @@ the emulator's own record; lost and duplicated lines are really found; the safet
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -14,9 +16,11 @@ from click.testing import CliRunner
 from webchat_tui.cli import main
 from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.emulator.control_client import ControlClient
+from webchat_tui.swarm.scenario import load_scenario
 from webchat_tui.swarm.swarm import GuestRecord, Swarm, SwarmConfig
 from webchat_tui.swarm.target import endpoint_for_emulator
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 SUMMARY_KEYS = {
     "guests",
     "duration_s",
@@ -123,3 +127,62 @@ def test_cli_swarm_on_a_running_emulator_writes_the_summary(emu: EmbeddedEmulato
     summary = json.loads(out.read_text())
     assert SUMMARY_KEYS <= set(summary) and summary["counted_against"] == "emulator record"
     assert summary["sent"] > 0 and summary["lost"] == 0
+
+
+async def test_scenario_swarm_answers_rich_content_and_uploads(emu: EmbeddedEmulator) -> None:
+    """A swarm running the shipped bot scenario (quick replies, a card button, a date picker, an agent, a file
+    received and one uploaded): 6 guests, 2 per conversation, all pass; the emulator's record shows each
+    guest's answers (postbacks, the date, the upload) and every tagged line once."""
+    scenario = load_scenario(EXAMPLES / "messaging_bot.yaml")
+    endpoint = endpoint_for_emulator(emu.info, "messaging", "bot")
+    config = SwarmConfig(
+        endpoint,
+        guests=6,
+        ramp_up=0.5,
+        duration=60.0,
+        say_every=None,
+        scenario=scenario.conversations,
+        seed=3,
+    )
+    with ControlClient.for_emulator(emu) as control:
+        summary = await Swarm(config, control=control).run()
+        assert summary["guest_states"]["failed"] == 0 and summary["errors"] == 0, summary
+        assert (summary["lost"], summary["duplicated"]) == (0, 0), summary
+        sessions = control.messaging_sessions(deployment_id=emu.messaging_deployment_id)
+        assert len(sessions) == 6
+        actions: list[list[str]] = []
+        for session in sessions:
+            record = control.messaging_record(session["id"])
+            actions.append(_answers(record))
+    # guest i ran conversation i mod 3: the card, the appointment, the hand-over with the upload
+    assert sorted(actions) == sorted(
+        [
+            ["QuickReply:card", "Button:plan-1"],
+            ["DatePicker:<date-time>"],
+            ["QuickReply:agent", "onAttachment", "Attachment"],
+        ]
+        * 2
+    ), actions
+
+
+def _answers(record: list[dict[str, Any]]) -> list[str]:
+    """What a guest answered, in order: button responses (type:payload), date picks, uploads and attachments
+    sent (not its text lines)."""
+    out: list[str] = []
+    for entry in record:
+        if entry["action"] == "onAttachment":
+            out.append("onAttachment")
+        message = entry["request"].get("message") or {}
+        for content in message.get("content") or []:
+            kind = content.get("contentType")
+            if kind == "ButtonResponse":
+                response = content["buttonResponse"]
+                payload = response["payload"]
+                if response["type"] == "DatePicker" and re.fullmatch(
+                    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", payload
+                ):
+                    payload = "<date-time>"  # the first slot offered, a time the emulator's clock chose
+                out.append(f"{response['type']}:{payload}")
+            elif kind is not None:
+                out.append(kind.removesuffix("Response"))
+    return out
