@@ -8,10 +8,14 @@ self-signed one made with the `openssl` command line for the test.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import logging
 import shutil
 import ssl
 import subprocess
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
@@ -256,3 +260,98 @@ def _create_request() -> CreateWebChatConversationRequest:
             "memberInfo": {"displayName": "Ada"},
         }
     )
+
+
+ZEROS = 10_000_000
+"""The bomb's decoded size: 10 MB of zeros, about 10 KB gzipped (27 bytes with br)."""
+
+
+def _encoded(encoding: str, data: bytes) -> bytes:
+    import brotli  # the test extras bring it (locust's geventhttpclient); the client decodes br only with it
+
+    for name in [n.strip() for n in encoding.split(",")]:  # in the order they were applied
+        data = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}[name](data)
+    return data
+
+
+def _bomb_server(encoding: str, data: bytes, *, announced: bool = True) -> HostileServer:
+    body = _encoded(encoding, data)
+    headers = [(b"Content-Type", b"application/octet-stream"), (b"Content-Encoding", encoding.encode())]
+
+    def bomb(request: HostileRequest) -> bytes:
+        if announced:
+            return response(200, body, headers)
+        head = b"".join(b"%s: %s\r\n" % h for h in headers)
+        return b"HTTP/1.1 200 X\r\n" + head + b"Connection: close\r\n\r\n" + body
+
+    return HostileServer(bomb)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "announced"),
+    [("gzip", True), ("gzip", False), ("deflate", True), ("br", True), ("gzip, gzip", True)],
+)
+async def test_a_compression_bomb_is_refused_once_decoded_past_the_limit(
+    encoding: str, announced: bool
+) -> None:
+    """A body small on the wire that inflates past the limit is refused as it inflates: the client never holds
+    the whole inflation (the old wire capped only the compressed bytes, then httpx decoded all 10 MB)."""
+    with _bomb_server(encoding, bytes(ZEROS), announced=announced) as server:
+        small = HttpTransport(timeouts=Timeouts(), max_response_bytes=1_000_000)
+        tracemalloc.start()
+        try:
+            with pytest.raises(TransportFailure) as caught:
+                await small.request("GET", server.base_url + "/bomb")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+            await small.aclose()
+    assert caught.value.kind == "protocol" and "over 1000000 bytes once decoded" in str(caught.value)
+    assert peak < 4_000_000, f"{peak} bytes held while refusing a 1 MB limit"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "gzip, br"])
+async def test_a_compressed_body_under_the_limit_is_decoded_once(encoding: str) -> None:
+    """Under the limit the body arrives decoded, with no Content-Encoding left for anyone to decode again, and
+    the client asks only for the encodings it can decode with a bound."""
+    data = json.dumps({"entities": [{"id": str(i)} for i in range(50_000)]}).encode()
+    with _bomb_server(encoding, data) as server:
+        transport = HttpTransport(timeouts=Timeouts(), max_response_bytes=len(data))
+        try:
+            got = await transport.request("GET", server.base_url + "/page")
+        finally:
+            await transport.aclose()
+    assert got.content == data and len(got.json()["entities"]) == 50_000
+    assert "content-encoding" not in got.headers and got.headers["content-length"] == str(len(data))
+    assert server.requests[0].headers["accept-encoding"] == "gzip, deflate, br"
+
+
+@pytest.mark.parametrize("encoding", ["zstd", "compress", "gzip, x-unknown"])
+async def test_an_encoding_that_cannot_be_bounded_is_refused(encoding: str) -> None:
+    def odd(request: HostileRequest) -> bytes:
+        return response(200, b"\x28\xb5\x2f\xfd" + bytes(100), [(b"Content-Encoding", encoding.encode())])
+
+    with HostileServer(odd) as server:
+        transport = HttpTransport(timeouts=Timeouts())
+        try:
+            with pytest.raises(TransportFailure) as caught:
+                await transport.request("GET", server.base_url + "/x")
+        finally:
+            await transport.aclose()
+    assert caught.value.kind == "protocol" and "unsupported Content-Encoding" in str(caught.value)
+
+
+async def test_a_corrupt_compressed_body_is_a_protocol_failure() -> None:
+    """httpx raised its own `DecodingError` here, which no caller of the transport expects."""
+
+    def corrupt(request: HostileRequest) -> bytes:
+        return response(200, b"\x1f\x8b\x08\x00" + b"\xff" * 200, [(b"Content-Encoding", b"gzip")])
+
+    with HostileServer(corrupt) as server:
+        transport = HttpTransport(timeouts=Timeouts())
+        try:
+            with pytest.raises(TransportFailure) as caught:
+                await transport.request("GET", server.base_url + "/x")
+        finally:
+            await transport.aclose()
+    assert caught.value.kind == "protocol" and "invalid gzip data" in str(caught.value)

@@ -6,9 +6,12 @@ the folder."""
 from __future__ import annotations
 
 import asyncio
+import gzip
+import io
 import json
 import os
 import stat
+import tracemalloc
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
@@ -19,6 +22,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from tests.api.hostile import HostileRequest, HostileServer, response
 from tests.messaging.conftest import WAIT, SessionFactory
 from webchat_tui.chat.types import Attachment
 from webchat_tui.emulator.control_client import ControlClient
@@ -134,7 +138,7 @@ async def test_a_redirect_is_an_error_not_a_page() -> None:
             with pytest.raises(e.MessagingError):
                 await client.history("jwt")
             with pytest.raises(e.MessagingError):
-                await client.download(f"http://127.0.0.1:{port}/file")
+                await client.download(f"http://127.0.0.1:{port}/file", io.BytesIO())
         finally:
             await client.close()
 
@@ -251,3 +255,76 @@ def test_the_token_file_is_never_written_through_a_planted_link(tmp_path: Path) 
     assert victim.read_text() == "precious" and stat.S_IMODE(victim.stat().st_mode) == 0o644
     assert store.get("dep") == "secret-token" and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not path.is_symlink()
+
+
+def _gzip_bomb_server(size: int = 10_000_000) -> HostileServer:
+    """Every path answers 10 MB of zeros gzipped (about 10 KB on the wire), whatever it was asked."""
+    body = gzip.compress(bytes(size))
+
+    def bomb(request: HostileRequest) -> bytes:
+        return response(200, body, [(b"Content-Type", b"application/json"), (b"Content-Encoding", b"gzip")])
+
+    return HostileServer(bomb)
+
+
+async def test_gzip_bombs_in_history_and_config_are_refused_at_the_limit() -> None:
+    with _gzip_bomb_server() as server:
+        client = MessagingClient("dep", base_url=server.base_url, max_response_bytes=1_000_000)
+        try:
+            with pytest.raises(e.ConnectionLost, match="once decoded"):
+                await client.history("jwt")
+            with pytest.raises(e.ConnectionLost, match="once decoded"):
+                await client.deployment_config()
+            with pytest.raises(e.ConnectionLost, match="once decoded"):
+                await client.exchange_code("code", "https://example.org/back")
+        finally:
+            await client.close()
+
+
+async def test_a_download_that_inflates_past_the_limit_leaves_no_file(tmp_path: Path) -> None:
+    """An attachment served with an unexpected Content-Encoding inflates only up to the limit, and the cut
+    download is removed (into a folder) or leaves the named file as it was."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    mine = tmp_path / "mine.txt"
+    mine.write_text("keep me")
+    with _gzip_bomb_server() as server:
+        client = MessagingClient("dep", base_url=server.base_url, max_response_bytes=1_000_000)
+        session = MessagingSession(client, token_store=TokenStore(None), fetch_config=False, autostart=False)
+        bomb = Attachment(id=None, filename="report.txt", url=server.base_url + "/file")
+        try:
+            with pytest.raises(e.ConnectionLost, match="once decoded"):
+                await session.download_attachment(bomb, folder)
+            with pytest.raises(e.ConnectionLost, match="once decoded"):
+                await session.download_attachment(bomb, mine)
+        finally:
+            await session.close()
+    assert list(folder.iterdir()) == [] and mine.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["downloads", "mine.txt"]  # no temporary file left
+
+
+async def test_a_download_is_streamed_to_the_file_not_held(tmp_path: Path) -> None:
+    """20 MiB (no Content-Length, 0.5 MiB writes) reach the file whole while the client holds a few pieces."""
+    piece = b"0123456789abcdef" * 32_768
+    size = 40 * len(piece)
+
+    async def trickle(writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 X\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n")
+        for _ in range(size // len(piece)):
+            writer.write(piece)
+            await writer.drain()
+
+    with HostileServer(lambda request: trickle) as server:
+        client = MessagingClient("dep", base_url=server.base_url)
+        session = MessagingSession(client, token_store=TokenStore(None), fetch_config=False, autostart=False)
+        tracemalloc.start()
+        try:
+            path = await session.download_attachment(
+                Attachment(id=None, filename="big.bin", url=server.base_url + "/big"), tmp_path
+            )
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+            await session.close()
+    assert path == tmp_path / "big.bin" and path.stat().st_size == size
+    assert peak < 6_000_000, f"{peak} bytes held for a 20 MiB download"

@@ -15,7 +15,7 @@ import json as _json
 import ssl
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -38,6 +38,13 @@ import httpx  # noqa: E402
 from httpx_aiohttp import AiohttpTransport  # noqa: E402
 from yarl import URL  # noqa: E402
 
+from webchat_tui.api._decoding import (
+    ACCEPT_ENCODING,
+    CHUNK,
+    DecodeError,
+    UnsupportedEncoding,
+    body_decoder,
+)
 from webchat_tui.api._redact import redact
 from webchat_tui.sanitize import sanitize_line
 
@@ -128,11 +135,19 @@ _AIOHTTP_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], .
 
 _MAX_HEAD = 100 * 1024
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-"""The largest response body read (JSON documents are small; a Web Messaging attachment is at most 25 MB)."""
+"""The largest response body read, counted on the wire and again decoded (JSON documents are small; a Web
+Messaging attachment is at most 25 MB). `HttpTransport(max_response_bytes=...)` sets another."""
 
 
 class ResponseTooLarge(httpx.RemoteProtocolError):
-    """The server sent (or announced) a body over the transport's limit; reading stopped there."""
+    """The server sent (or announced) a body over the transport's limit, on the wire or once decoded from its
+    Content-Encoding; reading stopped there."""
+
+
+BodySink = Callable[[bytes], None]
+BODY_SINK = "webchat_tui.body_sink"
+"""Request extension: a callable that takes a 2xx body piece by piece instead of it being held in memory."""
+_ENCODED_BODY_HEADERS = (b"content-encoding", b"content-length")
 
 
 class _AiohttpWire(AiohttpTransport):
@@ -149,7 +164,9 @@ class _AiohttpWire(AiohttpTransport):
     `trust_env` is not used: it would also add Basic credentials from ~/.netrc to requests.
 
     The response body is read whole here (the API's bodies are small JSON documents) instead of being streamed
-    chunk by chunk through httpx. aiohttp has no write timeout; `Timeouts.total` bounds a stalled upload.
+    chunk by chunk through httpx, and decoded here (aiohttp's and httpx's decoding have no size bound), so
+    `max_body` bounds it on the wire and decoded; a download goes to a `BODY_SINK` piece by piece. aiohttp has
+    no write timeout; `Timeouts.total` bounds a stalled upload.
     """
 
     _proxies: dict[str, str] = {}
@@ -162,8 +179,8 @@ class _AiohttpWire(AiohttpTransport):
         return proxy
 
     def get_client(self) -> aiohttp.ClientSession:
-        """One session: pooled keep-alive connections, no cookie jar, no automatic decompression (httpx
-        decodes)."""
+        """One session: pooled keep-alive connections, no cookie jar, no automatic decompression (`_read_body`
+        decodes, bounded)."""
         self._proxies = {k: v for k, v in getproxies().items() if k in ("http", "https", "all")}
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections or 0,
@@ -203,37 +220,65 @@ class _AiohttpWire(AiohttpTransport):
                     sock_read=timeout.get("read"),
                 ),
             ) as response:
-                body = await self._read_body(response, request)
+                body, decoded = await self._read_body(response, request)
         except aiohttp.ClientError as exc:
             for source, target in _AIOHTTP_ERRORS:
                 if isinstance(exc, source):
                     raise target(f"{type(exc).__name__}: {exc}", request=request) from exc
             raise  # pragma: no cover - the table ends with ClientError
+        headers = response.raw_headers
+        if decoded:  # httpx must not decode again; the length it sets is the decoded one
+            headers = tuple((k, v) for k, v in headers if k.lower() not in _ENCODED_BODY_HEADERS)
         return httpx.Response(
             status_code=response.status,
-            headers=response.raw_headers,
+            headers=headers,
             content=body,
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
         )
 
-    async def _read_body(self, response: aiohttp.ClientResponse, request: httpx.Request) -> bytes:
-        """The whole body, refused past `max_body` (announced or as it streams in), so a hostile server cannot
-        make the client hold more than that in memory."""
+    async def _read_body(
+        self, response: aiohttp.ClientResponse, request: httpx.Request
+    ) -> tuple[bytes, bool]:
+        """The whole body decoded from its Content-Encoding, and whether it was encoded. Refused past
+        `max_body` on the wire (announced or as it streams in) and again once decoded, as it is decoded, so
+        neither a huge nor a compressed body (a gzip bomb) makes the client hold much more than that. A 2xx
+        body goes to the request's `BODY_SINK` extension instead, when it has one."""
         limit = self.max_body
         announced = response.content_length
         if announced is not None and announced > limit:
             raise ResponseTooLarge(f"response body of {announced} bytes is over {limit}", request=request)
-        if announced is not None:
-            return await response.read()
+        try:
+            decoder = body_decoder(response.headers.getall("Content-Encoding", ()))
+        except UnsupportedEncoding as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from None
+        sink: BodySink | None = request.extensions.get(BODY_SINK) if 200 <= response.status < 300 else None
+        if announced is not None and decoder.identity and sink is None:
+            return await response.read(), False
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_any():
-            size += len(chunk)
-            if size > limit:
-                raise ResponseTooLarge(f"response body is over {limit} bytes", request=request)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        keep = sink or chunks.append
+        wire = decoded = 0
+
+        def take(pieces: Iterator[bytes]) -> None:
+            nonlocal decoded
+            for piece in pieces:
+                decoded += len(piece)
+                if decoded > limit:
+                    raise ResponseTooLarge(
+                        f"response body is over {limit} bytes once decoded", request=request
+                    )
+                keep(piece)
+
+        try:
+            async for chunk in response.content.iter_chunked(CHUNK):
+                wire += len(chunk)
+                if wire > limit:
+                    raise ResponseTooLarge(f"response body is over {limit} bytes", request=request)
+                take(decoder.feed(chunk))
+            take(decoder.finish())
+        except DecodeError as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from None
+        return b"".join(chunks), not decoder.identity
 
 
 class HttpTransport:
@@ -267,7 +312,11 @@ class HttpTransport:
             ),
             limits=limits,
             verify=verify,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
             transport=mock_transport or self._wire(verify, limits, max_response_bytes),
             follow_redirects=False,
         )
@@ -294,9 +343,12 @@ class HttpTransport:
         form: Mapping[str, str] | None = None,
         read_timeout: float | None = None,
         content: bytes | None = None,
+        sink: BodySink | None = None,
     ) -> HttpResponse:
         """Send one request and read the whole response. Raises `TransportFailure` when no response
-        arrives. ``content`` sends raw bytes as they are (e.g. a presigned upload)."""
+        arrives. ``content`` sends raw bytes as they are (e.g. a presigned upload). With ``sink``, a 2xx body
+        is handed to it piece by piece as it arrives (a download to a file) and `HttpResponse.content` is
+        empty; the transport's size limit applies the same."""
         send_headers = dict(headers or {})
         if content is not None:
             pass
@@ -319,6 +371,7 @@ class HttpTransport:
                     params=dict(params) if params else None,
                     content=content,
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    extensions={BODY_SINK: sink} if sink is not None else None,
                 )
         except httpx.TransportError as exc:
             raise _classify(exc) from None
@@ -326,10 +379,14 @@ class HttpTransport:
             raise TransportFailure(
                 "read_timeout", f"no complete response within {self._timeouts.total:g} s", sent=None
             ) from None
+        body = response.content
+        if sink is not None and response.is_success and body:  # a `mock_transport` read it whole
+            sink(body)
+            body = b""
         return HttpResponse(
             status=response.status_code,
             headers={sanitize_line(k.lower()): sanitize_line(v) for k, v in response.headers.items()},
-            content=response.content,
+            content=body,
             url=str(response.url),
         )
 

@@ -33,5 +33,6 @@ class WebChatClient(MessageSending, AdminOperations):
     too). ``login_url=`` overrides where OAuth tokens come from. TLS is verified unless ``verify=False``.
     ``client_id`` / ``client_secret`` are needed only for the 8 admin operations.
     ``http_transport`` is for tests that fake a real region (an ``httpx.MockTransport``).
+    ``max_response_bytes`` bounds every response body, on the wire and decoded (default 64 MiB).
     Use it as an async context manager, or call `aclose()`.
     """

@@ -19,7 +19,13 @@ from pydantic import BaseModel
 from webchat_tui.api._error_mapping import api_error, network_error
 from webchat_tui.api._redact import Secret, SecretRegistry, get_logger, install_redaction
 from webchat_tui.api._retry import OpClass, RetryPolicy, run_with_retries
-from webchat_tui.api._transport import HttpResponse, HttpTransport, Timeouts, TransportFailure
+from webchat_tui.api._transport import (
+    MAX_RESPONSE_BYTES,
+    HttpResponse,
+    HttpTransport,
+    Timeouts,
+    TransportFailure,
+)
 from webchat_tui.api.auth import AdminToken, OAuthTokens
 from webchat_tui.api.errors import ClientValidationError
 from webchat_tui.api.regions import resolve_environment
@@ -54,6 +60,7 @@ class ClientCore:
         user_agent: str = "webchat-tui/0.1",
         http_transport: Any | None = None,
         seed: int | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         install_redaction()
         if base_url is None and environment is None:
@@ -96,7 +103,11 @@ class ClientCore:
         self._sent_message_ids: dict[str, set[str]] = {}
         self._rng = random.Random(seed)
         self._transport = HttpTransport(
-            timeouts=timeouts, verify=verify, user_agent=user_agent, mock_transport=http_transport
+            timeouts=timeouts,
+            verify=verify,
+            user_agent=user_agent,
+            mock_transport=http_transport,
+            max_response_bytes=max_response_bytes,
         )
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         """The sleep used between retries (replaceable, e.g. to record delays)."""

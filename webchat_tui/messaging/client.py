@@ -16,7 +16,7 @@ import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -25,7 +25,7 @@ from websockets.typing import Origin
 
 from webchat_tui.api._redact import get_logger, register_secret
 from webchat_tui.api._retry import RetryPolicy, backoff_delay
-from webchat_tui.api._transport import HttpTransport, Timeouts, TransportFailure
+from webchat_tui.api._transport import MAX_RESPONSE_BYTES, HttpTransport, Timeouts, TransportFailure
 from webchat_tui.api.errors import PagingError
 from webchat_tui.api.paging import CursorPage, PageLimits, follow_cursor
 from webchat_tui.messaging.endpoints import Endpoints, resolve_endpoints
@@ -106,7 +106,8 @@ class MessagingClient:
     Give ``environment=`` (a region, e.g. ``"mypurecloud.ie"``) or ``base_url=`` (e.g. the emulator's
     ``http://127.0.0.1:8765``). ``origin`` is sent as the ``Origin`` header of the upgrade and of REST calls
     (needed when the deployment restricts domains). ``verify`` is passed to TLS (a CA file path for the
-    emulator's ``--tls``).
+    emulator's ``--tls``). ``max_response_bytes`` bounds every HTTP body (history, config, JWT exchange,
+    downloads), counted on the wire and again decoded.
     """
 
     def __init__(
@@ -125,6 +126,7 @@ class MessagingClient:
         reconnect_policy: RetryPolicy | None = None,
         reconnect_deadline: float = 300.0,
         mock_transport: Any | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.deployment_id = deployment_id
         self.endpoints: Endpoints = resolve_endpoints(environment=environment, base_url=base_url)
@@ -147,7 +149,11 @@ class MessagingClient:
             ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
         )
         self._http = HttpTransport(
-            timeouts=Timeouts(), verify=http_verify, user_agent=application, mock_transport=mock_transport
+            timeouts=Timeouts(),
+            verify=http_verify,
+            user_agent=application,
+            mock_transport=mock_transport,
+            max_response_bytes=max_response_bytes,
         )
         self._ws: ClientConnection | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -553,12 +559,21 @@ class MessagingClient:
         if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the upload")
 
-    async def download(self, url: str) -> bytes:
-        """The bytes at a download URL."""
+    async def download(self, url: str, out: BinaryIO) -> int:
+        """Write the file at a download URL to ``out`` as it arrives (decoded from any Content-Encoding);
+        returns the bytes written. Over `max_response_bytes` (on the wire or decoded) it stops with
+        `ConnectionLost`, having written at most that much."""
+        written = 0
+
+        def sink(piece: bytes) -> None:
+            nonlocal written
+            out.write(piece)
+            written += len(piece)
+
         try:
-            response = await self._http.request("GET", url, headers=self._rest_headers())
+            response = await self._http.request("GET", url, headers=self._rest_headers(), sink=sink)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
         if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the download")
-        return response.content
+        return written

@@ -97,7 +97,7 @@ from webchat_tui.messaging.requests import (
     OutgoingMessage,
 )
 from webchat_tui.messaging.token_store import TokenStore, default_token_path
-from webchat_tui.safe_files import save_new_file
+from webchat_tui.safe_files import new_file, replacing_file
 
 __all__ = ["MessagingSession", "custom_attributes_size", "DEFAULT_MAX_CUSTOM_DATA_BYTES"]
 
@@ -867,7 +867,9 @@ class MessagingSession:
     async def download_attachment(self, attachment: Attachment | str, dest: Path) -> Path:
         """Save an attachment to ``dest`` (a file, or a directory to put it in under its own name made
         safe: never hidden, never outside ``dest``, never over an existing file; see `safe_files`), asking
-        the service for a fresh URL first (getAttachment); returns the file written."""
+        the service for a fresh URL first (getAttachment); returns the file written. The file is written as
+        the body arrives, at most the client's response limit (`MessagingClient(max_response_bytes=...)`);
+        a download that fails leaves no file behind (and an existing ``dest`` as it was)."""
         attachment_id = attachment if isinstance(attachment, str) else attachment.id
         url: str | None = None if isinstance(attachment, str) else attachment.url
         name = None if isinstance(attachment, str) else attachment.filename
@@ -883,10 +885,12 @@ class MessagingSession:
             name = name or body.file_name
         if not url:
             raise MessagingConfigError("the attachment has no id or URL")
-        data = await self._client.download(url)
         if dest.is_dir():
-            return save_new_file(dest, name or attachment_id, data)
-        dest.write_bytes(data)
+            with new_file(dest, name or attachment_id) as (path, out):
+                await self._client.download(url, out)
+            return path
+        with replacing_file(dest) as out:
+            await self._client.download(url, out)
         return dest
 
     # ----------------------------------------------------------------------------------------------------
