@@ -169,3 +169,52 @@ def test_the_certificates_key_cannot_vouch_for_other_sites(tls_emu: EmbeddedEmul
     own = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     own.load_cert_chain(tls_emu.tls.cert, tls_emu.tls.key)
     _handshake(trust(tls_emu.tls.cert), own, "localhost")
+
+
+def test_the_embedded_emulator_removes_its_certificate_and_key_when_it_stops() -> None:
+    emu = EmbeddedEmulator(EmulatorConfig(tls=True))
+    with emu:
+        assert emu.tls is not None
+        cert, key = Path(emu.tls.cert), Path(emu.tls.key)
+        assert cert.read_bytes().startswith(b"-----BEGIN CERTIFICATE") and key.stat().st_mode & 0o077 == 0
+        assert Path(emu.info["tls_cert"]) == cert
+    assert not cert.parent.exists()  # the temporary folder, the private key with it
+    with emu:  # started again: a fresh certificate, removed again
+        assert emu.tls is not None and Path(emu.tls.cert).exists()
+        again = Path(emu.tls.cert).parent
+    assert not again.exists()
+
+
+def test_a_folder_the_caller_chose_is_kept(tmp_path: Path) -> None:
+    from webchat_tui.emulator.tls import make_self_signed
+
+    files = make_self_signed(directory=str(tmp_path))
+    files.remove()
+    assert Path(files.cert).exists() and Path(files.key).exists()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_the_emulator_command_removes_its_certificate_and_key_on_exit(stop: signal.Signals) -> None:
+    """`webchat-tui emulator --tls` stopped by Ctrl+C or by SIGTERM (a service manager, `kill`) leaves no
+    private key behind in the temporary folder; the certificate exists while it serves."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "webchat_tui", "emulator", "--port", "0", "--tls"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        info = json.loads(proc.stdout.readline() if proc.stdout else "")
+        cert = Path(info["tls_cert"])
+        assert cert.exists() and (cert.parent / "emulator-key.pem").exists()
+        with httpx.Client(verify=trust(str(cert)), timeout=30) as http:  # serving, with that certificate
+            assert http.get(info["base_url"] + "/emulator/v1/info").status_code == 401
+        proc.send_signal(stop)
+        _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == (0 if stop == signal.SIGINT else -signal.SIGTERM), err
+        assert "Traceback" not in err
+        assert not cert.parent.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

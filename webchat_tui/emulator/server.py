@@ -9,10 +9,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import signal
 import socket
 import sys
 import threading
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from webchat_tui.emulator.config import (
@@ -197,6 +199,8 @@ class EmbeddedEmulator:
         """Bind the port and start serving in a daemon thread (returns at once)."""
         if self._thread is not None:
             return
+        if self.tls is not None and not os.path.exists(self.tls.cert):  # removed by an earlier stop()
+            self.tls = _make_tls(self.config)
         sock = _bind(self.config.host, self.config.port)
         self.port = sock.getsockname()[1]
         self._thread = threading.Thread(target=self._run, args=(sock,), name="webchat-emulator", daemon=True)
@@ -233,12 +237,15 @@ class EmbeddedEmulator:
             raise RuntimeError("emulator failed to start") from self._error
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Shut down and join the thread."""
+        """Shut down and join the thread; the `--tls` certificate's temporary folder (key included) is
+        removed."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout)
         self._thread = None
+        if self.tls is not None:
+            self.tls.remove()
 
     def call(self, fn: Any, timeout: float = 10.0) -> Any:
         """Run `fn()` on the server loop (state is only touched there) and return its result."""
@@ -331,10 +338,48 @@ def run_standalone(
         raise SystemExit(
             f"webchat-tui emulator: cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
-    bound_port = sock.getsockname()[1]
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again under the handler it met:
+    # Ctrl+C ends as KeyboardInterrupt; SIGTERM unwinds as `_Terminated` (its default action would kill the
+    # process before the `--tls` folder is removed) and is raised once more, as it came, when all is cleaned.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    terminated = False
+    tls_files: TlsFiles | None = None
+    try:
+        tls_files = _make_tls(config)
+        with contextlib.suppress(KeyboardInterrupt):
+            _serve_standalone(config, seed_info, sock, token, log_level, tls_files)
+    except _Terminated:
+        terminated = True
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if tls_files is not None:
+            tls_files.remove()
+        sys.stdout.flush()
+    if terminated:
+        signal.raise_signal(signal.SIGTERM)
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived: unwind (removing the `--tls` folder), then die of it as the sender expects."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _serve_standalone(
+    config: EmulatorConfig,
+    seed_info: SeedInfo,
+    sock: socket.socket,
+    token: str | None,
+    log_level: str,
+    tls_files: TlsFiles | None,
+) -> None:
     from webchat_tui.emulator.app import create_app
 
-    tls_files = _make_tls(config)
+    host, bound_port = config.host, sock.getsockname()[1]
     server = _uvicorn_server(create_app(config, seed_info), config, log_level=log_level, tls=tls_files)
 
     async def main() -> None:
@@ -356,6 +401,4 @@ def run_standalone(
             )
         await task
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
-    sys.stdout.flush()
+    asyncio.run(main())

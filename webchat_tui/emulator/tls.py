@@ -1,6 +1,7 @@
 """`--tls`: a self-signed certificate made at start for 127.0.0.1, ::1, localhost and any public host names,
 so the emulator serves https and wss (the vendor's clients hard-code `wss://`). Clients trust it by loading
-the PEM named in the start line (`"tls_cert"`).
+the PEM named in the start line (`"tls_cert"`). The certificate and its key live in a temporary folder that
+is removed when the emulator stops (`TlsFiles.remove`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,10 +20,18 @@ DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
 
 @dataclass(frozen=True)
 class TlsFiles:
-    """Paths of the PEM certificate (public, for clients) and its private key (mode 0600)."""
+    """Paths of the PEM certificate (public, for clients) and its private key (mode 0600). `owned_folder` is
+    the temporary folder `make_self_signed` created for them (None in a folder the caller chose)."""
 
     cert: str
     key: str
+    owned_folder: str | None = None
+
+    def remove(self) -> None:
+        """Delete the temporary folder with the certificate and its key, when `make_self_signed` made it; a
+        folder the caller chose is left alone. Idempotent."""
+        if self.owned_folder is not None:
+            shutil.rmtree(self.owned_folder, ignore_errors=True)
 
 
 def _san_entries(names: Iterable[str]) -> list[object]:
@@ -55,7 +65,8 @@ def _permitted(sans: list[object]) -> list[object]:
 
 
 def make_self_signed(hosts: Iterable[str] = (), directory: str | None = None) -> TlsFiles:
-    """Write a fresh EC P-256 self-signed certificate for the default names plus `hosts`."""
+    """Write a fresh EC P-256 self-signed certificate for the default names plus `hosts` into `directory`, or
+    into a new private temporary folder that `TlsFiles.remove` deletes (the emulator does when it stops)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -80,7 +91,9 @@ def make_self_signed(hosts: Iterable[str] = (), directory: str | None = None) ->
         .add_extension(x509.NameConstraints(_permitted(sans), None), critical=True)  # type: ignore[arg-type]
         .sign(key, hashes.SHA256())
     )
-    folder = directory or tempfile.mkdtemp(prefix="webchat-tui-emulator-tls-")
+    owned = None if directory else tempfile.mkdtemp(prefix="webchat-tui-emulator-tls-")
+    folder = directory or owned
+    assert folder is not None
     cert_path = os.path.join(folder, "emulator-cert.pem")
     key_path = os.path.join(folder, "emulator-key.pem")
     with open(cert_path, "wb") as f:
@@ -94,4 +107,4 @@ def make_self_signed(hosts: Iterable[str] = (), directory: str | None = None) ->
                 serialization.NoEncryption(),
             )
         )
-    return TlsFiles(cert_path, key_path)
+    return TlsFiles(cert_path, key_path, owned)
