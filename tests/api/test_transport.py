@@ -326,10 +326,21 @@ async def test_a_compressed_body_under_the_limit_is_decoded_once(encoding: str) 
     assert server.requests[0].headers["accept-encoding"] == "gzip, deflate, br"
 
 
-@pytest.mark.parametrize("encoding", ["zstd", "compress", "gzip, x-unknown"])
-async def test_an_encoding_that_cannot_be_bounded_is_refused(encoding: str) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "body", "said"),
+    [
+        ("zstd", b"\x28\xb5\x2f\xfd" + bytes(100), "unsupported Content-Encoding"),
+        ("compress", bytes(100), "unsupported Content-Encoding"),
+        ("gzip, x-unknown", bytes(100), "unsupported Content-Encoding"),
+        # httpx raised its own `DecodingError` here, which no caller of the transport expects
+        ("gzip", b"\x1f\x8b\x08\x00" + b"\xff" * 200, "invalid gzip data"),
+    ],
+)
+async def test_an_encoding_that_cannot_be_bounded_or_decoded_is_a_protocol_failure(
+    encoding: str, body: bytes, said: str
+) -> None:
     def odd(request: HostileRequest) -> bytes:
-        return response(200, b"\x28\xb5\x2f\xfd" + bytes(100), [(b"Content-Encoding", encoding.encode())])
+        return response(200, body, [(b"Content-Encoding", encoding.encode())])
 
     with HostileServer(odd) as server:
         transport = HttpTransport(timeouts=Timeouts())
@@ -338,20 +349,4 @@ async def test_an_encoding_that_cannot_be_bounded_is_refused(encoding: str) -> N
                 await transport.request("GET", server.base_url + "/x")
         finally:
             await transport.aclose()
-    assert caught.value.kind == "protocol" and "unsupported Content-Encoding" in str(caught.value)
-
-
-async def test_a_corrupt_compressed_body_is_a_protocol_failure() -> None:
-    """httpx raised its own `DecodingError` here, which no caller of the transport expects."""
-
-    def corrupt(request: HostileRequest) -> bytes:
-        return response(200, b"\x1f\x8b\x08\x00" + b"\xff" * 200, [(b"Content-Encoding", b"gzip")])
-
-    with HostileServer(corrupt) as server:
-        transport = HttpTransport(timeouts=Timeouts())
-        try:
-            with pytest.raises(TransportFailure) as caught:
-                await transport.request("GET", server.base_url + "/x")
-        finally:
-            await transport.aclose()
-    assert caught.value.kind == "protocol" and "invalid gzip data" in str(caught.value)
+    assert caught.value.kind == "protocol" and said in str(caught.value)

@@ -17,7 +17,8 @@ The agent side (each returns the sent message bodies as `{"ids": [...], "message
 - `POST /sessions/{id}/agent/quickreplies` `{"text"?, "replies": [{"text", "payload"?}] | ["a", ...]}`.
 - `POST /sessions/{id}/agent/card` `{"card"?: Card}`; `.../agent/carousel` `{"cards"?: [Card]}`;
   `.../agent/datepicker` `{"datePicker"?: DatePicker}`; `.../agent/listpicker` `{"listPicker"?: ListPicker}`
-  (samples when omitted); all take `"text"?`, `"bot"?`.
+  (samples when omitted); all take `"text"?`, `"bot"?`. Rich content is checked against the vendor's schema
+  (`rich_content`): a bad field is a 400 naming it, nothing is sent.
 - `POST /sessions/{id}/agent/attachment` `{"fileName", "mime"?, "text"? | "base64"?, "caption"?}`.
 - `POST /sessions/{id}/agent/typing` -> 204 (Outbound Typing event, not kept in history).
 - `POST /sessions/{id}/agent/transfer` `{"toAgent"?}` -> 204.
@@ -45,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -60,15 +62,21 @@ from webchat_tui.emulator.messaging.director import (
     sample_date_picker,
     sample_list_picker,
 )
+from webchat_tui.emulator.messaging.rich_content import (
+    CARD,
+    CARDS,
+    DATE_PICKER,
+    LIST_PICKER,
+    QUICK_REPLY,
+    Check,
+)
 from webchat_tui.emulator.messaging.routes import messaging_of
 from webchat_tui.emulator.messaging.session import MessagingSession
 from webchat_tui.emulator.messaging.store import MessagingStore
 from webchat_tui.emulator.routes._common import base_url, json_body, json_response
-from webchat_tui.emulator.routes.control import MAX_BURST_BYTES
+from webchat_tui.emulator.routes.control import BURST_YIELD_EVERY, burst_count, check_burst_size
 
 router = APIRouter(prefix="/emulator/v1/messaging")
-MAX_BURST = 100_000
-BURST_YIELD_EVERY = 256
 MESSAGE_OVERHEAD_BYTES = 1_800  # measured: RSS per short message of a 50,000 burst (history + answer)
 
 
@@ -115,7 +123,9 @@ def _send(
 ) -> dict[str, Any]:
     """One outbound message from the bot (`"bot": true`) or the agent (connected on demand)."""
     _sendable(session)
-    bot = data.get("bot") is True
+    bot = data.get("bot", False)
+    if not isinstance(bot, bool):
+        raise EmulatorError("bad.request", message="bot must be a boolean")
     if not bot:
         _director(store).ensure_agent(session)
     return store.outbound(session, text=_opt_str(data, "text"), content=content, bot=bot)
@@ -158,19 +168,11 @@ async def agent_messages(request: Request, session_id: str) -> Response:
     store, session = _session(request, session_id)
     data = await _body(request)
     text = data.get("text")
-    count = data.get("count", 1)
     if not isinstance(text, str) or not text:
         raise EmulatorError("bad.request", message="text must be a non-empty string")
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BURST:
-        raise EmulatorError("bad.request", message=f"count must be an integer 1..{MAX_BURST}")
+    count = burst_count(data)
     # Each text is held twice (the transcript and this answer): the same memory bound as Web Chat's bursts.
-    estimate = count * (MESSAGE_OVERHEAD_BYTES + 2 * (len(text.encode("utf-8", "replace")) + 8))
-    if estimate > MAX_BURST_BYTES:
-        raise EmulatorError(
-            "bad.request",
-            message=f"This burst would add about {estimate // 1_000_000} MB; at most "
-            f"{MAX_BURST_BYTES // 1_000_000} MB per request (fewer or shorter messages).",
-        )
+    check_burst_size(count * (MESSAGE_OVERHEAD_BYTES + 2 * (len(text.encode("utf-8", "replace")) + 8)))
     every = data.get("quickRepliesEvery", 0)
     if not isinstance(every, int) or isinstance(every, bool) or every < 0:
         raise EmulatorError("bad.request", message="quickRepliesEvery must be a whole number")
@@ -195,59 +197,64 @@ async def agent_quick_replies(request: Request, session_id: str) -> Response:
     if not isinstance(replies, list) or not replies:
         raise EmulatorError("bad.request", message="replies must be a non-empty list")
     content = []
-    for reply in replies:
+    for i, reply in enumerate(replies):
         if isinstance(reply, str):
             content.append(frames.quick_reply(reply, reply))
-        elif isinstance(reply, dict) and isinstance(reply.get("text"), str):
-            payload = reply.get("payload", reply["text"])
-            content.append(frames.quick_reply(reply["text"], str(payload)))
-        else:
-            raise EmulatorError("bad.request", message="each reply is a string or {text, payload}")
+            continue
+        QUICK_REPLY(reply, f"replies[{i}]")
+        content.append(frames.quick_reply(reply["text"], reply.get("payload", reply["text"])))
     return _sent([_send(store, session, data, content)])
+
+
+async def _rich(
+    request: Request,
+    session_id: str,
+    key: str,
+    sample: Callable[[], Any],
+    check: Check,
+    content: Callable[[Any], dict[str, Any]],
+) -> Response:
+    """One message with the rich content item `content(body[key])`, checked first; a sample when absent."""
+    store, session = _session(request, session_id)
+    data = await _body(request)
+    value = data.get(key)
+    if value is None:
+        value = sample()
+    else:
+        check(value, key)
+    return _sent([_send(store, session, data, [content(value)])])
 
 
 @router.post("/sessions/{session_id}/agent/card")
 async def agent_card(request: Request, session_id: str) -> Response:
     """A card (`card` or a sample)."""
-    store, session = _session(request, session_id)
-    data = await _body(request)
-    card = data.get("card") or sample_card()
-    if not isinstance(card, dict):
-        raise EmulatorError("bad.request", message="card must be an object")
-    return _sent([_send(store, session, data, [frames.card_content(card)])])
+    return await _rich(request, session_id, "card", sample_card, CARD, frames.card_content)
 
 
 @router.post("/sessions/{session_id}/agent/carousel")
 async def agent_carousel(request: Request, session_id: str) -> Response:
     """A carousel (`cards` or three samples)."""
-    store, session = _session(request, session_id)
-    data = await _body(request)
-    cards = data.get("cards") or [sample_card(i) for i in (1, 2, 3)]
-    if not isinstance(cards, list) or not all(isinstance(c, dict) for c in cards):
-        raise EmulatorError("bad.request", message="cards must be a list of objects")
-    return _sent([_send(store, session, data, [frames.carousel_content(cards)])])
+    return await _rich(request, session_id, "cards", _sample_cards, CARDS, frames.carousel_content)
 
 
 @router.post("/sessions/{session_id}/agent/datepicker")
 async def agent_date_picker(request: Request, session_id: str) -> Response:
     """A date picker (`datePicker` or a sample with three slots)."""
-    store, session = _session(request, session_id)
-    data = await _body(request)
-    picker = data.get("datePicker") or sample_date_picker()
-    if not isinstance(picker, dict):
-        raise EmulatorError("bad.request", message="datePicker must be an object")
-    return _sent([_send(store, session, data, [frames.date_picker_content(picker)])])
+    return await _rich(
+        request, session_id, "datePicker", sample_date_picker, DATE_PICKER, frames.date_picker_content
+    )
 
 
 @router.post("/sessions/{session_id}/agent/listpicker")
 async def agent_list_picker(request: Request, session_id: str) -> Response:
     """A list picker (`listPicker` or a sample with one section of three items)."""
-    store, session = _session(request, session_id)
-    data = await _body(request)
-    picker = data.get("listPicker") or sample_list_picker()
-    if not isinstance(picker, dict):
-        raise EmulatorError("bad.request", message="listPicker must be an object")
-    return _sent([_send(store, session, data, [frames.list_picker_content(picker)])])
+    return await _rich(
+        request, session_id, "listPicker", sample_list_picker, LIST_PICKER, frames.list_picker_content
+    )
+
+
+def _sample_cards() -> list[dict[str, Any]]:
+    return [sample_card(i) for i in (1, 2, 3)]
 
 
 @router.post("/sessions/{session_id}/agent/attachment")

@@ -48,6 +48,24 @@ MAX_BURST_BYTES = 100_000_000
 MESSAGE_OVERHEAD_BYTES = 700  # measured: Message + its record entry + ids, without the body
 
 
+def burst_count(data: dict[str, Any]) -> int:
+    """The `count` of an agent-messages request (default 1): an integer 1..`MAX_BURST`, else 400."""
+    count = data.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BURST:
+        raise EmulatorError("bad.request", message=f"count must be an integer within 1..{MAX_BURST}")
+    return count
+
+
+def check_burst_size(estimate: int) -> None:
+    """400 when a burst's estimated memory (`estimate` bytes) is over `MAX_BURST_BYTES`."""
+    if estimate > MAX_BURST_BYTES:
+        raise EmulatorError(
+            "bad.request",
+            message=f"This burst would add about {estimate // 1_000_000} MB; at most "
+            f"{MAX_BURST_BYTES // 1_000_000} MB per request (fewer or shorter messages).",
+        )
+
+
 def _director(request: Request) -> Director:
     director: Director = request.app.state.director
     return director
@@ -165,18 +183,11 @@ async def agent_messages(request: Request, conversation_id: str) -> Response:
         estimate = sum(MESSAGE_OVERHEAD_BYTES + 2 * len(b.encode("utf-8", "replace")) for b in bodies)
     else:
         body = data.get("body")
-        count = data.get("count", 1)
         if not isinstance(body, str):
             raise EmulatorError("bad.request", message="body must be a string")
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_BURST:
-            raise EmulatorError("bad.request", message=f"count must be an integer within 1..{MAX_BURST}")
+        count = burst_count(data)
         estimate = count * (MESSAGE_OVERHEAD_BYTES + 2 * (len(body.encode("utf-8", "replace")) + 8))
-    if estimate > MAX_BURST_BYTES:
-        raise EmulatorError(
-            "bad.request",
-            message=f"This burst would add about {estimate // 1_000_000} MB; at most "
-            f"{MAX_BURST_BYTES // 1_000_000} MB per request (fewer or shorter messages).",
-        )
+    check_burst_size(estimate)
     if "bodies" not in data:
         bodies = [body] if count == 1 else [f"{body} #{i}" for i in range(1, count + 1)]
     agent = store.require_agent(conv)
