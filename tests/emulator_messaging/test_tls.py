@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -183,6 +184,19 @@ def test_the_embedded_emulator_removes_its_certificate_and_key_when_it_stops() -
         assert emu.tls is not None and Path(emu.tls.cert).exists()
         again = Path(emu.tls.cert).parent
     assert not again.exists()
+
+
+def test_an_emulator_that_cannot_start_leaves_no_key_behind() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        emu = EmbeddedEmulator(EmulatorConfig(tls=True, port=taken.getsockname()[1]))
+        assert emu.tls is not None
+        folder = Path(emu.tls.cert).parent
+        with pytest.raises(OSError):
+            with emu:
+                pass
+    assert not folder.exists()
 
 
 def test_a_folder_the_caller_chose_is_kept(tmp_path: Path) -> None:

@@ -264,8 +264,12 @@ class EmbeddedEmulator:
         self.call(store.reset)
 
     def __enter__(self) -> EmbeddedEmulator:
-        self.start()
-        self.wait_ready()
+        try:
+            self.start()
+            self.wait_ready()
+        except BaseException:
+            self.stop()  # nothing left behind: the thread, the `--tls` folder
+            raise
         return self
 
     def __exit__(
@@ -274,8 +278,12 @@ class EmbeddedEmulator:
         self.stop()
 
     async def __aenter__(self) -> EmbeddedEmulator:
-        self.start()
-        await asyncio.to_thread(self.wait_ready)
+        try:
+            self.start()
+            await asyncio.to_thread(self.wait_ready)
+        except BaseException:
+            await asyncio.to_thread(self.stop)
+            raise
         return self
 
     async def __aexit__(
