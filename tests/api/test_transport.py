@@ -24,7 +24,7 @@ from tests.api.conftest import FAST_RETRY
 from tests.api.hostile import HostileRequest, HostileServer, json_response, response
 from webchat_tui.api import Timeouts, WebChatClient, errors
 from webchat_tui.api._redact import install_redaction
-from webchat_tui.api._transport import HttpTransport, TransportFailure
+from webchat_tui.api._transport import MAX_RESPONSE_BYTES, HttpTransport, TransportFailure
 from webchat_tui.api.models import CreateWebChatConversationRequest
 
 CID = "c0ffee00-0000-4000-8000-000000000001"
@@ -266,6 +266,17 @@ ZEROS = 10_000_000
 """The bomb's decoded size: 10 MB of zeros, about 10 KB gzipped (27 bytes with br)."""
 
 
+async def _failure(url: str, max_response_bytes: int = MAX_RESPONSE_BYTES) -> TransportFailure:
+    """The failure of one GET to ``url`` through a fresh transport."""
+    transport = HttpTransport(timeouts=Timeouts(), max_response_bytes=max_response_bytes)
+    try:
+        with pytest.raises(TransportFailure) as caught:
+            await transport.request("GET", url)
+    finally:
+        await transport.aclose()
+    return caught.value
+
+
 def _encoded(encoding: str, data: bytes) -> bytes:
     import brotli  # the test extras bring it (locust's geventhttpclient); the client decodes br only with it
 
@@ -297,16 +308,13 @@ async def test_a_compression_bomb_is_refused_once_decoded_past_the_limit(
     """A body small on the wire that inflates past the limit is refused as it inflates: the client never holds
     the whole inflation (the old wire capped only the compressed bytes, then httpx decoded all 10 MB)."""
     with _bomb_server(encoding, bytes(ZEROS), announced=announced) as server:
-        small = HttpTransport(timeouts=Timeouts(), max_response_bytes=1_000_000)
         tracemalloc.start()
         try:
-            with pytest.raises(TransportFailure) as caught:
-                await small.request("GET", server.base_url + "/bomb")
+            failure = await _failure(server.base_url + "/bomb", max_response_bytes=1_000_000)
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-            await small.aclose()
-    assert caught.value.kind == "protocol" and "over 1000000 bytes once decoded" in str(caught.value)
+    assert failure.kind == "protocol" and "over 1000000 bytes once decoded" in str(failure)
     assert peak < 4_000_000, f"{peak} bytes held while refusing a 1 MB limit"
 
 
@@ -343,10 +351,5 @@ async def test_an_encoding_that_cannot_be_bounded_or_decoded_is_a_protocol_failu
         return response(200, body, [(b"Content-Encoding", encoding.encode())])
 
     with HostileServer(odd) as server:
-        transport = HttpTransport(timeouts=Timeouts())
-        try:
-            with pytest.raises(TransportFailure) as caught:
-                await transport.request("GET", server.base_url + "/x")
-        finally:
-            await transport.aclose()
-    assert caught.value.kind == "protocol" and said in str(caught.value)
+        failure = await _failure(server.base_url + "/x")
+    assert failure.kind == "protocol" and said in str(failure)
