@@ -187,6 +187,9 @@ class MessagingSession:
         self._outbox: deque[_Outgoing] = deque()
         self._inflight: dict[str, _Outgoing] = {}
         self._uncertain: list[_Outgoing] = []
+        # Ids of own messages already given to a send as its echo: history reconciliation never hands one of
+        # them to another send with the same text (that send would be lost).
+        self._delivered_ids: set[str] = set()
         self._outbox_ready = asyncio.Event()
         self._ready = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
@@ -465,7 +468,7 @@ class MessagingSession:
     def _requeue_uncertain(self, *, reconciled: tuple[ChatMessage, ...] | list[ChatMessage]) -> None:
         """Sends cut off by a drop: delivered if history holds them, else queued again (in order)."""
         uncertain, self._uncertain = self._uncertain, []
-        claimed: set[str] = set()
+        claimed = self._delivered_ids
         resend: list[_Outgoing] = []
         for out in uncertain:
             if out.future.done():
@@ -588,6 +591,7 @@ class MessagingSession:
 
     def _reset_conversation(self) -> None:
         self._transcript.clear()
+        self._delivered_ids.clear()
         self._buffer.drain()
         self._agent = None
         self._typing.clear()
@@ -742,6 +746,7 @@ class MessagingSession:
         message = self._convert(body)
         if not out.future.done():
             if message is not None:
+                self._delivered_ids.add(message.id)
                 out.future.set_result(message)
             elif out.request.message.type == "Event":
                 out.future.cancel()  # an event (autostart) has nothing to show
