@@ -159,6 +159,8 @@ class MessagingSession:
     ) -> None:
         self._client = client
         self._store = token_store if token_store is not None else TokenStore(default_token_path())
+        # A stored token is a conversation to come back to: if the service starts a new one, say so.
+        self._resuming_stored = token is None and self._store.get(client.deployment_id) is not None
         self._token = Secret(token or self._store.get_or_create(client.deployment_id))
         if token is not None:
             self._store.put(client.deployment_id, token)
@@ -406,6 +408,15 @@ class MessagingSession:
             if size > self.max_custom_data_bytes:
                 raise CustomAttributesTooLarge(f"{size} bytes, the limit is {self.max_custom_data_bytes}")
         resumed = body.new_session is False
+        if first and not start_new and self._resuming_stored and body.new_session:
+            self._emit(
+                Notice(
+                    "The previous conversation is no longer available (it expired, was cleared or was "
+                    "replaced); a new one started.",
+                    "warning",
+                    "new-session",
+                )
+            )
         if not first and body.new_session:
             self._emit(
                 Notice("The previous conversation had ended; a new one started.", "warning", "new-session")
