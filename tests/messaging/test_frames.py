@@ -15,6 +15,7 @@ from webchat_tui.messaging import requests as r
 from webchat_tui.messaging.client import frame_error
 from webchat_tui.messaging.convert import GUEST_ID, presence_line, to_chat_message
 from webchat_tui.messaging.errors import (
+    AuthenticationFailed,
     BadRequest,
     CannotDowngrade,
     CustomAttributesTooLarge,
@@ -97,7 +98,7 @@ ERRORS: dict[str, type[Exception]] = {
     "37": CannotDowngrade,
     "38": Forbidden,
     "39": Forbidden,
-    "40": Forbidden,
+    "40": AuthenticationFailed,  # a Forbidden whose words say a sign-in is needed
     "41": Unauthorized,
     "42": BadRequest,
     "43": BadRequest,

@@ -1,14 +1,19 @@
-"""Coming back with a stored token (real emulator): when the service cannot resume the conversation (it
-expired meanwhile), the guest is told that a new one started instead of silently getting a blank one."""
+"""Starting a session on the real emulator, where plain words matter: coming back with a stored token when
+the service cannot resume the conversation (it expired meanwhile) says that a new one started instead of
+silently giving a blank one; an authenticated deployment without a sign-in says what is missing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.messaging.conftest import WAIT, SessionFactory
 from webchat_tui.chat.types import EndCause, Notice, SessionState
+from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.messaging import TokenStore
+from webchat_tui.messaging import errors as e
 
 
 async def test_a_stored_conversation_that_expired_meanwhile_is_reported_when_a_new_one_starts(
@@ -45,3 +50,12 @@ async def test_a_first_visit_and_an_asked_for_new_conversation_say_nothing(
     await again.start(start_new=True)  # "Start new"
     assert again.new_session is True
     assert not [n for n in notices if n.kind == "new-session"]
+
+
+async def test_an_authenticated_deployment_without_a_sign_in_says_so_in_plain_words(
+    new_session: SessionFactory, emu: EmbeddedEmulator
+) -> None:
+    with pytest.raises(e.AuthenticationFailed) as refused:
+        await new_session(emu.messaging_auth_deployment_id)
+    assert isinstance(refused.value, e.Forbidden) and refused.value.code == 403
+    assert "signed-in" in str(refused.value) and "auth code" in str(refused.value)

@@ -13,6 +13,7 @@ __all__ = [
     "BadRequest",
     "Unauthorized",
     "Forbidden",
+    "AuthenticationFailed",
     "NotFound",
     "RequestTimeout",
     "SessionReadOnly",
@@ -81,6 +82,15 @@ class Forbidden(MessagingError):
 
     plain = "This deployment does not allow that."
     default_code = 403
+
+
+class AuthenticationFailed(Forbidden):
+    """403 "Session authentication failed" / "Try to authenticate again" (protocol.md §3.2): the deployment
+    needs a signed-in guest and the sign-in is missing or was refused."""
+
+    plain = (
+        "This deployment only accepts signed-in guests; the sign-in (auth code) is missing or was refused."
+    )
 
 
 class NotFound(MessagingError):
@@ -298,4 +308,6 @@ def error_for(code: int, detail: str | None = None, *, retry_after: float | None
         cls = BadRequest if 400 <= code < 500 else UnexpectedServerError
     if cls is RateLimited:
         return RateLimited(detail, code=code, retry_after=retry_after if retry_after is not None else 3.0)
+    if cls is Forbidden and detail and "authenticat" in detail.lower():
+        return AuthenticationFailed(detail, code=code)
     return cls(detail, code=code)
