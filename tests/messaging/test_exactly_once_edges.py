@@ -4,6 +4,7 @@ one particular frame, the way a dying socket loses what was written to it last."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -92,5 +93,64 @@ async def test_a_lost_send_is_resent_even_when_an_earlier_message_had_the_same_t
             assert second.id != first.id
             assert service.received == 3 and [m["text"] for m in service.stored] == ["ok", "ok"]
             await session.wait_until(lambda s: [m.body for m in s.messages if m.is_own] == ["ok", "ok"], WAIT)
+        finally:
+            await session.close()
+
+
+async def test_a_late_rate_limit_answer_does_not_let_the_next_message_overtake() -> None:
+    """The service answers the first message 4029 after the pacing interval (a slow network, or
+    a second window of the same guest using up the rate): the second message must still land after it."""
+    stored: list[str] = []
+    limited = False
+
+    async def handler(ws: ServerConnection) -> None:
+        nonlocal limited
+
+        async def answer(request: dict[str, Any]) -> None:
+            nonlocal limited
+            tracing_id = request.get("tracingId")
+            text = request["message"].get("text", "")
+            if not limited:
+                limited = True
+                await asyncio.sleep(1.5)  # longer than the client's send interval
+                body = {"retryAfter": 1, "errorCode": 4029, "errorMessage": "Message rate too high"}
+                frame = {
+                    "type": "response",
+                    "class": "TooManyRequestsErrorMessage",
+                    "code": 429,
+                    "body": body,
+                }
+                await ws.send(json.dumps(frame | {"tracingId": tracing_id}))
+                return
+            stored.append(text)
+            echo = {
+                "id": f"in-{len(stored)}",
+                "type": "Text",
+                "direction": "Inbound",
+                "text": text,
+                "channel": {"time": datetime.now(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"},
+            }
+            await ws.send(_frame("message", "StructuredMessage", echo, tracing_id))
+
+        tasks = set()
+        async for raw in ws:
+            request: dict[str, Any] = json.loads(raw)
+            if request.get("action") == "configureSession":
+                body = {"connected": True, "newSession": True, "maxCustomDataBytes": 2048}
+                await ws.send(_frame("response", "SessionResponse", body, request.get("tracingId")))
+            elif request.get("action") == "onMessage":
+                task = asyncio.create_task(answer(request))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = MessagingClient("dep", base_url=f"http://127.0.0.1:{port}")
+        session = MessagingSession(client, token_store=TokenStore(None), fetch_config=False, autostart=False)
+        try:
+            await session.start()
+            sent = await asyncio.wait_for(asyncio.gather(session.send("first"), session.send("second")), WAIT)
+            assert [m.body for m in sent] == ["first", "second"]
+            assert stored == ["first", "second"]
         finally:
             await session.close()

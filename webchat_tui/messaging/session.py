@@ -127,6 +127,8 @@ class _Outgoing:
     written_at: datetime | None = None
     attempts: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the service answered it (echo or error) or the socket it went out on dropped."""
 
 
 class MessagingSession:
@@ -172,6 +174,9 @@ class MessagingSession:
         self.reorder_window = reorder_window
         self.typing_throttle = typing_throttle
         self._pacer = Pacer(send_interval)
+        self.answer_wait = 2.0
+        """Seconds a send waits for the previous message's answer, so a late 4029 cannot let it overtake."""
+        self._last_sent: _Outgoing | None = None
         self._state = SessionState.IDLE
         self._end_reason: str | None = None
         self._end_cause: EndCause | None = None
@@ -508,6 +513,7 @@ class MessagingSession:
         for tracing_id, out in list(self._inflight.items()):
             self._inflight.pop(tracing_id, None)
             self._uncertain.append(out)
+            out.answered.set()
         if self._state in (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED):
             self._set_state(SessionState.RECONNECTING, "The connection dropped; reconnecting")
 
@@ -708,6 +714,14 @@ class MessagingSession:
                 await self._outbox_ready.wait()
                 continue
             await self._ready.wait()
+            last = self._last_sent
+            if last is not None and not last.answered.is_set():
+                # One message at a time while answers come quickly: if the previous one is answered 4029 it
+                # goes back to the head of the queue, ahead of this one (never reordered by a late answer).
+                try:
+                    await asyncio.wait_for(last.answered.wait(), self.answer_wait)
+                except TimeoutError:
+                    pass
             await self._pacer.slot()
             if not self._outbox or not self._ready.is_set():
                 continue
@@ -723,10 +737,18 @@ class MessagingSession:
             self._outbox.popleft()
             out.written_at = datetime.now(UTC)
             out.attempts += 1
+            out.answered.clear()
+            self._last_sent = out
             self._inflight[tracing_id] = out
             self._spawn(self._await_echo(out, echo), "webmessaging-echo")
 
     async def _await_echo(self, out: _Outgoing, echo: asyncio.Future[ServerFrame]) -> None:
+        try:
+            await self._settle(out, echo)
+        finally:
+            out.answered.set()
+
+    async def _settle(self, out: _Outgoing, echo: asyncio.Future[ServerFrame]) -> None:
         tracing_id = out.request.tracing_id or ""
         try:
             frame = await asyncio.wait_for(echo, 60.0)
