@@ -59,3 +59,16 @@ async def test_an_authenticated_deployment_without_a_sign_in_says_so_in_plain_wo
         await new_session(emu.messaging_auth_deployment_id)
     assert isinstance(refused.value, e.Forbidden) and refused.value.code == 403
     assert "signed-in" in str(refused.value) and "auth code" in str(refused.value)
+
+
+async def test_leaving_forgets_the_stored_token_so_nothing_is_offered_to_resume(
+    new_session: SessionFactory, emu: EmbeddedEmulator, tmp_path: Path
+) -> None:
+    store_path = tmp_path / "persisted.json"
+    session = await new_session(store=TokenStore(store_path))
+    await session.send("goodbye for good")
+    await session.leave()
+    assert session.end_cause is EndCause.GUEST_LEFT
+    assert TokenStore(store_path).get(emu.messaging_direct_deployment_id) is None  # the app offers no resume
+    again = await new_session(store=TokenStore(store_path))
+    assert again.token.get() != session.token.get() and again.new_session is True and again.messages == []

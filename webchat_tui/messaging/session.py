@@ -522,7 +522,9 @@ class MessagingSession:
             self._end(EndCause.ERROR, str(error))
 
     async def leave(self) -> None:
-        """Close the session for every connection of this guest (closeSession); the session ends."""
+        """Close the session for every connection of this guest (closeSession); the session ends, and the
+        stored token is forgotten: leaving is for good, so the next start is a new conversation, not an offer
+        to resume this one."""
         if self._state is SessionState.ENDED:
             return
         if self._state is SessionState.IDLE:
@@ -536,6 +538,9 @@ class MessagingSession:
             )
         except MessagingError as exc:
             log.debug("closeSession failed: %s", exc)
+        deployment_id = self._client.deployment_id
+        if self._store.get(deployment_id) == self._token.get():
+            self._store.forget(deployment_id)
         self._end(EndCause.GUEST_LEFT, "You left the conversation")
         await self.close()
 
