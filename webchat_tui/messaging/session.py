@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -971,18 +971,32 @@ class MessagingSession:
                 return known
             self._transient[sender.id] = sender  # shown as typing, not listed as a participant
             return sender
-        if sender.id not in self._members:
+        known = self._members.get(sender.id)
+        if known is None or known.state == MemberState.DISCONNECTED:
             self._members[sender.id] = sender
-            self._emit(MemberChanged(sender, None))
+            self._emit(MemberChanged(sender, None if known is None else known.state))
         if sender.role == MemberRole.AGENT and body.type != "Event":
             previous = self._agent
             if previous is None or previous.id != sender.id:
                 self._agent = sender
+                # The protocol sends no leave events: the agent a new one took over from, and the bot that
+                # handed over, are no longer in the conversation (they are listed again if they write).
+                for member in list(self._members.values()):
+                    if member.id != sender.id and member.role in (MemberRole.AGENT, MemberRole.BOT):
+                        self._member_left(member)
                 if self._state is SessionState.WAITING_FOR_AGENT:
                     self._set_state(SessionState.CONNECTED, agent=sender)
                 elif previous is not None and self._state is SessionState.CONNECTED:
                     self._emit(Notice(f"{sender.display_name} joined the conversation.", "info", "transfer"))
         return sender
+
+    def _member_left(self, member: Member) -> None:
+        current = self._members.get(member.id)
+        if current is None or current.state == MemberState.DISCONNECTED:
+            return
+        left = replace(current, state=MemberState.DISCONNECTED, leave_date=datetime.now(UTC))
+        self._members[member.id] = left
+        self._emit(MemberChanged(left, current.state))
 
     def _on_frame(self, frame: ServerFrame) -> None:
         body = frame.body
