@@ -24,10 +24,10 @@ SECTION_12 = [400, 401, 403, 404, 408, 409, 429, 1001, 1002, *range(4000, 4012),
 def test_token_store_persists_per_deployment_with_mode_0600(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "tokens.json"
     store = TokenStore(path)
-    first = store.get_or_create("dep-a")
-    assert store.get_or_create("dep-a") == first
-    assert TokenStore(path).get("dep-a") == first  # a new process reads it back
-    assert store.get_or_create("dep-b") != first
+    store.put("dep-a", "token-a")
+    assert store.get("dep-a") == "token-a"
+    assert TokenStore(path).get("dep-a") == "token-a"  # a new process reads it back
+    store.put("dep-b", "token-b")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     store.forget("dep-a")
     assert TokenStore(path).get("dep-a") is None and TokenStore(path).get("dep-b") is not None
@@ -43,8 +43,8 @@ def test_token_store_survives_a_corrupt_file(tmp_path: Path) -> None:
 
 def test_memory_store_writes_nothing(tmp_path: Path) -> None:
     store = TokenStore(None)
-    token = store.get_or_create("d")
-    assert store.get("d") == token and list(tmp_path.iterdir()) == []
+    store.put("d", "t-1")
+    assert store.get("d") == "t-1" and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("code", SECTION_12)

@@ -72,3 +72,20 @@ async def test_leaving_forgets_the_stored_token_so_nothing_is_offered_to_resume(
     assert TokenStore(store_path).get(emu.messaging_direct_deployment_id) is None  # the app offers no resume
     again = await new_session(store=TokenStore(store_path))
     assert again.token.get() != session.token.get() and again.new_session is True and again.messages == []
+
+
+@pytest.mark.parametrize("refusal", ["origin", "sign-in"])
+async def test_a_refused_start_stores_no_token(
+    new_session: SessionFactory, emu: EmbeddedEmulator, tmp_path: Path, refusal: str
+) -> None:
+    """A deployment that refuses the guest (wrong Origin, sign-in needed) leaves no token behind: there is no
+    conversation to offer to resume. An accepted start stores its token."""
+    store_path = tmp_path / "persisted.json"
+    deployment = (
+        emu.messaging_restricted_deployment_id if refusal == "origin" else emu.messaging_auth_deployment_id
+    )
+    with pytest.raises((e.AccessDenied, e.Forbidden)):  # refused at the upgrade / at configureSession
+        await new_session(deployment, store=TokenStore(store_path), origin="https://elsewhere.example")
+    assert TokenStore(store_path).get(deployment) is None
+    accepted = await new_session(store=TokenStore(store_path))
+    assert TokenStore(store_path).get(emu.messaging_direct_deployment_id) == accepted.token.get()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from textual.widgets import Button, Input, Select
@@ -183,3 +184,26 @@ async def test_switching_to_the_local_emulator_uses_its_ids_and_back(emu: Any) -
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
         await wait_until(pilot, lambda: "Chat on the local emulator" in screen_text(app))
+
+
+async def test_embedded_emulator_tokens_stay_in_memory(tmp_path: Path) -> None:
+    """A Web Messaging chat on the embedded emulator (which ends with the app, new ids every run) keeps its
+    token for this run only: the token file gets no entry that could never be resumed."""
+    tokens = tmp_path / "tokens.json"
+    local = LocalEmulator(time_scale=0.02)
+    app = WebchatApp(
+        ChatSettings(channel="messaging", display_name="Ada"),
+        local=local,
+        theme="textual-dark",
+        token_store_path=tokens,
+        transcript_dir=tmp_path,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_join_form(pilot)
+        await wait_until(pilot, lambda: local.ready, timeout=30)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), timeout=30)
+        assert app.chat_handle is not None
+        token = app.chat_handle.session.token.get()
+        assert app.token_store_for("local").get(local.messaging_deployment_id) == token
+    assert not tokens.exists() or local.messaging_deployment_id not in tokens.read_text()

@@ -135,9 +135,9 @@ class MessagingSession:
     """UI-agnostic state for one Web Messaging guest conversation on a `MessagingClient`.
 
     ``token``: the guest session token; by default the one stored for this deployment in ``token_store``
-    (created and stored on first use). ``token_store``: where tokens persist (default: the user data dir;
-    ``TokenStore(None)`` keeps them in memory). ``custom_attributes``: sent with the first message
-    (size-checked against the session's limit). ``autostart``: send a Presence Join when a new session
+    (a new one is stored once the service accepts it). ``token_store``: where tokens persist (default: the
+    user data dir; ``TokenStore(None)`` keeps them in memory). ``custom_attributes``: sent with the first
+    message (size-checked against the session's limit). ``autostart``: send a Presence Join when a new session
     starts (None: as the deployment configuration says). Timing knobs: ``send_interval`` (s between sends),
     ``reorder_window`` (s live messages are held to be put in time order), ``typing_throttle`` (s between
     typing signals), ``typing_expiry`` (s an agent's indicator lasts without a duration).
@@ -162,10 +162,11 @@ class MessagingSession:
         self._client = client
         self._store = token_store if token_store is not None else TokenStore(default_token_path())
         # A stored token is a conversation to come back to: if the service starts a new one, say so.
-        self._resuming_stored = token is None and self._store.get(client.deployment_id) is not None
-        self._token = Secret(token or self._store.get_or_create(client.deployment_id))
-        if token is not None:
-            self._store.put(client.deployment_id, token)
+        stored = None if token is not None else self._store.get(client.deployment_id)
+        self._resuming_stored = stored is not None
+        # A new token is stored only once the service accepted it (`_configure`): a deployment that refuses
+        # the guest (403, wrong Origin, sign-in needed) leaves nothing behind to "resume".
+        self._token = Secret(token or stored or str(uuid.uuid4()))
         register_secret(self._token.get())
         self._custom_attributes = dict(custom_attributes or {})
         self._attributes_pending = bool(self._custom_attributes)
@@ -391,6 +392,8 @@ class MessagingSession:
         if isinstance(body, ConnectionClosedEvent):
             raise SessionLimitReached(body.why)
         assert isinstance(body, SessionResponse)
+        if self._store.get(deployment_id) != token:
+            self._store.put(deployment_id, token)
         self.session_info = body
         self._note_expiry(body.duration_seconds, body.expiration_date)
         return body

@@ -9,7 +9,6 @@ of a guest session. The path is injectable for tests.
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 from webchat_tui.safe_files import write_private_atomic
@@ -54,14 +53,6 @@ class TokenStore:
     def get(self, deployment_id: str) -> str | None:
         """The stored token for a deployment, if any."""
         return self._read().get(deployment_id)
-
-    def get_or_create(self, deployment_id: str) -> str:
-        """The stored token, or a new UUID4 token that is stored first."""
-        token = self.get(deployment_id)
-        if token is None:
-            token = str(uuid.uuid4())
-            self.put(deployment_id, token)
-        return token
 
     def put(self, deployment_id: str, token: str) -> None:
         """Store a token for a deployment."""

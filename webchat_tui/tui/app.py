@@ -37,6 +37,7 @@ from webchat_tui.tui.screens.join import JoinScreen
 from webchat_tui.tui.widgets.contrast import UNOFFERED_THEMES
 
 if TYPE_CHECKING:  # the chat modules load when a chat starts, not before the first frame
+    from webchat_tui.messaging.token_store import TokenStore
     from webchat_tui.tui.chat_handle import ChatHandle
 
 __all__ = ["WebchatApp", "make_app", "DARK_THEME", "LIGHT_THEME"]
@@ -134,6 +135,7 @@ class WebchatApp(App[None]):
         self.chat_handle: ChatHandle | None = None
         self._local_starting = False
         self._background_started = False
+        self._embedded_tokens: TokenStore | None = None
         self._signals: list[signal.Signals] = []
 
     def get_default_screen(self) -> Screen[Any]:
@@ -229,6 +231,19 @@ class WebchatApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, JoinScreen):
                 screen.local_backend_changed()
+
+    def token_store_for(self, environment: str) -> TokenStore:
+        """Where Web Messaging tokens for chats on `environment` are kept: the token file for real services
+        and a standalone emulator; for the embedded emulator, which ends with the app, memory for this run
+        only (a stored token could never be resumed, and its new ids every run would pile up in the file)."""
+        from webchat_tui.messaging.token_store import TokenStore, default_token_path
+        from webchat_tui.tui.form_model import LOCAL
+
+        if environment == LOCAL and self.local.embedded:
+            if self._embedded_tokens is None:
+                self._embedded_tokens = TokenStore(None)
+            return self._embedded_tokens
+        return TokenStore(self.token_store_path or default_token_path())
 
     def replace_join_form(self, form: JoinScreen) -> None:
         """Show `form` in place of the join form in front. The first form is the app's default screen, which

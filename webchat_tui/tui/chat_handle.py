@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from webchat_tui.api.transcript import (
@@ -28,6 +27,7 @@ from webchat_tui.config import ChatSettings
 
 if TYPE_CHECKING:
     from webchat_tui.api.session_events import EventIterator
+    from webchat_tui.messaging.token_store import TokenStore
 
 __all__ = ["ChatHandle", "open_chat", "open_messaging_chat", "stored_conversation"]
 
@@ -204,11 +204,8 @@ async def open_chat(
     return handle
 
 
-def stored_conversation(deployment_id: str, token_store_path: Path | None) -> bool:
+def stored_conversation(deployment_id: str, store: TokenStore) -> bool:
     """Whether a Web Messaging session token is stored for `deployment_id` (a conversation to resume)."""
-    from webchat_tui.messaging.token_store import TokenStore, default_token_path
-
-    store = TokenStore(token_store_path or default_token_path())
     return bool(deployment_id.strip()) and store.get(deployment_id.strip()) is not None
 
 
@@ -219,7 +216,7 @@ async def open_messaging_chat(
     environment: str | None,
     description: str,
     start_new: bool = False,
-    token_store_path: Path | None = None,
+    token_store: TokenStore | None = None,
     session_options: dict[str, Any] | None = None,
 ) -> ChatHandle:
     """Create the Web Messaging client and session, subscribe the transcript, then start (resume the stored
@@ -228,7 +225,7 @@ async def open_messaging_chat(
     Raises:
         Exception: whatever `MessagingSession.start()` raised; the session is closed first.
     """
-    from webchat_tui.messaging import MessagingClient, MessagingSession, TokenStore, default_token_path
+    from webchat_tui.messaging import MessagingClient, MessagingSession
 
     client = MessagingClient(
         settings.deployment_id.strip(),
@@ -238,7 +235,7 @@ async def open_messaging_chat(
     )
     session = MessagingSession(
         client,
-        token_store=TokenStore(token_store_path or default_token_path()),
+        token_store=token_store,
         guest_name=settings.display_name.strip() or "You",
         custom_attributes=dict(settings.custom_fields) or None,
         **(session_options or {}),

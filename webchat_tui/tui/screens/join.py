@@ -711,7 +711,7 @@ class JoinScreen(Screen[None]):
         if (
             settings.channel == "messaging"
             and not settings.new_conversation
-            and stored_conversation(settings.deployment_id, self.webchat.token_store_path)
+            and stored_conversation(settings.deployment_id, self.webchat.token_store_for(environment))
         ):
             from webchat_tui.tui.screens.resume import ResumeScreen
 
@@ -747,7 +747,7 @@ class JoinScreen(Screen[None]):
                     environment=target.environment,
                     description=target.description,
                     start_new=start_new,
-                    token_store_path=self.webchat.token_store_path,
+                    token_store=self.webchat.token_store_for(environment),
                     session_options=self.webchat.messaging_options,
                 )
             else:
