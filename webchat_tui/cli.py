@@ -347,10 +347,8 @@ def profiles_list() -> None:
         return
     click.echo(f"Profiles in {config.path}:")
     for name, settings in sorted(config.profiles.items()):
-        target = settings.api_base or settings.environment or "local emulator"
-        who = settings.display_name or "-"
         mark = " (default)" if name == config.default_profile else ""
-        click.echo(f"  {name}{mark}: {who} → {settings.queue or '-'} on {target}")
+        click.echo(f"  {name}{mark}: {settings.summary()}")
 
 
 @profiles.command("delete")

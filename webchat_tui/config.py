@@ -111,6 +111,16 @@ class ChatSettings:
         """Return a copy with `values` (already converted, unknown keys rejected earlier) applied."""
         return replace(self, **dict(values))
 
+    def summary(self) -> str:
+        """One line for profile lists (no secrets): who, the channel's route, and where.
+
+        Web Chat v2 routes by queue; Web Messaging by deployment (the queue is not its concept)."""
+        who = self.display_name or "-"
+        where = self.api_base or self.environment or "local emulator"
+        if self.channel == "messaging":
+            return f"{who} → Web Messaging deployment {self.deployment_id or '-'} on {where}"
+        return f"{who} → queue {self.queue or '-'} (Web Chat v2) on {where}"
+
     def to_toml_dict(self) -> dict[str, Any]:
         """The non-default values as a TOML-ready table (what `profiles save` writes)."""
         default = ChatSettings()

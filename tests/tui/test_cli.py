@@ -159,13 +159,19 @@ def test_profiles_save_list_delete_and_flags_override(runner: CliRunner, tmp_pat
             "http://127.0.0.1:8765",
             "--member-auth-token",
             "secret",
+            "--channel",
+            "webchat",
         ],
     )
     assert result.exit_code == 0, result.output
     assert str(tmp_path / "config.toml") in result.output
+    bot = ["profiles", "save", "bot", "--deployment-id", "dep-1", "--environment", "mypurecloud.ie"]
+    assert runner.invoke(cli.main, bot).exit_code == 0
 
     result = runner.invoke(cli.main, ["profiles", "list"])
-    assert result.exit_code == 0 and "work: Ada → Billing on http://127.0.0.1:8765" in result.output
+    assert result.exit_code == 0
+    assert "work: Ada → queue Billing (Web Chat v2) on http://127.0.0.1:8765" in result.output
+    assert "bot: - → Web Messaging deployment dep-1 on mypurecloud.ie" in result.output  # no queue there
     assert "secret" not in result.output
 
     result = runner.invoke(cli.main, ["chat", "--profile", "work", "--queue", "Sales"])

@@ -669,10 +669,7 @@ class JoinScreen(Screen[None]):
         if not config.profiles:
             self.notify(f"No profiles saved in {path} yet.", markup=False)
             return
-        names = [
-            (name, f"{p.display_name or '-'} → {p.queue or '-'} on {p.api_base or p.environment or 'local'}")
-            for name, p in sorted(config.profiles.items())
-        ]
+        names = [(name, p.summary()) for name, p in sorted(config.profiles.items())]
 
         def load(name: str | None) -> None:
             if name and name in config.profiles:
