@@ -9,6 +9,7 @@ agent's join line is on screen. Every frame is observed by a `FrameProbe` (ANSI 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks import _harness as h
-from benchmarks._tui_probe import FrameProbe, text_on_screen
+from benchmarks._tui_probe import FrameProbe, Typist, text_on_screen
 
 SIZE = (120, 40)
 
@@ -60,6 +61,15 @@ class Chat:
     def on_screen(self, pattern: str) -> bool:
         """Whether `pattern` (regex) is on the rendered screen right now."""
         return text_on_screen(self.app, pattern)
+
+    def typist(self, rng: random.Random) -> Typist:
+        """A `Typist` on the message input (focus it first)."""
+        box = self.composer_input
+
+        def clear() -> None:
+            box.text = ""
+
+        return Typist(self.app, self.probe, lambda: str(box.text), clear, rng)
 
 
 def last_message_pattern(marker: str, n: int) -> str:

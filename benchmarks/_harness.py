@@ -74,6 +74,16 @@ def median(values: Sequence[float]) -> float:
     return percentile(values, 50.0)
 
 
+def latency_summary(samples: Sequence[float], prefix: str = "") -> dict[str, float]:
+    """`<prefix>p50_ms`, `p99_ms`, `max_ms` and `samples` (the count) of latencies given in seconds."""
+    return {
+        f"{prefix}p50_ms": percentile(samples, 50) * 1000,
+        f"{prefix}p99_ms": percentile(samples, 99) * 1000,
+        f"{prefix}max_ms": max(samples, default=math.nan) * 1000,
+        f"{prefix}samples": len(samples),
+    }
+
+
 @dataclass
 class Figure:
     """One measured quantity over several runs (all runs kept)."""
@@ -364,30 +374,81 @@ def python_env() -> dict[str, str]:
     return env
 
 
-def run_worker(
-    module: str, worker: str, params: dict[str, Any], *, timeout: float, cpu: int | None = CLIENT_CPU
-) -> dict[str, Any]:
-    """Run one variant in a fresh `python -m <module> --worker <worker>` process; return its RESULT JSON."""
+def spawn_worker(
+    module: str, worker: str, params: dict[str, Any], *, cpu: int | None = CLIENT_CPU, stdin: bool = False
+) -> subprocess.Popen[str]:
+    """Start `python -m <module> --worker <worker> --params <json>` (text pipes; stdin piped if asked)."""
     cmd = [sys.executable, "-m", module, "--worker", worker, "--params", json.dumps(params)]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(), cwd=REPO_ROOT
+        cmd,
+        stdin=subprocess.PIPE if stdin else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=python_env(),
+        cwd=REPO_ROOT,
     )
     pin(proc.pid, cpu)
+    return proc
+
+
+def worker_reply(proc: subprocess.Popen[str], what: str, *, timeout: float | None = None) -> dict[str, Any]:
+    """Wait for a worker started by `spawn_worker`; its RESULT JSON, or BenchError naming `what`."""
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         proc.kill()
         out, err = proc.communicate()
-        raise BenchError(
-            f"worker {module}:{worker} timed out after {timeout:.0f} s; stderr tail:\n{_tail(err)}"
-        ) from exc
+        raise BenchError(f"{what} timed out after {timeout:.0f} s; stderr tail:\n{_tail(err)}") from exc
     for line in reversed(out.splitlines()):
         if line.startswith(RESULT_PREFIX):
             if proc.returncode != 0:
                 break
             reply: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
             return reply
-    raise BenchError(f"worker {module}:{worker} failed (exit {proc.returncode}); stderr tail:\n{_tail(err)}")
+    raise BenchError(f"{what} failed (exit {proc.returncode}); stderr tail:\n{_tail(err)}")
+
+
+def run_worker(
+    module: str, worker: str, params: dict[str, Any], *, timeout: float, cpu: int | None = CLIENT_CPU
+) -> dict[str, Any]:
+    """Run one variant in a fresh `python -m <module> --worker <worker>` process; return its RESULT JSON."""
+    proc = spawn_worker(module, worker, params, cpu=cpu)
+    return worker_reply(proc, f"worker {module}:{worker}", timeout=timeout)
+
+
+def run_fresh_workers(
+    result: BenchResult,
+    module: str,
+    worker: str,
+    params: dict[str, Any],
+    *,
+    time_scale: float,
+    config: dict[str, Any],
+    timeout: float,
+    prepare: Callable[[EmulatorProcess], None] | None = None,
+) -> list[dict[str, Any]]:
+    """The usual shape of a benchmark with one variant: one emulator process at `time_scale`; for each of
+    `result.runs` runs, reset it with `config` (`prepare(emu)` after, for anything more), then one fresh
+    worker process given `params` plus the emulator's `info` and `server_pid`. Returns the workers'
+    replies."""
+    replies: list[dict[str, Any]] = []
+    with EmulatorProcess(time_scale=time_scale) as emu:
+        for _ in range(result.runs):
+            emu.reset(**config)
+            if prepare is not None:
+                prepare(emu)
+            replies.append(
+                run_worker(
+                    module, worker, {"info": emu.params(), "server_pid": emu.pid, **params}, timeout=timeout
+                )
+            )
+    return replies
+
+
+def column(runs: Sequence[dict[str, Any]], key: str) -> list[float]:
+    """`key` of every run's reply as floats (a null, i.e. a figure a run could not compute, as NaN)."""
+    return [math.nan if r[key] is None else float(r[key]) for r in runs]
 
 
 def _tail(text: str, lines: int = 25) -> str:
@@ -439,22 +500,10 @@ class EmulatorProcess:
 
     def start(self) -> None:
         """Spawn the server and wait for its JSON line."""
-        cmd = [
-            sys.executable,
-            "-m",
-            "webchat_tui",
-            "emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--time-scale",
-            repr(self.time_scale),
-            "--heartbeat",
-            repr(self.heartbeat),
-            "--seed",
-            str(self.seed),
-        ]
+        cmd = [sys.executable, "-m", "webchat_tui", "emulator", "--host", "127.0.0.1", "--port", "0"]
+        settings = {"--time-scale": self.time_scale, "--heartbeat": self.heartbeat, "--seed": self.seed}
+        for option, value in settings.items():
+            cmd += [option, repr(value)]
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(), cwd=REPO_ROOT
         )
@@ -499,6 +548,12 @@ class EmulatorProcess:
     def params(self) -> dict[str, Any]:
         """What a worker needs to reach this emulator (the seed info line)."""
         return dict(self.info)
+
+    def reset(self, **config: Any) -> None:
+        """Forget every conversation and session (control API reset), then apply `config` if any."""
+        self.control.reset()
+        if config:
+            self.control.set_config(**config)
 
 
 def control_for(info: dict[str, Any]) -> ControlClient:

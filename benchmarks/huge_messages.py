@@ -176,17 +176,18 @@ def worker_app(params: dict[str, Any]) -> dict[str, Any]:
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; a fresh app process per run."""
     word, text = (30_000, 100_000) if args.quick else (100_000, 1_000_000)
-    runs = []
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
-            runs.append(
-                h.run_worker(MODULE, "app", {"info": emu.params(), "word": word, "text": text}, timeout=600)
-            )
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "app",
+        {"word": word, "text": text},
+        time_scale=0.01,
+        config={"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        timeout=600,
+    )
     cases = [BASELINE_CASE, WORD_CASE, TEXT_CASE, FLUSH_CASE, RESIZE_CASE, REWRAP_CASE]
     for case in cases:
-        result.figures.append(h.Figure(f"longest UI block: {case}", "ms", [float(r[case]) for r in runs]))
+        result.figures.append(h.Figure(f"longest UI block: {case}", "ms", h.column(runs, case)))
     judged = [WORD_CASE, TEXT_CASE, REWRAP_CASE]
     worst = [max(float(r[c]) for c in judged) for r in runs]
     result.figures.append(h.Figure("longest block caused by a message (judged)", "ms", worst))

@@ -66,7 +66,7 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
     from benchmarks import _app
-    from benchmarks.ingest import Trigger
+    from benchmarks._burst import webchat_burst
 
     info, bursts, size = params["info"], int(params["bursts"]), int(params["burst"])
     async with _app.joined_app(info) as chat:
@@ -77,7 +77,7 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         body_bytes = 0
         for idx in range(bursts):
             marker = f"{BODY} b{idx}"
-            trigger = Trigger(info, chat.conversation_id, marker, size)
+            trigger = webchat_burst(info, chat.conversation_id, marker, size)
             trigger.start()
             await chat.probe.frame_where(
                 lambda marker=marker: chat.pane_has_last(size) and chat.last_body().startswith(marker),
@@ -126,19 +126,18 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; a fresh app process per run."""
     bursts, size = (2, 500) if args.quick else (10, 10_000)
     total = bursts * size
-    runs = []
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
-            runs.append(
-                h.run_worker(
-                    MODULE, "app", {"info": emu.params(), "bursts": bursts, "burst": size}, timeout=600
-                )
-            )
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "app",
+        {"bursts": bursts, "burst": size},
+        time_scale=0.01,
+        config={"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        timeout=600,
+    )
 
     def col(key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
+        return h.column(runs, key)
 
     for r in runs:
         if not r["last_on_screen"] or r["held"] < total:

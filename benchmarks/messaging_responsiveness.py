@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _harness as h
-from benchmarks.responsiveness import KEYS
 
 MODULE = "benchmarks.messaging_responsiveness"
 RICH = (
@@ -82,16 +81,6 @@ class Stream:
             raise self.error
 
 
-async def _key_latency(chat: Any, rng: random.Random, timeout: float = 30.0) -> float:
-    from benchmarks._tui_probe import press_key
-
-    box = chat.composer_input
-    before = box.text
-    posted = press_key(chat.app, rng.choice(KEYS))
-    frame = await chat.probe.frame_where(lambda: box.text != before, timeout=timeout)
-    return frame - posted
-
-
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
     from benchmarks import _app
 
@@ -104,27 +93,15 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         stream = Stream(info, chat.conversation_id, rate, duration)
         offers0 = sum(1 for e in chat.log.entries if e.choices)
         stream.start()
-        keys: list[float] = []
-        typed = 0
-        while stream.running:
-            keys.append(await _key_latency(chat, rng))
-            typed += 1
-            if typed % 200 == 0:
-                chat.composer_input.text = ""
-                await chat.probe.next_frame()
-            await asyncio.sleep(rng.uniform(0.05, 0.15))
+        keys = await chat.typist(rng).while_running(lambda: stream.running, clear_at=200)
         stream.join()
         await asyncio.sleep(0.5)
         await chat.probe.next_frame()
         offers = sum(1 for e in chat.log.entries if e.choices) - offers0
     if not keys:
         raise h.BenchError("no key samples")
-    ms = 1000.0
     return {
-        "p50_ms": h.percentile(keys, 50) * ms,
-        "p99_ms": h.percentile(keys, 99) * ms,
-        "max_ms": max(keys) * ms,
-        "samples": len(keys),
+        **h.latency_summary(keys),
         "sent": stream.sent,
         "late": stream.late,
         "offers": offers,
@@ -139,16 +116,18 @@ def worker_app(params: dict[str, Any]) -> dict[str, Any]:
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; per run a fresh app process."""
     rate, duration = (2.0, 1.5) if args.quick else (2.0, 30.0)
-    runs = []
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(autoAgent=True, timeScale=0.01, idleTimeout=10_000_000)
-            params = {"info": emu.params(), "rate": rate, "duration": duration}
-            runs.append(h.run_worker(MODULE, "app", params, timeout=duration + 240))
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "app",
+        {"rate": rate, "duration": duration},
+        time_scale=0.01,
+        config={"autoAgent": True, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        timeout=duration + 240,
+    )
 
     def col(key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
+        return h.column(runs, key)
 
     result.notes.append(
         f"Web Messaging: {rate:.0f} rich messages/s for {duration:.0f} s (quick replies, card, carousel, "

@@ -95,23 +95,18 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         f"({guests / every:,.0f} msg/s offered), {ramp:g} s ramp-up then {steady:g} s measured; "
         "the agent answers every line (time scale 1)."
     )
-    runs: list[dict[str, Any]] = []
-    with h.EmulatorProcess(time_scale=1.0) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(timeScale=1.0, autoAgent=True, idleTimeout=10_000_000)
-            params = {
-                "info": emu.params(),
-                "guests": guests,
-                "ramp_up": ramp,
-                "steady": steady,
-                "say_every": every,
-                "server_pid": emu.pid,
-            }
-            runs.append(h.run_worker(MODULE, "swarm", params, timeout=ramp + steady + 300))
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "swarm",
+        {"guests": guests, "ramp_up": ramp, "steady": steady, "say_every": every},
+        time_scale=1.0,
+        config={"timeScale": 1.0, "autoAgent": True, "idleTimeout": 10_000_000},
+        timeout=ramp + steady + 300,
+    )
 
     def col(key: str) -> list[float]:
-        return [float("nan") if r[key] is None else float(r[key]) for r in runs]
+        return h.column(runs, key)
 
     result.figures += [
         h.Figure("lines said per second (steady load)", "msg/s", col("steady_msgs_per_s"), "higher"),
