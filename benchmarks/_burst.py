@@ -74,10 +74,15 @@ def reply(
     }
 
 
-async def count_frames(ws: Any, n: int, in_burst: Callable[[dict[str, Any]], bool]) -> tuple[float, float]:
-    """Read frames (`json.loads` each) until `n` of them are the burst's; perf times of the first and last."""
+async def bare_burst(
+    ws: Any, trigger: Trigger, n: int, in_burst: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The bare variant: start the burst, read frames from `ws` (`json.loads` each) until `n` of them are the
+    burst's (`in_burst`); its `reply`."""
     count = 0
     first = 0.0
+    cpu0 = h.cpu_seconds()
+    t0 = trigger.start()
     async for raw in ws:
         if in_burst(json.loads(raw)):
             count += 1
@@ -85,7 +90,10 @@ async def count_frames(ws: Any, n: int, in_burst: Callable[[dict[str, Any]], boo
                 first = time.perf_counter()
             if count == n:
                 break
-    return first, time.perf_counter()
+    last = time.perf_counter()
+    cpu = h.cpu_seconds() - cpu0
+    trigger.join()
+    return reply(n, t0, first, last, trigger, cpu)
 
 
 class MessageCounter:

@@ -48,6 +48,13 @@ CLIENT_CPU = 0
 SERVER_CPU = (os.cpu_count() or 1) - 1
 
 
+AGENT_OFF: dict[str, Any] = {"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000}
+"""Emulator settings for a benchmark that plays the agent itself through the control API: no simulated agent,
+the fast clock (time scale 0.01), no chat ended for being idle."""
+AGENT_ON: dict[str, Any] = {**AGENT_OFF, "autoAgent": True}
+"""The same with the simulated agents answering."""
+
+
 class BenchError(RuntimeError):
     """A benchmark could not run (a worker failed, a layer is missing, a wait timed out)."""
 
@@ -423,17 +430,16 @@ def run_fresh_workers(
     worker: str,
     params: dict[str, Any],
     *,
-    time_scale: float,
     config: dict[str, Any],
     timeout: float,
-    prepare: Callable[[EmulatorProcess], None] | None = None,
+    prepare: Callable[[EmulatorProcess], object] | None = None,
 ) -> list[dict[str, Any]]:
-    """The usual shape of a benchmark with one variant: one emulator process at `time_scale`; for each of
-    `result.runs` runs, reset it with `config` (`prepare(emu)` after, for anything more), then one fresh
-    worker process given `params` plus the emulator's `info` and `server_pid`. Returns the workers'
+    """The usual shape of a benchmark with one variant: one emulator process at `config["timeScale"]`; for
+    each of `result.runs` runs, reset it with `config` (`prepare(emu)` after, for anything more), then one
+    fresh worker process given `params` plus the emulator's `info` and `server_pid`. Returns the workers'
     replies."""
     replies: list[dict[str, Any]] = []
-    with EmulatorProcess(time_scale=time_scale) as emu:
+    with EmulatorProcess(time_scale=config["timeScale"]) as emu:
         for _ in range(result.runs):
             emu.reset(**config)
             if prepare is not None:

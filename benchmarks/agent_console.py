@@ -163,7 +163,6 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         MODULE,
         "console",
         {"guests": guests, "duration": duration, "gap": gap},
-        time_scale=1.0,
         config={"timeScale": 1.0, "idleTimeout": 10_000_000},
         timeout=duration + 400,
         prepare=lambda emu: emu.control.set_agents(mode="human"),

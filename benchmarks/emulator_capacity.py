@@ -150,7 +150,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     with h.EmulatorProcess(time_scale=0.01) as emu:
         for _ in range(result.runs):
             for phase, wanted, pace in (("paced", runs, interval), ("saturation", saturated, 0.0)):
-                emu.reset(timeScale=0.01, autoAgent=True, idleTimeout=10_000_000)
+                emu.reset(**h.AGENT_ON)
                 params = {
                     "info": emu.params(),
                     "guests": guests,

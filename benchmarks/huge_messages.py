@@ -181,8 +181,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         MODULE,
         "app",
         {"word": word, "text": text},
-        time_scale=0.01,
-        config={"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        config=h.AGENT_OFF,
         timeout=600,
     )
     cases = [BASELINE_CASE, WORD_CASE, TEXT_CASE, FLUSH_CASE, RESIZE_CASE, REWRAP_CASE]

@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from benchmarks import _harness as h
-from benchmarks._burst import MessageCounter, count_frames, reply, run_variants, webchat_burst
+from benchmarks._burst import MessageCounter, bare_burst, reply, run_variants, webchat_burst
 
 MODULE = "benchmarks.ingest"
 BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again and again"  # + " #N" = 80+
@@ -80,13 +80,7 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
             frame = json.loads(raw)
             if frame.get("eventBody", {}).get("bodyType") == "member-join":
                 break
-        trigger = webchat_burst(info, conv["id"], marker, n)
-        cpu0 = h.cpu_seconds()
-        t0 = trigger.start()
-        first, last = await count_frames(ws, n, in_burst)
-        cpu = h.cpu_seconds() - cpu0
-        trigger.join()
-    return reply(n, t0, first, last, trigger, cpu)
+        return await bare_burst(ws, webchat_burst(info, conv["id"], marker, n), n, in_burst)
 
 
 def worker_bare(params: dict[str, Any]) -> dict[str, Any]:
@@ -198,7 +192,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         VARIANTS,
         n=n,
         body=BODY,
-        config={"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        config=h.AGENT_OFF,
     )
     per = runs.per
     result.figures += runs.figures(VARIANTS, first_to_last=True)

@@ -131,8 +131,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         MODULE,
         "app",
         {"bursts": bursts, "burst": size},
-        time_scale=0.01,
-        config={"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        config=h.AGENT_OFF,
         timeout=600,
     )
 

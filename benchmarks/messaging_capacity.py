@@ -127,8 +127,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         MODULE,
         "guests",
         {"guests": guests, "interval": interval, "duration": duration},
-        time_scale=0.01,
-        config={"timeScale": 0.01, "autoAgent": True, "idleTimeout": 10_000_000},
+        config=h.AGENT_ON,
         timeout=duration + 180,
         prepare=lift_rate_limit,
     )

@@ -24,7 +24,7 @@ import uuid
 from typing import Any
 
 from benchmarks import _harness as h
-from benchmarks._burst import MessageCounter, Trigger, count_frames, reply, run_variants
+from benchmarks._burst import MessageCounter, Trigger, bare_burst, reply, run_variants
 
 MODULE = "benchmarks.messaging_ingest"
 BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again and again"
@@ -71,13 +71,7 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
             body = frame.get("body")
             if isinstance(body, dict) and body.get("direction") == "Outbound" and body.get("type") == "Text":
                 break
-        trigger = messaging_burst(info, token, marker, n)
-        cpu0 = h.cpu_seconds()
-        t0 = trigger.start()
-        first, last = await count_frames(ws, n, in_burst)
-        cpu = h.cpu_seconds() - cpu0
-        trigger.join()
-    return reply(n, t0, first, last, trigger, cpu)
+        return await bare_burst(ws, messaging_burst(info, token, marker, n), n, in_burst)
 
 
 def worker_bare(params: dict[str, Any]) -> dict[str, Any]:

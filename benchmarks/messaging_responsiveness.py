@@ -121,8 +121,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         MODULE,
         "app",
         {"rate": rate, "duration": duration},
-        time_scale=0.01,
-        config={"autoAgent": True, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        config=h.AGENT_ON,
         timeout=duration + 240,
     )
 

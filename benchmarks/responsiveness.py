@@ -149,8 +149,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         MODULE,
         "app",
         {"rate": rate, "duration": duration, "burst": burst},
-        time_scale=0.01,
-        config={"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000},
+        config=h.AGENT_OFF,
         timeout=duration + 240,
     )
 

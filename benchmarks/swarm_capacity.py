@@ -100,8 +100,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         MODULE,
         "swarm",
         {"guests": guests, "ramp_up": ramp, "steady": steady, "say_every": every},
-        time_scale=1.0,
-        config={"timeScale": 1.0, "autoAgent": True, "idleTimeout": 10_000_000},
+        config={**h.AGENT_ON, "timeScale": 1.0},
         timeout=ramp + steady + 300,
     )
 
