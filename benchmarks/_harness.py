@@ -34,7 +34,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,18 +287,30 @@ def resolve_runs(args: argparse.Namespace) -> int:
     return 1 if args.quick else 3
 
 
+Worker = Callable[[dict[str, Any]], dict[str, Any] | Coroutine[Any, Any, dict[str, Any]]]
+"""One variant, run in a worker process: params in, RESULT out (a coroutine function runs on asyncio's
+loop)."""
+
+
 def bench_main(
-    args: argparse.Namespace,
+    description: str | None,
     run: Callable[[argparse.Namespace, BenchResult], None],
-    workers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]],
+    workers: dict[str, Worker],
     benchmark: str,
     title: str,
+    argv: list[str] | None = None,
 ) -> int:
-    """Dispatch: worker mode runs one variant and prints RESULT; otherwise run the benchmark and report it."""
+    """A benchmark script's entry point (`bench_parser`'s command line, `description` its help): worker mode
+    runs one variant and prints RESULT; otherwise run the benchmark and report it."""
+    args = bench_parser(description or "").parse_args(argv)
     if args.worker:
         params = json.loads(args.params)
         try:
             reply = workers[args.worker](params)
+            if isinstance(reply, Coroutine):
+                import asyncio  # here: a synchronous worker does not pay for it
+
+                reply = asyncio.run(reply)
         except Exception:
             traceback.print_exc()
             return 1

@@ -31,6 +31,7 @@ SIZE = (120, 40)
 
 
 async def _guests(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the room: `guests` chatting guests."""
     from webchat_tui.api import ChatSession, GuestMemberInfo, SessionState, WebChatClient
 
     info = params["info"]
@@ -74,12 +75,8 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
     return {"sent": sent[0], "elapsed_s": elapsed, "rate": sent[0] / elapsed}
 
 
-def worker_guests(params: dict[str, Any]) -> dict[str, Any]:
-    """The room: `guests` chatting guests."""
-    return asyncio.run(_guests(params))
-
-
 async def _console(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the console under the room's chatter."""
     from benchmarks._tui_probe import FrameProbe, Typist
     from webchat_tui.tui.agent.app import AgentApp
     from webchat_tui.tui.agent.backend import DeskBackend
@@ -150,11 +147,6 @@ async def _console(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def worker_console(params: dict[str, Any]) -> dict[str, Any]:
-    """The console under the room's chatter."""
-    return asyncio.run(_console(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator (human agents); per run a fresh console process, which starts the room's process."""
     guests, duration, gap = (5, 2.0, 1.0) if args.quick else (40, 20.0, 2.0)
@@ -192,12 +184,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     result.targets.append(h.make_target("agent_console_key_p99_ms", h.median(col("p99_ms")), "ms", "<=", 100))
 
 
-WORKERS = {"console": worker_console, "guests": worker_guests}
+WORKERS = {"console": _console, "guests": _guests}
 
 if __name__ == "__main__":
-    parser = h.bench_parser(__doc__ or "")
-    sys.exit(
-        h.bench_main(
-            parser.parse_args(), run, WORKERS, "agent_console", "Agent console under a workshop room"
-        )
-    )
+    sys.exit(h.bench_main(__doc__, run, WORKERS, "agent_console", "Agent console under a workshop room"))

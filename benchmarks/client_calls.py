@@ -33,6 +33,7 @@ from benchmarks import _harness as h
 from benchmarks._calls import TEXT, Holder, Variant, http_transport, sdk_message, versus_sdk
 
 MODULE = "benchmarks.client_calls"
+TITLE = "5. Client calls (ours vs official SDK)"
 WARMUP = 20
 
 
@@ -184,17 +185,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.client_calls [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"ours": worker_ours, "sdk": worker_sdk},
-        "client_calls",
-        "5. Client calls (ours vs official SDK)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"ours": worker_ours, "sdk": worker_sdk}, "client_calls", TITLE))

@@ -33,6 +33,7 @@ from benchmarks import _harness as h
 from benchmarks._calls import TEXT, Holder, Variant, http_transport, sdk_message, versus_sdk
 
 MODULE = "benchmarks.concurrent_guests"
+TITLE = "7. Concurrent guests (ours on one loop vs official SDK, a thread per guest)"
 WARMUP = 2
 
 # (key, worker, wire, loop, label). The first is what we ship ("ours" in the targets).
@@ -245,17 +246,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.concurrent_guests [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"ours": worker_ours, "sdk": worker_sdk},
-        "concurrent_guests",
-        "7. Concurrent guests (ours on one loop vs official SDK, a thread per guest)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"ours": worker_ours, "sdk": worker_sdk}, "concurrent_guests", TITLE))

@@ -23,7 +23,6 @@ Method
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
@@ -36,6 +35,7 @@ from benchmarks._guests import PacedGuest, measure
 from webchat_tui.emulator.control_client import ControlClient
 
 MODULE = "benchmarks.emulator_capacity"
+TITLE = "6. Emulator capacity"
 
 
 class WebChatGuest(PacedGuest):
@@ -120,6 +120,7 @@ def recorded(control: ControlClient, guests: Sequence[WebChatGuest]) -> list[set
 
 
 async def _guests(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: all guests in one asyncio process."""
     info = params["info"]
     url = urlsplit(info["base_url"])
     host, port = url.hostname or "127.0.0.1", url.port or 80
@@ -129,11 +130,6 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
     reply["post_p50_ms"] = h.percentile(posts, 50) * 1000
     reply["post_p99_ms"] = h.percentile(posts, 99) * 1000
     return reply
-
-
-def worker_guests(params: dict[str, Any]) -> dict[str, Any]:
-    """Worker: all guests in one asyncio process."""
-    return asyncio.run(_guests(params))
 
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
@@ -221,11 +217,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.emulator_capacity [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(args, run, {"guests": worker_guests}, "emulator_capacity", "6. Emulator capacity")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"guests": _guests}, "emulator_capacity", TITLE))

@@ -36,6 +36,7 @@ from typing import Any
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.huge_messages"
+TITLE = "7. Huge messages (longest UI block)"
 WORD_CASE = "one 100,000-character word"
 TEXT_CASE = "one 1,000,000-character message"
 RESIZE_CASE = "resize to 80x24 and back, huge messages in the pane"
@@ -96,6 +97,7 @@ async def _measure(monitor: LagMonitor, action: Any, done: Any, timeout: float) 
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app receiving the huge messages."""
     from benchmarks import _app
 
     info = params["info"]
@@ -168,11 +170,6 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
     return results
 
 
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app receiving the huge messages."""
-    return asyncio.run(_app(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; a fresh app process per run."""
     word, text = (30_000, 100_000) if args.quick else (100_000, 1_000_000)
@@ -207,13 +204,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.huge_messages [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args, run, {"app": worker_app}, "huge_messages", "7. Huge messages (longest UI block)"
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app}, "huge_messages", TITLE))

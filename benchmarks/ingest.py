@@ -28,6 +28,7 @@ from benchmarks import _harness as h
 from benchmarks._burst import MessageCounter, bare_burst, reply, run_variants, webchat_burst
 
 MODULE = "benchmarks.ingest"
+TITLE = "1. Event ingest (10,000-message burst)"
 BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again and again"  # + " #N" = 80+
 
 
@@ -61,6 +62,7 @@ async def connect_agent(info: dict[str, Any], cid: str) -> None:
 
 
 async def _bare(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (a) bare websockets client."""
     from websockets.asyncio.client import connect
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
@@ -83,16 +85,12 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
         return await bare_burst(ws, webchat_burst(info, conv["id"], marker, n), n, in_burst)
 
 
-def worker_bare(params: dict[str, Any]) -> dict[str, Any]:
-    """(a) bare websockets client."""
-    return asyncio.run(_bare(params))
-
-
 # ------------------------------------------------------------------------------------------------------------
 # (b) WebChatClient + EventStream + ChatSession
 
 
 async def _session(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (b) our client stack."""
     from webchat_tui.api import ChatSession, GuestMemberInfo, WebChatClient
     from webchat_tui.api.session_types import MessagesAdded, SessionEvent, SessionState
 
@@ -133,16 +131,12 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
     return reply(n, t0, counter.first, counter.last, trigger, cpu, batches=batches, held=held)
 
 
-def worker_session(params: dict[str, Any]) -> dict[str, Any]:
-    """(b) our client stack."""
-    return asyncio.run(_session(params))
-
-
 # ------------------------------------------------------------------------------------------------------------
 # (c) the full app, headless
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (c) the full app."""
     from benchmarks import _app
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
@@ -163,11 +157,6 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         frames = chat.probe.frames - frames0
         encode = chat.probe.encode_seconds - encode0
     return reply(n, t0, first, last, trigger, cpu, frames=frames, encode_s=encode)
-
-
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """(c) the full app."""
-    return asyncio.run(_app(params))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -227,12 +216,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     runs.raise_errors()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.ingest [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    workers = {"bare": worker_bare, "session": worker_session, "app": worker_app}
-    return h.bench_main(args, run, workers, "ingest", "1. Event ingest (10,000-message burst)")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"bare": _bare, "session": _session, "app": _app}, "ingest", TITLE))

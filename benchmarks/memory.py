@@ -17,7 +17,6 @@ Method
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import resource
 import sys
@@ -26,6 +25,7 @@ from typing import Any
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.memory"
+TITLE = "3. Memory (100,000 messages in the pane)"
 BODY = "Memory benchmark message from the agent, about ninety characters long so it fits one line"
 
 
@@ -65,6 +65,7 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app filled with `bursts * burst` messages."""
     from benchmarks import _app
     from benchmarks._burst import webchat_burst
 
@@ -115,11 +116,6 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         "last_on_screen": on_screen,
         "samples_mb": [s / mb for s in samples],
     }
-
-
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app filled with `bursts * burst` messages."""
-    return asyncio.run(_app(params))
 
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
@@ -174,11 +170,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.memory [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(args, run, {"app": worker_app}, "memory", "3. Memory (100,000 messages in the pane)")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app}, "memory", TITLE))

@@ -32,6 +32,7 @@ from benchmarks._guests import PacedGuest, measure
 from webchat_tui.emulator.control_client import ControlClient
 
 MODULE = "benchmarks.messaging_capacity"
+TITLE = "7. Emulator capacity, Web Messaging"
 
 
 class MessagingGuest(PacedGuest):
@@ -99,14 +100,10 @@ def recorded(control: ControlClient, guests: Sequence[MessagingGuest]) -> list[s
 
 
 async def _guests(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: all guests in one asyncio process."""
     return await measure(
         [MessagingGuest(i, params["info"]) for i in range(int(params["guests"]))], params, recorded
     )
-
-
-def worker_guests(params: dict[str, Any]) -> dict[str, Any]:
-    """Worker: all guests in one asyncio process."""
-    return asyncio.run(_guests(params))
 
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
@@ -161,13 +158,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.messaging_capacity [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args, run, {"guests": worker_guests}, "messaging_capacity", "7. Emulator capacity, Web Messaging"
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"guests": _guests}, "messaging_capacity", TITLE))

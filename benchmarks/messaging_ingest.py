@@ -27,6 +27,7 @@ from benchmarks import _harness as h
 from benchmarks._burst import MessageCounter, Trigger, bare_burst, reply, run_variants
 
 MODULE = "benchmarks.messaging_ingest"
+TITLE = "Web Messaging ingest (10,000-message burst)"
 BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again and again"
 RICH_EVERY = 10
 """Every 10th message of the burst carries quick replies (10 % rich)."""
@@ -51,6 +52,7 @@ def messaging_burst(info: dict[str, Any], token: str, text: str, count: int) -> 
 
 
 async def _bare(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (a) bare websockets client."""
     from websockets.asyncio.client import connect
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
@@ -74,16 +76,12 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
         return await bare_burst(ws, messaging_burst(info, token, marker, n), n, in_burst)
 
 
-def worker_bare(params: dict[str, Any]) -> dict[str, Any]:
-    """(a) bare websockets client."""
-    return asyncio.run(_bare(params))
-
-
 # ------------------------------------------------------------------------------------------------------------
 # (b) MessagingClient + MessagingSession
 
 
 async def _session(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (b) our client stack."""
     from webchat_tui.chat import MessagesAdded, SessionEvent
     from webchat_tui.messaging import MessagingClient, MessagingSession, TokenStore
 
@@ -115,16 +113,12 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
     return reply(n, t0, counter.first, counter.last, trigger, counter.cpu - cpu0)
 
 
-def worker_session(params: dict[str, Any]) -> dict[str, Any]:
-    """(b) our client stack."""
-    return asyncio.run(_session(params))
-
-
 # ------------------------------------------------------------------------------------------------------------
 # (c) the full app, headless
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (c) the full app."""
     import tempfile
     from pathlib import Path
 
@@ -159,11 +153,6 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
             raise h.BenchError(f"the pane drew {offers} rows of choices, expected {n // RICH_EVERY}")
         frames = chat.probe.frames - frames0
     return reply(n, t0, first, last, trigger, cpu, frames=frames)
-
-
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """(c) the full app."""
-    return asyncio.run(_app(params))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -207,12 +196,9 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     runs.raise_errors()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.messaging_ingest [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    workers = {"bare": worker_bare, "session": worker_session, "app": worker_app}
-    return h.bench_main(args, run, workers, "messaging_ingest", "Web Messaging ingest (10,000-message burst)")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(
+        h.bench_main(
+            __doc__, run, {"bare": _bare, "session": _session, "app": _app}, "messaging_ingest", TITLE
+        )
+    )

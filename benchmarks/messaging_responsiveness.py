@@ -26,6 +26,7 @@ from typing import Any
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.messaging_responsiveness"
+TITLE = "Web Messaging responsiveness (rich stream)"
 RICH = (
     ("quickreplies", {"text": "Pick one", "replies": ["Yes", "No", "Maybe later"], "bot": True}),
     ("card", {"bot": True}),
@@ -82,6 +83,7 @@ class Stream:
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app under the rich stream."""
     from benchmarks import _app
 
     info, rate, duration = params["info"], float(params["rate"]), float(params["duration"])
@@ -106,11 +108,6 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         "late": stream.late,
         "offers": offers,
     }
-
-
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app under the rich stream."""
-    return asyncio.run(_app(params))
 
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
@@ -147,17 +144,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.messaging_responsiveness [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"app": worker_app},
-        "messaging_responsiveness",
-        "Web Messaging responsiveness (rich stream)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app}, "messaging_responsiveness", TITLE))

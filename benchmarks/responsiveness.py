@@ -27,6 +27,7 @@ from typing import Any
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.responsiveness"
+TITLE = "2. Responsiveness (key -> frame)"
 STREAM_BODY = "Streaming from the agent at one hundred messages per second, to see typing stay responsive"
 BURST_BODY = "Burst after the stream: ten thousand agent messages pushed as fast as the emulator can go"
 
@@ -52,6 +53,7 @@ def worker_stream(params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app under a stream and a burst."""
     from benchmarks import _app
     from benchmarks._burst import webchat_burst
     from webchat_tui.api.session_types import MessagesAdded, SessionEvent
@@ -136,11 +138,6 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app under a stream and a burst."""
-    return asyncio.run(_app(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; per run a fresh app process (which starts its own agent-stream process)."""
     rate, duration, burst = (100.0, 1.5, 300) if args.quick else (100.0, 20.0, 10_000)
@@ -191,17 +188,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.responsiveness [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"app": worker_app, "stream": worker_stream},
-        "responsiveness",
-        "2. Responsiveness (key -> frame)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app, "stream": worker_stream}, "responsiveness", TITLE))

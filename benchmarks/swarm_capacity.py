@@ -25,6 +25,7 @@ from typing import Any
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.swarm_capacity"
+TITLE = "Swarm: 1,000 guests, one process"
 
 
 def worker_swarm(params: dict[str, Any]) -> dict[str, Any]:
@@ -131,13 +132,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.swarm_capacity [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args, run, {"swarm": worker_swarm}, "swarm_capacity", "Swarm: 1,000 guests, one process"
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"swarm": worker_swarm}, "swarm_capacity", TITLE))
