@@ -22,6 +22,7 @@ import asyncio
 import random
 import sys
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
@@ -160,8 +161,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         prepare=lambda emu: emu.control.set_agents(mode="human"),
     )
 
-    def col(key: str) -> list[float]:
-        return h.column(runs, key)
+    col = partial(h.column, runs)
 
     result.notes.append(
         f"{guests} Web Chat v2 guests (ChatSession, one process) all taken by the console (one tab "

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
@@ -162,11 +163,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         "what we ship for a loop we own: httpx on the aiohttp wire, on uvloop"
     )
     for key, _worker, _wire, _loop, label in VARIANTS:
-        runs = per[key]
-
-        def col(key: str, runs: list[dict[str, Any]] = runs) -> list[float]:
-            return [float(r[key]) for r in runs]
-
+        col = partial(h.column, per[key])
         result.figures += [
             h.Figure(f"{label}: calls/s (sends + reads)", "calls/s", col("rate"), "higher"),
             h.Figure(f"{label}: sends/s", "calls/s", col("send_rate"), "higher"),

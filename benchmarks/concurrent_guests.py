@@ -27,6 +27,7 @@ import asyncio
 import sys
 import threading
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
@@ -219,11 +220,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         "variants interleaved, fresh process each, same conversations"
     )
     for key, _worker, _wire, _loop, label in VARIANTS:
-        runs = per[key]
-
-        def col(name: str, runs: list[dict[str, Any]] = runs) -> list[float]:
-            return [float(r[name]) for r in runs]
-
+        col = partial(h.column, per[key])
         result.figures += [
             h.Figure(f"{label}: calls/s (all guests)", "calls/s", col("rate"), "higher"),
             h.Figure(f"{label}: call p50", "ms", col("p50_ms")),

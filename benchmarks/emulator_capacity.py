@@ -27,6 +27,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -160,8 +161,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         f"{sat_duration:.0f} s with no pacing (each sends again as soon as the reply arrives)."
     )
 
-    def col(key: str) -> list[float]:
-        return h.column(runs, key)
+    col = partial(h.column, runs)
 
     result.figures += [
         h.Figure("delivered chat messages/s (sustained)", "msg/s", col("rate"), "higher"),

@@ -20,6 +20,7 @@ import argparse
 import gc
 import resource
 import sys
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
@@ -131,8 +132,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         timeout=600,
     )
 
-    def col(key: str) -> list[float]:
-        return h.column(runs, key)
+    col = partial(h.column, runs)
 
     for r in runs:
         if not r["last_on_screen"] or r["held"] < total:

@@ -25,6 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
@@ -129,8 +130,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         prepare=lift_rate_limit,
     )
 
-    def col(key: str) -> list[float]:
-        return h.column(runs, key)
+    col = partial(h.column, runs)
 
     result.figures += [
         h.Figure("delivered messages/s (sustained)", "msg/s", col("rate"), "higher"),

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         timeout=duration + 240,
     )
 
-    def col(key: str) -> list[float]:
-        return h.column(runs, key)
+    col = partial(h.column, runs)
 
     result.notes.append(
         f"Web Messaging: {rate:.0f} rich messages/s for {duration:.0f} s (quick replies, card, carousel, "

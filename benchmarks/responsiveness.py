@@ -22,6 +22,7 @@ import gc
 import random
 import sys
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
@@ -150,8 +151,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         timeout=duration + 240,
     )
 
-    def col(key: str) -> list[float]:
-        return h.column(runs, key)
+    col = partial(h.column, runs)
 
     result.notes.append(
         f"stream {rate:.0f} msg/s for {duration:.0f} s, then a {burst:,}-message burst; app at "

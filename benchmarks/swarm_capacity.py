@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import sys
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
@@ -105,8 +106,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         timeout=ramp + steady + 300,
     )
 
-    def col(key: str) -> list[float]:
-        return h.column(runs, key)
+    col = partial(h.column, runs)
 
     result.figures += [
         h.Figure("lines said per second (steady load)", "msg/s", col("steady_msgs_per_s"), "higher"),
