@@ -18,6 +18,8 @@ Method
 - Lost / duplicated: after the run (and a quiet period), every conversation's record from the emulator's
   control API is compared with the message ids each guest received. Lost = recorded but never delivered;
   duplicated = delivered more than once; unexpected = delivered but not recorded.
+- The guest loop and all the measuring are `_guests.py`'s, shared with `messaging_capacity`; this module
+  holds only what is Web Chat v2 about them (`WebChatGuest`, the record reader).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ API, then the worker records t0 and asks the emulator (control API, from a threa
 (`count=10000`, 80-character bodies like the baseline's frames). Time = t0 -> last message received / emitted
 / rendered. The ratios (b)/(a) and (c)/(a) are taken per run (same run, same machine state), and judged on
 their median.
+The trigger, the bare reader, the variant interleaving and the shared figures are `_burst.py`'s (shared with
+`messaging_ingest`).
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ Method
   `channel.time` (ms resolution, same clock) to arrival. Typing events are counted apart, not in the rate.
 - Lost / duplicated: after a quiet period every session's transcript from the control API
   (`/emulator/v1/messaging/sessions/{id}/messages`) is compared with the message ids the guest received.
+- The guest loop and all the measuring are `_guests.py`'s, shared with `emulator_capacity`; this module holds
+  only what is Web Messaging about them (`MessagingGuest`, the transcript reader).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ the app draws as a row of choices.
 Per run: the guest opens a session on the direct-to-agent deployment and waits for the agent's greeting, then
 the worker records t0 and asks the emulator (control API, from a thread) to send the burst (`count=10000`).
 Time = t0 -> last message received / emitted. The ratio (b)/(a) is taken per run and judged on its median.
+The trigger, the bare reader, the variant interleaving and the shared figures are `_burst.py`'s (shared with
+`ingest`).
 """
 
 from __future__ import annotations
