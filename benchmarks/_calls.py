@@ -53,10 +53,7 @@ class Holder:
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
         cid = self.conv["id"]
-        emu.control.wait_for(
-            lambda: (emu.control.conversation(cid) or {}).get("state") not in (None, "pending_socket")
-        )
-        emu.control.connect(cid)
+        h.connect_agent(emu.control, cid)
         emu.control.wait_for(lambda: (emu.control.conversation(cid) or {}).get("state") == "active")
 
     def _drain(self) -> None:

@@ -579,6 +579,27 @@ def control_for(info: dict[str, Any]) -> ControlClient:
     return ControlClient.from_info(info, timeout=60.0)
 
 
+def connect_agent(control: ControlClient, cid: str, timeout: float = 15.0) -> None:
+    """Route Web Chat v2 conversation `cid` to an agent as soon as its socket is attached (its state is past
+    `pending_socket`); harness setup, never timed."""
+    control.wait_for(
+        lambda: (control.conversation(cid) or {}).get("state") not in (None, "pending_socket"), timeout
+    )
+    control.connect(cid)
+
+
+async def until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.01) -> None:
+    """Poll `predicate()` on the running loop until it holds; BenchError naming `what` after `timeout` s.
+    Harness setup only, never inside a timed section."""
+    import asyncio  # here: this module stays cheap to import for synchronous workers
+
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise BenchError(f"timed out waiting for {what}")
+        await asyncio.sleep(interval)
+
+
 def create_guest_conversation(
     base_url: str,
     info: dict[str, Any],

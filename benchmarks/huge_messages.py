@@ -31,6 +31,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks import _harness as h
@@ -80,6 +81,17 @@ class LagMonitor:
         """Stop watching."""
         if self._task is not None:
             self._task.cancel()
+
+
+def _timed(method: Callable[[], None], into: list[float]) -> Callable[[], None]:
+    """`method`, appending the seconds each call takes to `into`."""
+
+    def timed() -> None:
+        started = time.perf_counter()
+        method()
+        into.append(time.perf_counter() - started)
+
+    return timed
 
 
 async def _measure(monitor: LagMonitor, action: Any, done: Any, timeout: float) -> float:
@@ -136,25 +148,11 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         def resized() -> bool:
             return bool(chat.log._wrap_width == chat.log.scrollable_content_region.width)
 
-        # the pane's own re-wrap, timed apart from Textual's layout of the whole screen
-        relayout = chat.log._relayout
+        # the pane's own re-wrap and write, timed apart from Textual's layout of the whole screen
         rewrap: list[float] = []
-
-        def timed_relayout() -> None:
-            started = time.perf_counter()
-            relayout()
-            rewrap.append(time.perf_counter() - started)
-
-        chat.log._relayout = timed_relayout
-        flush = chat.log.flush
         flushes: list[float] = []
-
-        def timed_flush() -> None:
-            started = time.perf_counter()
-            flush()
-            flushes.append(time.perf_counter() - started)
-
-        chat.log.flush = timed_flush
+        chat.log._relayout = _timed(chat.log._relayout, rewrap)
+        chat.log.flush = _timed(chat.log.flush, flushes)
         results[BASELINE_CASE] = await _measure(monitor, resize, resized, 120)
         word = "w" * (word_len - 1) + "!"
         results[WORD_CASE] = await _measure(monitor, post(word), lambda: shown(word), 120)

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from typing import Any
 
 from benchmarks import _harness as h
@@ -34,29 +33,9 @@ TITLE = "1. Event ingest (10,000-message burst)"
 BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again and again"  # + " #N" = 80+
 
 
-async def wait_until(predicate: Any, timeout: float = 15.0, what: str = "condition") -> None:
-    """Poll (5 ms) until predicate() is true; harness setup only, never inside a timed section."""
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise h.BenchError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
 async def connect_agent(info: dict[str, Any], cid: str) -> None:
-    """Once the socket is attached (conversation no longer pending_socket), route it to an agent now."""
-    control = h.control_for(info)
-
-    def attached() -> bool:
-        conv = control.conversation(cid)
-        return conv is not None and conv["state"] != "pending_socket"
-
-    deadline = time.perf_counter() + 15
-    while not await asyncio.to_thread(attached):
-        if time.perf_counter() > deadline:
-            raise h.BenchError("socket never attached")
-        await asyncio.sleep(0.01)
-    await asyncio.to_thread(control.connect, cid)
+    """Route the conversation to an agent once its socket is attached (setup, from a thread)."""
+    await asyncio.to_thread(h.connect_agent, h.control_for(info), cid)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -117,9 +96,9 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
         )
         assert session.conversation_id is not None
         await connect_agent(info, session.conversation_id)
-        await wait_until(lambda: session.state == SessionState.CONNECTED, what="agent connected")
-        await wait_until(
-            lambda: any(m.body_type == "member-join" for m in session.messages), what="member-join"
+        await h.until(lambda: session.state == SessionState.CONNECTED, 15, "agent connected", 0.005)
+        await h.until(
+            lambda: any(m.body_type == "member-join" for m in session.messages), 15, "member-join", 0.005
         )
         batches = 0
         trigger = webchat_burst(info, session.conversation_id, marker, n)
