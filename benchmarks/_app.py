@@ -9,14 +9,14 @@ agent's join line is on screen. Every frame is observed by a `FrameProbe` (ANSI 
 from __future__ import annotations
 
 import asyncio
-import time
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from benchmarks import _harness as h
-from benchmarks._tui_probe import FrameProbe, text_on_screen
+from benchmarks._tui_probe import FrameProbe, Typist, text_on_screen
 
 SIZE = (120, 40)
 
@@ -61,6 +61,15 @@ class Chat:
         """Whether `pattern` (regex) is on the rendered screen right now."""
         return text_on_screen(self.app, pattern)
 
+    def typist(self, rng: random.Random) -> Typist:
+        """A `Typist` on the message input (focus it first)."""
+        box = self.composer_input
+
+        def clear() -> None:
+            box.text = ""
+
+        return Typist(self.app, self.probe, lambda: str(box.text), clear, rng)
+
 
 def last_message_pattern(marker: str, n: int) -> str:
     """Regex for the burst's last message as it appears on screen (the body ends with ` #<n>`)."""
@@ -68,12 +77,17 @@ def last_message_pattern(marker: str, n: int) -> str:
     return rf"#{n}(?!\d)"
 
 
-async def _until(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise h.BenchError(f"app: timed out waiting for {what}")
-        await asyncio.sleep(0.01)
+async def _join(app: Any, pilot: Any, display_name: str) -> None:
+    """Fill in the join form as a user would (name typed, Enter) and wait for the chat screen."""
+    from webchat_tui.tui.screens.chat import ChatScreen
+    from webchat_tui.tui.screens.join import JoinScreen
+
+    await h.until(lambda: isinstance(app.screen, JoinScreen), 15, "the join form")
+    await h.until(lambda: app.local.ready, 15, "the local backend")
+    await pilot.pause()
+    await pilot.press(*display_name)
+    await pilot.press("enter")
+    await h.until(lambda: isinstance(app.screen, ChatScreen), 30, "the chat screen")
 
 
 @asynccontextmanager
@@ -81,8 +95,6 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
     """Run the app headless, join a chat through the form, connect an agent; yield `Chat`."""
     from webchat_tui.config import ChatSettings
     from webchat_tui.tui.app import make_app
-    from webchat_tui.tui.screens.chat import ChatScreen
-    from webchat_tui.tui.screens.join import JoinScreen
     from webchat_tui.tui.widgets.composer import Composer
     from webchat_tui.tui.widgets.message_log import MessageLog
 
@@ -95,21 +107,11 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
     probe = FrameProbe(app)
     control = h.control_for(info)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(lambda: isinstance(app.screen, JoinScreen), 15, "the join form")
-        await _until(lambda: app.local.ready, 15, "the local backend")
-        await pilot.pause()
-        await pilot.press(*display_name)
-        await pilot.press("enter")
-        await _until(lambda: isinstance(app.screen, ChatScreen), 30, "the chat screen")
+        await _join(app, pilot, display_name)
         handle = app.chat_handle
         session = handle.session
         cid = session.conversation_id
-        await _until(
-            lambda: (control.conversation(cid) or {}).get("state") not in (None, "pending_socket"),
-            15,
-            "the socket to attach",
-        )
-        await asyncio.to_thread(control.connect, cid)
+        await asyncio.to_thread(h.connect_agent, control, cid)
         screen = app.screen
         log = screen.query_one(MessageLog)
         composer = screen.query_one(Composer)
@@ -122,8 +124,8 @@ async def joined_app(info: dict[str, Any], *, display_name: str = "Bench Guest")
             log=log,
             composer_input=composer.input,
         )
-        await _until(lambda: session.agent is not None, 15, "the agent")
-        await _until(lambda: len(log.entries) > 0 and session.messages, 15, "the agent's join line")
+        await h.until(lambda: session.agent is not None, 15, "the agent")
+        await h.until(lambda: len(log.entries) > 0 and session.messages, 15, "the agent's join line")
         await pilot.pause()
         await probe.next_frame()
         yield chat
@@ -136,8 +138,6 @@ async def joined_messaging_app(info: dict[str, Any], tokens: Any) -> AsyncIterat
     `tokens`: the token file (a fresh one per run, so every run starts a new conversation)."""
     from webchat_tui.config import ChatSettings
     from webchat_tui.tui.app import make_app
-    from webchat_tui.tui.screens.chat import ChatScreen
-    from webchat_tui.tui.screens.join import JoinScreen
     from webchat_tui.tui.widgets.composer import Composer
     from webchat_tui.tui.widgets.message_log import MessageLog
 
@@ -151,16 +151,11 @@ async def joined_messaging_app(info: dict[str, Any], tokens: Any) -> AsyncIterat
     )
     probe = FrameProbe(app)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(lambda: isinstance(app.screen, JoinScreen), 15, "the join form")
-        await _until(lambda: app.local.ready, 15, "the local backend")
-        await pilot.pause()
-        await pilot.press(*"Bench Guest")
-        await pilot.press("enter")
-        await _until(lambda: isinstance(app.screen, ChatScreen), 30, "the chat screen")
+        await _join(app, pilot, "Bench Guest")
         session = app.chat_handle.session
         screen = app.screen
         log = screen.query_one(MessageLog)
-        await _until(lambda: session.agent is not None and len(log.entries) > 0, 30, "the agent's greeting")
+        await h.until(lambda: session.agent is not None and len(log.entries) > 0, 30, "the agent's greeting")
         await pilot.pause()
         await probe.next_frame()
         yield Chat(

@@ -34,7 +34,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PIN = os.environ.get("WEBCHAT_BENCH_PIN", "0") == "1" and (os.cpu_count() or 1) >= 2
 CLIENT_CPU = 0
 SERVER_CPU = (os.cpu_count() or 1) - 1
+
+
+AGENT_OFF: dict[str, Any] = {"autoAgent": False, "timeScale": 0.01, "idleTimeout": 10_000_000}
+"""Emulator settings for a benchmark that plays the agent itself through the control API: no simulated agent,
+the fast clock (time scale 0.01), no chat ended for being idle."""
+AGENT_ON: dict[str, Any] = {**AGENT_OFF, "autoAgent": True}
+"""The same with the simulated agents answering."""
 
 
 class BenchError(RuntimeError):
@@ -72,6 +79,16 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def median(values: Sequence[float]) -> float:
     """The median of `values` (nan when empty)."""
     return percentile(values, 50.0)
+
+
+def latency_summary(samples: Sequence[float], prefix: str = "") -> dict[str, float]:
+    """`<prefix>p50_ms`, `p99_ms`, `max_ms` and `samples` (the count) of latencies given in seconds."""
+    return {
+        f"{prefix}p50_ms": percentile(samples, 50) * 1000,
+        f"{prefix}p99_ms": percentile(samples, 99) * 1000,
+        f"{prefix}max_ms": max(samples, default=math.nan) * 1000,
+        f"{prefix}samples": len(samples),
+    }
 
 
 @dataclass
@@ -270,18 +287,30 @@ def resolve_runs(args: argparse.Namespace) -> int:
     return 1 if args.quick else 3
 
 
+Worker = Callable[[dict[str, Any]], dict[str, Any] | Coroutine[Any, Any, dict[str, Any]]]
+"""One variant, run in a worker process: params in, RESULT out (a coroutine function runs on asyncio's
+loop)."""
+
+
 def bench_main(
-    args: argparse.Namespace,
+    description: str | None,
     run: Callable[[argparse.Namespace, BenchResult], None],
-    workers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]],
+    workers: dict[str, Worker],
     benchmark: str,
     title: str,
+    argv: list[str] | None = None,
 ) -> int:
-    """Dispatch: worker mode runs one variant and prints RESULT; otherwise run the benchmark and report it."""
+    """A benchmark script's entry point (`bench_parser`'s command line, `description` its help): worker mode
+    runs one variant and prints RESULT; otherwise run the benchmark and report it."""
+    args = bench_parser(description or "").parse_args(argv)
     if args.worker:
         params = json.loads(args.params)
         try:
             reply = workers[args.worker](params)
+            if isinstance(reply, Coroutine):
+                import asyncio  # here: a synchronous worker does not pay for it
+
+                reply = asyncio.run(reply)
         except Exception:
             traceback.print_exc()
             return 1
@@ -364,30 +393,80 @@ def python_env() -> dict[str, str]:
     return env
 
 
-def run_worker(
-    module: str, worker: str, params: dict[str, Any], *, timeout: float, cpu: int | None = CLIENT_CPU
-) -> dict[str, Any]:
-    """Run one variant in a fresh `python -m <module> --worker <worker>` process; return its RESULT JSON."""
+def spawn_worker(
+    module: str, worker: str, params: dict[str, Any], *, cpu: int | None = CLIENT_CPU, stdin: bool = False
+) -> subprocess.Popen[str]:
+    """Start `python -m <module> --worker <worker> --params <json>` (text pipes; stdin piped if asked)."""
     cmd = [sys.executable, "-m", module, "--worker", worker, "--params", json.dumps(params)]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(), cwd=REPO_ROOT
+        cmd,
+        stdin=subprocess.PIPE if stdin else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=python_env(),
+        cwd=REPO_ROOT,
     )
     pin(proc.pid, cpu)
+    return proc
+
+
+def worker_reply(proc: subprocess.Popen[str], what: str, *, timeout: float | None = None) -> dict[str, Any]:
+    """Wait for a worker started by `spawn_worker`; its RESULT JSON, or BenchError naming `what`."""
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         proc.kill()
         out, err = proc.communicate()
-        raise BenchError(
-            f"worker {module}:{worker} timed out after {timeout:.0f} s; stderr tail:\n{_tail(err)}"
-        ) from exc
+        raise BenchError(f"{what} timed out after {timeout:.0f} s; stderr tail:\n{_tail(err)}") from exc
     for line in reversed(out.splitlines()):
         if line.startswith(RESULT_PREFIX):
             if proc.returncode != 0:
                 break
             reply: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
             return reply
-    raise BenchError(f"worker {module}:{worker} failed (exit {proc.returncode}); stderr tail:\n{_tail(err)}")
+    raise BenchError(f"{what} failed (exit {proc.returncode}); stderr tail:\n{_tail(err)}")
+
+
+def run_worker(
+    module: str, worker: str, params: dict[str, Any], *, timeout: float, cpu: int | None = CLIENT_CPU
+) -> dict[str, Any]:
+    """Run one variant in a fresh `python -m <module> --worker <worker>` process; return its RESULT JSON."""
+    proc = spawn_worker(module, worker, params, cpu=cpu)
+    return worker_reply(proc, f"worker {module}:{worker}", timeout=timeout)
+
+
+def run_fresh_workers(
+    result: BenchResult,
+    module: str,
+    worker: str,
+    params: dict[str, Any],
+    *,
+    config: dict[str, Any],
+    timeout: float,
+    prepare: Callable[[EmulatorProcess], object] | None = None,
+) -> list[dict[str, Any]]:
+    """The usual shape of a benchmark with one variant: one emulator process at `config["timeScale"]`; for
+    each of `result.runs` runs, reset it with `config` (`prepare(emu)` after, for anything more), then one
+    fresh worker process given `params` plus the emulator's `info` and `server_pid`. Returns the workers'
+    replies."""
+    replies: list[dict[str, Any]] = []
+    with EmulatorProcess(time_scale=config["timeScale"]) as emu:
+        for _ in range(result.runs):
+            emu.reset(**config)
+            if prepare is not None:
+                prepare(emu)
+            replies.append(
+                run_worker(
+                    module, worker, {"info": emu.params(), "server_pid": emu.pid, **params}, timeout=timeout
+                )
+            )
+    return replies
+
+
+def column(runs: Sequence[dict[str, Any]], key: str) -> list[float]:
+    """`key` of every run's reply as floats (a null, i.e. a figure a run could not compute, as NaN)."""
+    return [math.nan if r[key] is None else float(r[key]) for r in runs]
 
 
 def _tail(text: str, lines: int = 25) -> str:
@@ -439,22 +518,10 @@ class EmulatorProcess:
 
     def start(self) -> None:
         """Spawn the server and wait for its JSON line."""
-        cmd = [
-            sys.executable,
-            "-m",
-            "webchat_tui",
-            "emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--time-scale",
-            repr(self.time_scale),
-            "--heartbeat",
-            repr(self.heartbeat),
-            "--seed",
-            str(self.seed),
-        ]
+        cmd = [sys.executable, "-m", "webchat_tui", "emulator", "--host", "127.0.0.1", "--port", "0"]
+        settings = {"--time-scale": self.time_scale, "--heartbeat": self.heartbeat, "--seed": self.seed}
+        for option, value in settings.items():
+            cmd += [option, repr(value)]
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(), cwd=REPO_ROOT
         )
@@ -500,10 +567,37 @@ class EmulatorProcess:
         """What a worker needs to reach this emulator (the seed info line)."""
         return dict(self.info)
 
+    def reset(self, **config: Any) -> None:
+        """Forget every conversation and session (control API reset), then apply `config` if any."""
+        self.control.reset()
+        if config:
+            self.control.set_config(**config)
+
 
 def control_for(info: dict[str, Any]) -> ControlClient:
     """The emulator's own control-API client for the emulator described by its JSON line (sends the token)."""
     return ControlClient.from_info(info, timeout=60.0)
+
+
+def connect_agent(control: ControlClient, cid: str, timeout: float = 15.0) -> None:
+    """Route Web Chat v2 conversation `cid` to an agent as soon as its socket is attached (its state is past
+    `pending_socket`); harness setup, never timed."""
+    control.wait_for(
+        lambda: (control.conversation(cid) or {}).get("state") not in (None, "pending_socket"), timeout
+    )
+    control.connect(cid)
+
+
+async def until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.01) -> None:
+    """Poll `predicate()` on the running loop until it holds; BenchError naming `what` after `timeout` s.
+    Harness setup only, never inside a timed section."""
+    import asyncio  # here: this module stays cheap to import for synchronous workers
+
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise BenchError(f"timed out waiting for {what}")
+        await asyncio.sleep(interval)
 
 
 def create_guest_conversation(

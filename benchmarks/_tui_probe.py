@@ -8,12 +8,13 @@ own parsing are missing.
 
 `press_key` posts a `Key` event through the app's driver (`driver.send_message`, what a real terminal driver
 does from its input thread), without `Pilot.press`'s wait-for-idle, so a benchmark can time key -> next frame
-under load.
+under load; `Typist` does that for the responsiveness benchmarks (random letters at random gaps).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 from collections.abc import Callable
@@ -96,3 +97,52 @@ def press_key(app: Any, key: str, character: str | None = None) -> float:
     posted = time.perf_counter()
     app._driver.send_message(event)
     return posted
+
+
+KEYS = "abcdefghijklmnopqrstuvwxyz"
+"""What the responsiveness benchmarks type: one random letter per key."""
+
+
+class Typist:
+    """Types random letters into one text field of a headless app and times each key -> frame.
+
+    `text()` reads the field, `clear()` empties it; latency is the key's posting -> the first frame in which
+    the field's text has changed.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        probe: FrameProbe,
+        text: Callable[[], str],
+        clear: Callable[[], None],
+        rng: random.Random,
+    ) -> None:
+        self.app = app
+        self.probe = probe
+        self.text = text
+        self._clear = clear
+        self.rng = rng
+
+    async def key(self, timeout: float = 30.0) -> float:
+        """Press one random letter; seconds from posting it to the frame that shows it."""
+        before = self.text()
+        posted = press_key(self.app, self.rng.choice(KEYS))
+        frame = await self.probe.frame_where(lambda: self.text() != before, timeout=timeout)
+        return frame - posted
+
+    async def clear(self) -> None:
+        """Empty the field and wait for the frame that shows it."""
+        self._clear()
+        await self.probe.next_frame()
+
+    async def while_running(self, running: Callable[[], bool], *, clear_at: int) -> list[float]:
+        """A key at random 50-150 ms gaps as long as `running()`; each key's latency. The field is emptied
+        whenever it reaches `clear_at` characters."""
+        samples: list[float] = []
+        while running():
+            samples.append(await self.key())
+            if len(self.text()) >= clear_at:
+                await self.clear()
+            await asyncio.sleep(self.rng.uniform(0.05, 0.15))
+        return samples

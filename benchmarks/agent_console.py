@@ -19,21 +19,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
-import subprocess
 import sys
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.agent_console"
-KEYS = "abcdefghijklmnopqrstuvwxyz"
 SIZE = (120, 40)
 
 
 async def _guests(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the room: `guests` chatting guests."""
     from webchat_tui.api import ChatSession, GuestMemberInfo, SessionState, WebChatClient
 
     info = params["info"]
@@ -77,13 +76,9 @@ async def _guests(params: dict[str, Any]) -> dict[str, Any]:
     return {"sent": sent[0], "elapsed_s": elapsed, "rate": sent[0] / elapsed}
 
 
-def worker_guests(params: dict[str, Any]) -> dict[str, Any]:
-    """The room: `guests` chatting guests."""
-    return asyncio.run(_guests(params))
-
-
 async def _console(params: dict[str, Any]) -> dict[str, Any]:
-    from benchmarks._tui_probe import FrameProbe, press_key
+    """Worker: the console under the room's chatter."""
+    from benchmarks._tui_probe import FrameProbe, Typist
     from webchat_tui.tui.agent.app import AgentApp
     from webchat_tui.tui.agent.backend import DeskBackend
 
@@ -92,18 +87,8 @@ async def _console(params: dict[str, Any]) -> dict[str, Any]:
     app = AgentApp(DeskBackend(h.control_for(info), "Bench Trainer"))
     probe = FrameProbe(app)
     rng = random.Random(1234)
-    cmd = [sys.executable, "-m", MODULE, "--worker", "guests", "--params", json.dumps(params)]
     async with app.run_test(size=SIZE) as pilot:
-        room = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=h.python_env(),
-            cwd=h.REPO_ROOT,
-        )
-        h.pin(room.pid, h.SERVER_CPU)
+        room = h.spawn_worker(MODULE, "guests", params, cpu=h.SERVER_CPU, stdin=True)
         took = time.perf_counter()
         desk = app.desk
         deadline = time.perf_counter() + 300
@@ -140,39 +125,21 @@ async def _console(params: dict[str, Any]) -> dict[str, Any]:
         if app.focused is not box:
             raise h.BenchError(f"composer not focused ({app.focused!r})")
         await probe.next_frame()
-        samples: list[float] = []
-        while room.poll() is None:
-            before = box.value
-            posted = press_key(app, rng.choice(KEYS))
-            frame = await probe.frame_where(lambda: box.value != before, timeout=30)  # noqa: B023
-            samples.append(frame - posted)
-            if len(box.value) > 60:
-                box.value = ""
-                await probe.next_frame()
-            await asyncio.sleep(rng.uniform(0.05, 0.15))
+
+        def clear() -> None:
+            box.value = ""
+
+        typist = Typist(app, probe, lambda: str(box.value), clear, rng)
+        samples = await typist.while_running(lambda: room.poll() is None, clear_at=61)
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(params["profile_to"])
-        out, err = room.communicate()
-        reply = next(
-            (
-                json.loads(line[len(h.RESULT_PREFIX) :])
-                for line in out.splitlines()
-                if line.startswith(h.RESULT_PREFIX)
-            ),
-            None,
-        )
-        if room.returncode != 0 or reply is None:
-            raise h.BenchError(f"guest process failed: {err[-2000:]}")
+        reply = h.worker_reply(room, "guest process")
         if not samples:
             raise h.BenchError("the room finished before any key was measured")
         shown = sum(1 for p in desk.panes.values() for e in p.log_view.entries if e.role == "customer")
-    ms = 1000.0
     return {
-        "p50_ms": h.percentile(samples, 50) * ms,
-        "p99_ms": h.percentile(samples, 99) * ms,
-        "max_ms": max(samples) * ms,
-        "samples": len(samples),
+        **h.latency_summary(samples),
         "sent": reply["sent"],
         "rate": reply["rate"],
         "shown": shown,
@@ -181,25 +148,20 @@ async def _console(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def worker_console(params: dict[str, Any]) -> dict[str, Any]:
-    """The console under the room's chatter."""
-    return asyncio.run(_console(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator (human agents); per run a fresh console process, which starts the room's process."""
     guests, duration, gap = (5, 2.0, 1.0) if args.quick else (40, 20.0, 2.0)
-    runs = []
-    with h.EmulatorProcess(time_scale=1.0) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(timeScale=1.0, idleTimeout=10_000_000)
-            emu.control.set_agents(mode="human")
-            params = {"info": emu.params(), "guests": guests, "duration": duration, "gap": gap}
-            runs.append(h.run_worker(MODULE, "console", params, timeout=duration + 400))
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "console",
+        {"guests": guests, "duration": duration, "gap": gap},
+        config={"timeScale": 1.0, "idleTimeout": 10_000_000},
+        timeout=duration + 400,
+        prepare=lambda emu: emu.control.set_agents(mode="human"),
+    )
 
-    def col(key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
+    col = partial(h.column, runs)
 
     result.notes.append(
         f"{guests} Web Chat v2 guests (ChatSession, one process) all taken by the console (one tab "
@@ -222,12 +184,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     result.targets.append(h.make_target("agent_console_key_p99_ms", h.median(col("p99_ms")), "ms", "<=", 100))
 
 
-WORKERS = {"console": worker_console, "guests": worker_guests}
+WORKERS = {"console": _console, "guests": _guests}
 
 if __name__ == "__main__":
-    parser = h.bench_parser(__doc__ or "")
-    sys.exit(
-        h.bench_main(
-            parser.parse_args(), run, WORKERS, "agent_console", "Agent console under a workshop room"
-        )
-    )
+    sys.exit(h.bench_main(__doc__, run, WORKERS, "agent_console", "Agent console under a workshop room"))

@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
+from benchmarks._calls import TEXT, Holder, Variant, http_transport, sdk_message, versus_sdk
 
 MODULE = "benchmarks.client_calls"
-TEXT = "Client call benchmark message, eighty characters long with some padding here #"
+TITLE = "5. Client calls (ours vs official SDK)"
 WARMUP = 20
 
 
@@ -53,20 +54,6 @@ def _summary(
         "read_p99_ms": h.percentile(read_lat, 99) * 1000,
         "cpu_ms_per_call": cpu_s * 1000 / (2 * n),
     }
-
-
-def http_transport(wire: str) -> Any:
-    """The `http_transport=` for `WebChatClient`: None (our aiohttp wire) or httpx's default transport with
-    the pool settings `api/_transport.py` gives httpx."""
-    if wire == "aiohttp":
-        return None
-    if wire != "httpcore":
-        raise ValueError(f"unknown wire {wire!r}")
-    import httpx
-
-    return httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=20, keepalive_expiry=4.0)
-    )
 
 
 async def _ours(params: dict[str, Any]) -> dict[str, Any]:
@@ -121,14 +108,8 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
     pc.configuration.api_key_prefix["Authorization"] = "Bearer"
     api = pc.WebChatApi(pc.ApiClient(host=info["base_url"]))
 
-    def request(text: str) -> Any:
-        body = pc.CreateWebChatMessageRequest()
-        body.body = text
-        body.body_type = "standard"
-        return body
-
     for i in range(WARMUP):
-        msg = api.post_webchat_guest_conversation_member_messages(cid, mid, request(f"{TEXT}w{i}"))
+        msg = api.post_webchat_guest_conversation_member_messages(cid, mid, sdk_message(pc, f"{TEXT}w{i}"))
         api.get_webchat_guest_conversation_message(cid, msg.id)
     cpu0 = h.cpu_seconds()
     ids: list[str] = []
@@ -136,7 +117,7 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
     start = perf()
     for i in range(n):
         t = perf()
-        msg = api.post_webchat_guest_conversation_member_messages(cid, mid, request(f"{TEXT}{i}"))
+        msg = api.post_webchat_guest_conversation_member_messages(cid, mid, sdk_message(pc, f"{TEXT}{i}"))
         send_lat.append(perf() - t)
         ids.append(msg.id)
     send_s = perf() - start
@@ -152,45 +133,8 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
     return _summary(send_lat, read_lat, send_s, read_s, cpu, n)
 
 
-class Holder:
-    """Harness side of one conversation: create it, keep its socket attached and drained, connect an agent."""
-
-    def __init__(self, emu: h.EmulatorProcess) -> None:
-        from websockets.sync.client import connect
-
-        self.conv = h.create_guest_conversation(emu.base_url, emu.info)
-        self.ws = connect(self.conv["eventStreamUri"], compression=None)
-        self.frames = 0
-        self._thread = threading.Thread(target=self._drain, daemon=True)
-        self._thread.start()
-        cid = self.conv["id"]
-        emu.control.wait_for(
-            lambda: (emu.control.conversation(cid) or {}).get("state") not in (None, "pending_socket")
-        )
-        emu.control.connect(cid)
-        emu.control.wait_for(lambda: (emu.control.conversation(cid) or {}).get("state") == "active")
-
-    def _drain(self) -> None:
-        from websockets.exceptions import ConnectionClosed
-
-        try:
-            for _ in self.ws:
-                self.frames += 1
-        except ConnectionClosed:
-            pass
-
-    def params(self) -> dict[str, Any]:
-        """cid / mid / jwt for a worker."""
-        return {"cid": self.conv["id"], "mid": self.conv["member"]["id"], "jwt": self.conv["jwt"]}
-
-    def close(self) -> None:
-        """Close the socket and stop draining."""
-        self.ws.close()
-        self._thread.join(5)
-
-
 # (key, worker, wire, loop, label). The first is what we ship ("ours" in the targets).
-VARIANTS: tuple[tuple[str, str, str, str, str], ...] = (
+VARIANTS: tuple[Variant, ...] = (
     ("ours", "ours", "aiohttp", "uvloop", "ours: httpx on aiohttp, uvloop"),
     ("aiohttp_asyncio", "ours", "aiohttp", "asyncio", "ours: httpx on aiohttp, asyncio loop"),
     ("httpcore_uvloop", "ours", "httpcore", "uvloop", "ours: httpx default transport, uvloop"),
@@ -206,8 +150,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     with h.EmulatorProcess(time_scale=0.01) as emu:
         for _ in range(result.runs):
             for key, worker, wire, loop, _label in VARIANTS:
-                emu.control.reset()
-                emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
+                emu.reset(**h.AGENT_OFF)
                 holder = Holder(emu)
                 try:
                     params = {"info": emu.params(), "n": n, "wire": wire, "loop": loop, **holder.params()}
@@ -220,11 +163,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         "what we ship for a loop we own: httpx on the aiohttp wire, on uvloop"
     )
     for key, _worker, _wire, _loop, label in VARIANTS:
-        runs = per[key]
-
-        def col(key: str, runs: list[dict[str, Any]] = runs) -> list[float]:
-            return [float(r[key]) for r in runs]
-
+        col = partial(h.column, per[key])
         result.figures += [
             h.Figure(f"{label}: calls/s (sends + reads)", "calls/s", col("rate"), "higher"),
             h.Figure(f"{label}: sends/s", "calls/s", col("send_rate"), "higher"),
@@ -235,30 +174,13 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
             h.Figure(f"{label}: read p99", "ms", col("read_p99_ms")),
             h.Figure(f"{label}: client CPU per call", "ms", col("cpu_ms_per_call")),
         ]
-    ratios = [o["rate"] / s["rate"] for o, s in zip(per["ours"], per["sdk"], strict=True)]
-    result.figures.append(h.Figure("throughput ratio ours / sdk (same run)", "x", ratios, "higher"))
-    for key, _worker, _wire, _loop, label in VARIANTS[:-1]:
-        cpu = [s["cpu_ms_per_call"] / o["cpu_ms_per_call"] for o, s in zip(per[key], per["sdk"], strict=True)]
-        result.figures.append(
-            h.Figure(f"CPU per call, sdk / {label} (same run; > 1: ours cheaper)", "x", cpu, "higher")
-        )
+    ratios, figures = versus_sdk(per, VARIANTS)
+    result.figures += figures
     result.targets += [
         h.make_target("client_calls_throughput_vs_sdk_ratio", h.median(ratios), "x", ">=", 1.0),
         h.make_target("client_send_p50_ms", h.median([r["send_p50_ms"] for r in per["ours"]]), "ms", "<=", 5),
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.client_calls [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"ours": worker_ours, "sdk": worker_sdk},
-        "client_calls",
-        "5. Client calls (ours vs official SDK)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"ours": worker_ours, "sdk": worker_sdk}, "client_calls", TITLE))

@@ -27,16 +27,18 @@ import asyncio
 import sys
 import threading
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
-from benchmarks.client_calls import TEXT, Holder, http_transport
+from benchmarks._calls import TEXT, Holder, Variant, http_transport, sdk_message, versus_sdk
 
 MODULE = "benchmarks.concurrent_guests"
+TITLE = "7. Concurrent guests (ours on one loop vs official SDK, a thread per guest)"
 WARMUP = 2
 
 # (key, worker, wire, loop, label). The first is what we ship ("ours" in the targets).
-VARIANTS: tuple[tuple[str, str, str, str, str], ...] = (
+VARIANTS: tuple[Variant, ...] = (
     ("ours", "ours", "aiohttp", "uvloop", "ours: one event loop, httpx on aiohttp, uvloop"),
     ("aiohttp_asyncio", "ours", "aiohttp", "asyncio", "ours: one event loop, httpx on aiohttp, asyncio loop"),
     (
@@ -140,12 +142,6 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
     failures: list[BaseException] = []
     lock = threading.Lock()
 
-    def request(text: str) -> Any:
-        body = pc.CreateWebChatMessageRequest()
-        body.body = text
-        body.body_type = "standard"
-        return body
-
     def guest(g: dict[str, str]) -> None:
         cid, mid = g["cid"], g["mid"]
         own: list[float] = []
@@ -154,7 +150,9 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
                 pc.ApiClient(host=base_url, header_name="Authorization", header_value=f"Bearer {g['jwt']}")
             )
             for i in range(WARMUP):
-                msg = api.post_webchat_guest_conversation_member_messages(cid, mid, request(f"{TEXT}w{i}"))
+                msg = api.post_webchat_guest_conversation_member_messages(
+                    cid, mid, sdk_message(pc, f"{TEXT}w{i}")
+                )
                 api.get_webchat_guest_conversation_message(cid, msg.id)
         except BaseException as exc:
             failures.append(exc)
@@ -164,7 +162,9 @@ def worker_sdk(params: dict[str, Any]) -> dict[str, Any]:
         try:
             for i in range(rounds):
                 t = perf()
-                msg = api.post_webchat_guest_conversation_member_messages(cid, mid, request(f"{TEXT}{i}"))
+                msg = api.post_webchat_guest_conversation_member_messages(
+                    cid, mid, sdk_message(pc, f"{TEXT}{i}")
+                )
                 t2 = perf()
                 got = api.get_webchat_guest_conversation_message(cid, msg.id)
                 own += [t2 - t, perf() - t2]
@@ -196,8 +196,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     guests, rounds = (4, 3) if args.quick else (50, 40)
     per: dict[str, list[dict[str, Any]]] = {key: [] for key, *_ in VARIANTS}
     with h.EmulatorProcess(time_scale=0.01) as emu:
-        emu.control.reset()
-        emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
+        emu.reset(**h.AGENT_OFF)
         holders = [Holder(emu) for _ in range(guests)]
         try:
             guest_params = [holder.params() for holder in holders]
@@ -221,11 +220,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         "variants interleaved, fresh process each, same conversations"
     )
     for key, _worker, _wire, _loop, label in VARIANTS:
-        runs = per[key]
-
-        def col(name: str, runs: list[dict[str, Any]] = runs) -> list[float]:
-            return [float(r[name]) for r in runs]
-
+        col = partial(h.column, per[key])
         result.figures += [
             h.Figure(f"{label}: calls/s (all guests)", "calls/s", col("rate"), "higher"),
             h.Figure(f"{label}: call p50", "ms", col("p50_ms")),
@@ -241,29 +236,12 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
                 "higher",
             ),
         ]
-    ratios = [o["rate"] / s["rate"] for o, s in zip(per["ours"], per["sdk"], strict=True)]
-    result.figures.append(h.Figure("throughput ratio ours / sdk (same run)", "x", ratios, "higher"))
-    for key, _worker, _wire, _loop, label in VARIANTS[:-1]:
-        cpu = [s["cpu_ms_per_call"] / o["cpu_ms_per_call"] for o, s in zip(per[key], per["sdk"], strict=True)]
-        result.figures.append(
-            h.Figure(f"CPU per call, sdk / {label} (same run; > 1: ours cheaper)", "x", cpu, "higher")
-        )
+    ratios, figures = versus_sdk(per, VARIANTS)
+    result.figures += figures
     result.targets.append(
         h.make_target("concurrent_guests_throughput_vs_sdk_ratio", h.median(ratios), "x", ">=", 1.5)
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.concurrent_guests [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"ours": worker_ours, "sdk": worker_sdk},
-        "concurrent_guests",
-        "7. Concurrent guests (ours on one loop vs official SDK, a thread per guest)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"ours": worker_ours, "sdk": worker_sdk}, "concurrent_guests", TITLE))

@@ -18,242 +18,121 @@ Method
 - Lost / duplicated: after the run (and a quiet period), every conversation's record from the emulator's
   control API is compared with the message ids each guest received. Lost = recorded but never delivered;
   duplicated = delivered more than once; unexpected = delivered but not recorded.
+- The guest loop and all the measuring are `_guests.py`'s, shared with `messaging_capacity`; this module
+  holds only what is Web Chat v2 about them (`WebChatGuest`, the record reader).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
-from datetime import datetime
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks import _harness as h
+from benchmarks._guests import PacedGuest, measure
+from webchat_tui.emulator.control_client import ControlClient
 
 MODULE = "benchmarks.emulator_capacity"
+TITLE = "6. Emulator capacity"
 
 
-class Guest:
-    """One simulated guest: its conversation, socket reader, send loop and measurements."""
+class WebChatGuest(PacedGuest):
+    """A Web Chat v2 guest: conversation created and messages sent over raw keep-alive HTTP, events on its
+    socket."""
 
     def __init__(self, idx: int, info: dict[str, Any], host: str, port: int) -> None:
         from benchmarks._rawhttp import RawHttpConnection
 
-        self.idx = idx
+        super().__init__(idx)
         self.info = info
         self.http = RawHttpConnection(host, port)
         self.cid = ""
         self.member_id = ""
         self.jwt = ""
-        self.ws: Any = None
-        self.reader: asyncio.Task[None] | None = None
-        self.sent_at: dict[str, float] = {}
-        self.received: dict[str, int] = {}
-        self.deliveries: list[float] = []
-        self.echo_lat: list[float] = []
-        self.agent_lat: list[float] = []
         self.post_lat: list[float] = []
-        self.agent_standard = 0
-        self.typing_frames = 0
-        self.send_errors: list[str] = []
-        self.missing_replies = 0
-        self.sends = 0
-        self.last_frame = time.perf_counter()
-        self._reply = asyncio.Event()
 
-    async def setup(self, sem: asyncio.Semaphore) -> None:
+    async def connect(self) -> None:
         """Create the conversation and attach the socket."""
         from websockets.asyncio.client import connect
 
-        async with sem:
-            body = {
-                "organizationId": self.info["organization_id"],
-                "deploymentId": self.info["deployment_id"],
-                "routingTarget": {"targetType": "QUEUE", "targetAddress": "Support"},
-                "memberInfo": {"displayName": f"Capacity Guest {self.idx}"},
-            }
-            status, data = await self.http.request("POST", "/api/v2/webchat/guest/conversations", body=body)
-            if status != 200:
-                raise h.BenchError(f"create conversation -> {status}: {data[:300]!r}")
-            conv = json.loads(data)
-            self.cid, self.jwt, self.member_id = conv["id"], conv["jwt"], conv["member"]["id"]
-            self.ws = await connect(conv["eventStreamUri"], compression=None, open_timeout=30)
-            self.reader = asyncio.create_task(self._read())
+        body = {
+            "organizationId": self.info["organization_id"],
+            "deploymentId": self.info["deployment_id"],
+            "routingTarget": {"targetType": "QUEUE", "targetAddress": "Support"},
+            "memberInfo": {"displayName": f"Capacity Guest {self.idx}"},
+        }
+        status, data = await self.http.request("POST", "/api/v2/webchat/guest/conversations", body=body)
+        if status != 200:
+            raise h.BenchError(f"create conversation -> {status}: {data[:300]!r}")
+        conv = json.loads(data)
+        self.cid, self.jwt, self.member_id = conv["id"], conv["jwt"], conv["member"]["id"]
+        self.start_reading(await connect(conv["eventStreamUri"], compression=None, open_timeout=30))
 
-    async def _read(self) -> None:
-        from websockets.exceptions import ConnectionClosed
-
+    async def send(self, text: str) -> bool:
+        """POST the message (the text is its echo key); its latency goes to `post_lat`."""
+        path = f"/api/v2/webchat/guest/conversations/{self.cid}/members/{self.member_id}/messages"
+        sent = time.perf_counter()
+        self.sent_at[text] = sent
         try:
-            async for raw in self.ws:
-                now = time.perf_counter()
-                wall = time.time()
-                self.last_frame = now
-                frame = json.loads(raw)
-                meta = frame.get("metadata")
-                kind = meta.get("type") if meta else None
-                if kind != "message":
-                    if kind == "typing-indicator":
-                        self.typing_frames += 1
-                    continue
-                event = frame["eventBody"]
-                mid = event["id"]
-                seen = self.received.get(mid, 0)
-                self.received[mid] = seen + 1
-                if seen:
-                    continue
-                self.deliveries.append(now)
-                if event["sender"]["id"] == self.member_id:
-                    sent = self.sent_at.pop(event.get("body", ""), None)
-                    if sent is not None:
-                        self.echo_lat.append(now - sent)
-                elif event.get("bodyType") == "standard":
-                    self.agent_standard += 1
-                    stamp = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
-                    self.agent_lat.append(wall - stamp)
-                    self._reply.set()
-        except ConnectionClosed:
-            pass
-
-    async def wait_agent_messages(self, count: int, timeout: float) -> bool:
-        """Wait until at least `count` standard messages from the agent have arrived."""
-        deadline = time.perf_counter() + timeout
-        while self.agent_standard < count:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                return False
-            self._reply.clear()
-            try:
-                await asyncio.wait_for(self._reply.wait(), remaining)
-            except TimeoutError:
-                return self.agent_standard >= count
+            status, data = await self.http.request(
+                "POST",
+                path,
+                body={"body": text, "bodyType": "standard"},
+                headers={"Authorization": f"Bearer {self.jwt}"},
+            )
+        except Exception as exc:
+            self.errors.append(repr(exc))
+            status, data = 0, b""
+        self.post_lat.append(time.perf_counter() - sent)
+        self.sends += 1
+        if status != 200:
+            self.errors.append(f"{status}: {data[:200]!r}")
+            return False
         return True
 
-    async def run(self, start_at: float, deadline: float, interval: float, reply_timeout: float) -> None:
-        """Send, wait for the reply, pace to one send per interval, until the deadline."""
-        await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
-        path = f"/api/v2/webchat/guest/conversations/{self.cid}/members/{self.member_id}/messages"
-        headers = {"Authorization": f"Bearer {self.jwt}"}
-        seq = 0
-        next_at = start_at
-        while time.perf_counter() < deadline:
-            replies_before = self.agent_standard
-            text = f"capacity check g{self.idx} m{seq}"
-            sent = time.perf_counter()
-            self.sent_at[text] = sent
-            try:
-                status, data = await self.http.request(
-                    "POST", path, body={"body": text, "bodyType": "standard"}, headers=headers
-                )
-            except Exception as exc:
-                self.send_errors.append(repr(exc))
-                status, data = 0, b""
-            self.post_lat.append(time.perf_counter() - sent)
-            self.sends += 1
-            if status != 200:
-                self.send_errors.append(f"{status}: {data[:200]!r}")
-            elif not await self.wait_agent_messages(replies_before + 1, reply_timeout):
-                self.missing_replies += 1
-            seq += 1
-            next_at = max(next_at + interval, time.perf_counter())
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+    def on_frame(self, frame: dict[str, Any], now: float, wall: float) -> None:
+        """Chat messages count; the agent's standard messages are the replies; typing is counted apart."""
+        meta = frame.get("metadata")
+        kind = meta.get("type") if meta else None
+        if kind != "message":
+            if kind == "typing-indicator":
+                self.typing_frames += 1
+            return
+        event = frame["eventBody"]
+        if not self.delivered(event["id"], now):
+            return
+        if event["sender"]["id"] == self.member_id:
+            self.echoed(event.get("body", ""), now)
+        elif event.get("bodyType") == "standard":
+            self.agent_replied(event["timestamp"], wall)
 
     async def close(self) -> None:
-        """Close socket and HTTP connection."""
-        if self.ws is not None:
-            await self.ws.close()
-        if self.reader is not None:
-            await self.reader
+        """Close the socket, then the HTTP connection."""
+        await super().close()
         await self.http.close()
 
 
+def recorded(control: ControlClient, guests: Sequence[WebChatGuest]) -> list[set[str]]:
+    """Each conversation's message ids in the emulator's record."""
+    return [{e["id"] for e in control.record(g.cid) if e.get("kind") == "message"} for g in guests]
+
+
 async def _guests(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: all guests in one asyncio process."""
     info = params["info"]
     url = urlsplit(info["base_url"])
     host, port = url.hostname or "127.0.0.1", url.port or 80
-    guests = [Guest(i, info, host, port) for i in range(int(params["guests"]))]
-    setup_started = time.perf_counter()
-    sem = asyncio.Semaphore(16)
-    await asyncio.gather(*(g.setup(sem) for g in guests))
-    greeted = await asyncio.gather(*(g.wait_agent_messages(1, 30.0) for g in guests))
-    if not all(greeted):
-        raise h.BenchError(f"{greeted.count(False)} guests never got the agent's greeting")
-    setup_s = time.perf_counter() - setup_started
-
-    duration = float(params["duration"])
-    interval = float(params["interval"])
-    server_pid = int(params["server_pid"])
-    cpu_server0, cpu_client0 = h.cpu_seconds(server_pid), h.cpu_seconds()
-    busy0, _total0 = h.machine_cpu()
-    t_start = time.perf_counter() + 0.05
-    deadline = t_start + duration
-    await asyncio.gather(
-        *(g.run(t_start + interval * i / len(guests), deadline, interval, 10.0) for i, g in enumerate(guests))
-    )
-    t_done = time.perf_counter()
-    cpu_server = h.cpu_seconds(server_pid) - cpu_server0
-    cpu_client = h.cpu_seconds() - cpu_client0
-    busy = h.machine_cpu()[0] - busy0
-    # Quiet period: wait until no frame has arrived for 0.5 s (at most 10 s) before comparing with the record.
-    quiet_deadline = time.perf_counter() + 10.0
-    while time.perf_counter() < quiet_deadline:
-        if time.perf_counter() - max(g.last_frame for g in guests) > 0.5:
-            break
-        await asyncio.sleep(0.05)
-
-    control = h.control_for(info)
-    lost = duplicated = unexpected = recorded = 0
-    for g in guests:
-        events = await asyncio.to_thread(control.record, g.cid)
-        ids = {e["id"] for e in events if e.get("kind") == "message"}
-        recorded += len(ids)
-        got = set(g.received)
-        lost += len(ids - got)
-        unexpected += len(got - ids)
-        duplicated += sum(n - 1 for n in g.received.values() if n > 1)
-    await asyncio.gather(*(g.close() for g in guests))
-
-    window = deadline - t_start
-    delivered = sum(1 for g in guests for t in g.deliveries if t_start <= t <= deadline)
-    echo = [v for g in guests for v in g.echo_lat]
-    agent = [v for g in guests for v in g.agent_lat]
+    guests = [WebChatGuest(i, info, host, port) for i in range(int(params["guests"]))]
+    reply = await measure(guests, params, recorded)
     posts = [v for g in guests for v in g.post_lat]
-    errors = [e for g in guests for e in g.send_errors]
-    return {
-        "guests": len(guests),
-        "setup_s": setup_s,
-        "window_s": window,
-        "run_s": t_done - t_start,
-        "delivered": delivered,
-        "rate": delivered / window,
-        "sends": sum(g.sends for g in guests),
-        "echo_p50_ms": h.percentile(echo, 50) * 1000,
-        "echo_p99_ms": h.percentile(echo, 99) * 1000,
-        "agent_p50_ms": h.percentile(agent, 50) * 1000,
-        "agent_p99_ms": h.percentile(agent, 99) * 1000,
-        "all_p50_ms": h.percentile(echo + agent, 50) * 1000,
-        "all_p99_ms": h.percentile(echo + agent, 99) * 1000,
-        "post_p50_ms": h.percentile(posts, 50) * 1000,
-        "post_p99_ms": h.percentile(posts, 99) * 1000,
-        "lost": lost,
-        "duplicated": duplicated,
-        "unexpected": unexpected,
-        "recorded": recorded,
-        "typing_frames": sum(g.typing_frames for g in guests),
-        "missing_replies": sum(g.missing_replies for g in guests),
-        "send_errors": len(errors),
-        "send_error_sample": errors[:3],
-        "server_cpu_pct": 100 * cpu_server / (t_done - t_start),
-        "client_cpu_pct": 100 * cpu_client / (t_done - t_start),
-        "other_cpu_pct": 100 * (busy - cpu_server - cpu_client) / (t_done - t_start),
-    }
-
-
-def worker_guests(params: dict[str, Any]) -> dict[str, Any]:
-    """Worker: all guests in one asyncio process."""
-    return asyncio.run(_guests(params))
+    reply["post_p50_ms"] = h.percentile(posts, 50) * 1000
+    reply["post_p99_ms"] = h.percentile(posts, 99) * 1000
+    return reply
 
 
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
@@ -270,8 +149,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     with h.EmulatorProcess(time_scale=0.01) as emu:
         for _ in range(result.runs):
             for phase, wanted, pace in (("paced", runs, interval), ("saturation", saturated, 0.0)):
-                emu.control.reset()
-                emu.control.set_config(timeScale=0.01, autoAgent=True, idleTimeout=10_000_000)
+                emu.reset(**h.AGENT_ON)
                 params = {
                     "info": emu.params(),
                     "guests": guests,
@@ -285,8 +163,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         f"{sat_duration:.0f} s with no pacing (each sends again as soon as the reply arrives)."
     )
 
-    def col(key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
+    col = partial(h.column, runs)
 
     result.figures += [
         h.Figure("delivered chat messages/s (sustained)", "msg/s", col("rate"), "higher"),
@@ -301,7 +178,7 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         h.Figure("messages lost (vs emulator record)", "msgs", col("lost")),
         h.Figure("messages duplicated", "msgs", col("duplicated")),
         h.Figure("messages unexpected (not in record)", "msgs", col("unexpected")),
-        h.Figure("send errors", "count", col("send_errors")),
+        h.Figure("send errors", "count", col("errors")),
         h.Figure("replies not received within 10 s", "count", col("missing_replies")),
         h.Figure("server CPU during run", "% of 1 core", col("server_cpu_pct")),
         h.Figure("client CPU during run", "% of 1 core", col("client_cpu_pct")),
@@ -322,8 +199,8 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         ),
     ]
     for r in runs:
-        if r["send_error_sample"]:
-            result.notes.append(f"send error sample: {r['send_error_sample']}")
+        if r["error_sample"]:
+            result.notes.append(f"send error sample: {r['error_sample']}")
     rate = h.median(col("rate"))
     result.targets += [
         h.make_target("capacity_delivered_msgs_per_s", rate, "msg/s", ">=", 1000),
@@ -342,11 +219,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.emulator_capacity [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(args, run, {"guests": worker_guests}, "emulator_capacity", "6. Emulator capacity")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"guests": _guests}, "emulator_capacity", TITLE))

@@ -31,11 +31,13 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.huge_messages"
+TITLE = "7. Huge messages (longest UI block)"
 WORD_CASE = "one 100,000-character word"
 TEXT_CASE = "one 1,000,000-character message"
 RESIZE_CASE = "resize to 80x24 and back, huge messages in the pane"
@@ -81,6 +83,17 @@ class LagMonitor:
             self._task.cancel()
 
 
+def _timed(method: Callable[[], None], into: list[float]) -> Callable[[], None]:
+    """`method`, appending the seconds each call takes to `into`."""
+
+    def timed() -> None:
+        started = time.perf_counter()
+        method()
+        into.append(time.perf_counter() - started)
+
+    return timed
+
+
 async def _measure(monitor: LagMonitor, action: Any, done: Any, timeout: float) -> float:
     """Longest loop stall (ms) from `action()` until `done()` holds, plus 200 ms of settling."""
     await asyncio.sleep(0.2)
@@ -96,6 +109,7 @@ async def _measure(monitor: LagMonitor, action: Any, done: Any, timeout: float) 
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app receiving the huge messages."""
     from benchmarks import _app
 
     info = params["info"]
@@ -134,25 +148,11 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         def resized() -> bool:
             return bool(chat.log._wrap_width == chat.log.scrollable_content_region.width)
 
-        # the pane's own re-wrap, timed apart from Textual's layout of the whole screen
-        relayout = chat.log._relayout
+        # the pane's own re-wrap and write, timed apart from Textual's layout of the whole screen
         rewrap: list[float] = []
-
-        def timed_relayout() -> None:
-            started = time.perf_counter()
-            relayout()
-            rewrap.append(time.perf_counter() - started)
-
-        chat.log._relayout = timed_relayout
-        flush = chat.log.flush
         flushes: list[float] = []
-
-        def timed_flush() -> None:
-            started = time.perf_counter()
-            flush()
-            flushes.append(time.perf_counter() - started)
-
-        chat.log.flush = timed_flush
+        chat.log._relayout = _timed(chat.log._relayout, rewrap)
+        chat.log.flush = _timed(chat.log.flush, flushes)
         results[BASELINE_CASE] = await _measure(monitor, resize, resized, 120)
         word = "w" * (word_len - 1) + "!"
         results[WORD_CASE] = await _measure(monitor, post(word), lambda: shown(word), 120)
@@ -168,25 +168,20 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
     return results
 
 
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app receiving the huge messages."""
-    return asyncio.run(_app(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; a fresh app process per run."""
     word, text = (30_000, 100_000) if args.quick else (100_000, 1_000_000)
-    runs = []
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
-            runs.append(
-                h.run_worker(MODULE, "app", {"info": emu.params(), "word": word, "text": text}, timeout=600)
-            )
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "app",
+        {"word": word, "text": text},
+        config=h.AGENT_OFF,
+        timeout=600,
+    )
     cases = [BASELINE_CASE, WORD_CASE, TEXT_CASE, FLUSH_CASE, RESIZE_CASE, REWRAP_CASE]
     for case in cases:
-        result.figures.append(h.Figure(f"longest UI block: {case}", "ms", [float(r[case]) for r in runs]))
+        result.figures.append(h.Figure(f"longest UI block: {case}", "ms", h.column(runs, case)))
     judged = [WORD_CASE, TEXT_CASE, REWRAP_CASE]
     worst = [max(float(r[c]) for c in judged) for r in runs]
     result.figures.append(h.Figure("longest block caused by a message (judged)", "ms", worst))
@@ -207,13 +202,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.huge_messages [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args, run, {"app": worker_app}, "huge_messages", "7. Huge messages (longest UI block)"
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app}, "huge_messages", TITLE))

@@ -13,6 +13,8 @@ API, then the worker records t0 and asks the emulator (control API, from a threa
 (`count=10000`, 80-character bodies like the baseline's frames). Time = t0 -> last message received / emitted
 / rendered. The ratios (b)/(a) and (c)/(a) are taken per run (same run, same machine state), and judged on
 their median.
+The trigger, the bare reader, the variant interleaving and the shared figures are `_burst.py`'s (shared with
+`messaging_ingest`).
 """
 
 from __future__ import annotations
@@ -21,84 +23,19 @@ import argparse
 import asyncio
 import json
 import sys
-import threading
-import time
 from typing import Any
 
 from benchmarks import _harness as h
+from benchmarks._burst import MessageCounter, bare_burst, reply, run_variants, webchat_burst
 
 MODULE = "benchmarks.ingest"
+TITLE = "1. Event ingest (10,000-message burst)"
 BODY = "Burst from the agent: the quick brown fox jumps over the lazy dog, again and again"  # + " #N" = 80+
 
 
-class Trigger:
-    """Asks the emulator to push the burst, from a thread (the control call must not block the loop)."""
-
-    def __init__(self, info: dict[str, Any], cid: str, body: str, count: int) -> None:
-        self.control = h.control_for(info)
-        self.cid, self.body, self.count = cid, body, count
-        self.started = 0.0
-        self.returned = 0.0
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.control.agent_messages(self.cid, self.body, self.count)
-        except BaseException as exc:  # reported by join()
-            self.error = exc
-        self.returned = time.perf_counter()
-
-    def start(self) -> float:
-        """Start the burst; returns t0."""
-        self.started = time.perf_counter()
-        self._thread.start()
-        return self.started
-
-    def join(self) -> None:
-        """Wait for the control call; re-raise its error."""
-        self._thread.join(60)
-        if self.error is not None:
-            raise self.error
-
-
-async def wait_until(predicate: Any, timeout: float = 15.0, what: str = "condition") -> None:
-    """Poll (5 ms) until predicate() is true; harness setup only, never inside a timed section."""
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise h.BenchError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
 async def connect_agent(info: dict[str, Any], cid: str) -> None:
-    """Once the socket is attached (conversation no longer pending_socket), route it to an agent now."""
-    control = h.control_for(info)
-
-    def attached() -> bool:
-        conv = control.conversation(cid)
-        return conv is not None and conv["state"] != "pending_socket"
-
-    deadline = time.perf_counter() + 15
-    while not await asyncio.to_thread(attached):
-        if time.perf_counter() > deadline:
-            raise h.BenchError("socket never attached")
-        await asyncio.sleep(0.01)
-    await asyncio.to_thread(control.connect, cid)
-
-
-def _reply(
-    n: int, t0: float, first: float, last: float, trigger: Trigger, cpu_s: float, **extra: Any
-) -> dict[str, Any]:
-    return {
-        "cpu_s": cpu_s,
-        "n": n,
-        "total_s": last - t0,
-        "first_to_last_s": last - first,
-        "server_push_s": trigger.returned - t0,
-        "rate": n / (last - t0),
-        **extra,
-    }
+    """Route the conversation to an agent once its socket is attached (setup, from a thread)."""
+    await asyncio.to_thread(h.connect_agent, h.control_for(info), cid)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -106,9 +43,19 @@ def _reply(
 
 
 async def _bare(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (a) bare websockets client."""
     from websockets.asyncio.client import connect
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
+
+    def in_burst(frame: dict[str, Any]) -> bool:
+        meta = frame.get("metadata")
+        return (
+            meta is not None
+            and meta.get("type") == "message"
+            and frame["eventBody"]["body"].startswith(marker)
+        )
+
     conv = await asyncio.to_thread(h.create_guest_conversation, info["base_url"], info)
     async with connect(conv["eventStreamUri"], compression=None) as ws:
         await connect_agent(info, conv["id"])
@@ -116,29 +63,7 @@ async def _bare(params: dict[str, Any]) -> dict[str, Any]:
             frame = json.loads(raw)
             if frame.get("eventBody", {}).get("bodyType") == "member-join":
                 break
-        trigger = Trigger(info, conv["id"], marker, n)
-        count = 0
-        first = 0.0
-        cpu0 = h.cpu_seconds()
-        t0 = trigger.start()
-        async for raw in ws:
-            frame = json.loads(raw)
-            meta = frame.get("metadata")
-            if meta and meta.get("type") == "message" and frame["eventBody"]["body"].startswith(marker):
-                count += 1
-                if count == 1:
-                    first = time.perf_counter()
-                if count == n:
-                    break
-        last = time.perf_counter()
-        cpu = h.cpu_seconds() - cpu0
-        trigger.join()
-    return _reply(n, t0, first, last, trigger, cpu)
-
-
-def worker_bare(params: dict[str, Any]) -> dict[str, Any]:
-    """(a) bare websockets client."""
-    return asyncio.run(_bare(params))
+        return await bare_burst(ws, webchat_burst(info, conv["id"], marker, n), n, in_burst)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -146,25 +71,19 @@ def worker_bare(params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _session(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (b) our client stack."""
     from webchat_tui.api import ChatSession, GuestMemberInfo, WebChatClient
     from webchat_tui.api.session_types import MessagesAdded, SessionEvent, SessionState
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
-    state = {"count": 0, "first": 0.0, "last": 0.0, "batches": 0, "cpu": 0.0}
-    done = asyncio.Event()
+    counter = MessageCounter(marker, n)
+    batches = 0
 
     def on_event(event: SessionEvent) -> None:
+        nonlocal batches
         if isinstance(event, MessagesAdded):
-            state["batches"] += 1
-            for message in event.messages:
-                if message.body.startswith(marker):
-                    state["count"] += 1
-                    if state["count"] == 1:
-                        state["first"] = time.perf_counter()
-                    if state["count"] == n:
-                        state["last"] = time.perf_counter()
-                        state["cpu"] = h.cpu_seconds()
-                        done.set()
+            batches += 1
+            counter.saw(event.messages)
 
     async with WebChatClient(base_url=info["base_url"]) as client:
         session = ChatSession(client)
@@ -177,33 +96,20 @@ async def _session(params: dict[str, Any]) -> dict[str, Any]:
         )
         assert session.conversation_id is not None
         await connect_agent(info, session.conversation_id)
-        await wait_until(lambda: session.state == SessionState.CONNECTED, what="agent connected")
-        await wait_until(
-            lambda: any(m.body_type == "member-join" for m in session.messages), what="member-join"
+        await h.until(lambda: session.state == SessionState.CONNECTED, 15, "agent connected", 0.005)
+        await h.until(
+            lambda: any(m.body_type == "member-join" for m in session.messages), 15, "member-join", 0.005
         )
-        state["batches"] = 0
-        trigger = Trigger(info, session.conversation_id, marker, n)
+        batches = 0
+        trigger = webchat_burst(info, session.conversation_id, marker, n)
         cpu0 = h.cpu_seconds()
         t0 = trigger.start()
-        await asyncio.wait_for(done.wait(), 120)
+        await asyncio.wait_for(counter.done.wait(), 120)
         trigger.join()
         held = len(session.messages)
         await session.close()
-    return _reply(
-        n,
-        t0,
-        state["first"],
-        state["last"],
-        trigger,
-        state["cpu"] - cpu0,
-        batches=state["batches"],
-        held=held,
-    )
-
-
-def worker_session(params: dict[str, Any]) -> dict[str, Any]:
-    """(b) our client stack."""
-    return asyncio.run(_session(params))
+    cpu = counter.cpu - cpu0
+    return reply(n, t0, counter.first, counter.last, trigger, cpu, batches=batches, held=held)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -211,11 +117,12 @@ def worker_session(params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: (c) the full app."""
     from benchmarks import _app
 
     info, n, marker = params["info"], int(params["n"]), params["marker"]
     async with _app.joined_app(info) as chat:
-        trigger = Trigger(info, chat.conversation_id, marker, n)
+        trigger = webchat_burst(info, chat.conversation_id, marker, n)
         pattern = _app.last_message_pattern(marker, n)
         frames0, encode0 = chat.probe.frames, chat.probe.encode_seconds
         cpu0 = h.cpu_seconds()
@@ -230,12 +137,7 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         trigger.join()
         frames = chat.probe.frames - frames0
         encode = chat.probe.encode_seconds - encode0
-    return _reply(n, t0, first, last, trigger, cpu, frames=frames, encode_s=encode)
-
-
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """(c) the full app."""
-    return asyncio.run(_app(params))
+    return reply(n, t0, first, last, trigger, cpu, frames=frames, encode_s=encode)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -254,88 +156,46 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         f"burst of {n:,} agent messages ({len(BODY) + 8}-character bodies), one guest; variants "
         "interleaved a,b,c per run, each in a fresh client process"
     )
-    per: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in VARIANTS}
-    errors: dict[str, str] = {}
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for run_idx in range(result.runs):
-            for name, _label in VARIANTS:
-                if name in errors:
-                    continue
-                emu.control.reset()
-                emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
-                params = {"info": emu.params(), "n": n, "marker": f"{BODY} r{run_idx}"}
-                try:
-                    per[name].append(h.run_worker(MODULE, name, params, timeout=240))
-                except h.BenchError as exc:
-                    errors[name] = str(exc)
-    for name, label in VARIANTS:
-        runs = per[name]
-        if name in errors:
-            result.notes.append(f"{label} FAILED: {errors[name]}")
-        result.figures.append(h.Figure(f"{label}: burst -> last", "s", [r["total_s"] for r in runs]))
-        result.figures.append(h.Figure(f"{label}: msgs/s", "msg/s", [r["rate"] for r in runs], "higher"))
-        result.figures.append(h.Figure(f"{label}: first -> last", "s", [r["first_to_last_s"] for r in runs]))
-        result.figures.append(h.Figure(f"{label}: client CPU for the burst", "s", [r["cpu_s"] for r in runs]))
+    runs = run_variants(
+        result,
+        MODULE,
+        VARIANTS,
+        n=n,
+        body=BODY,
+        config=h.AGENT_OFF,
+    )
+    per = runs.per
+    result.figures += runs.figures(VARIANTS, first_to_last=True)
     if per["bare"]:
         result.figures.append(
             h.Figure(
-                "emulator: control call returned (all pushed)", "s", [r["server_push_s"] for r in per["bare"]]
+                "emulator: control call returned (all pushed)", "s", h.column(per["bare"], "server_push_s")
             )
         )
-    ratios: dict[str, list[float]] = {}
+    ratios = {name: runs.ratios(name) for name in ("session", "app")}
     for name in ("session", "app"):
-        pairs = list(zip(per["bare"], per[name], strict=False))
-        ratios[name] = [v["total_s"] / b["total_s"] for b, v in pairs]
         result.figures.append(h.Figure(f"ratio {name} / bare (same run)", "x", ratios[name]))
     for name in ("session", "app"):
-        pairs = list(zip(per["bare"], per[name], strict=False))
         result.figures.append(
-            h.Figure(
-                f"client CPU ratio {name} / bare (same run)",
-                "x",
-                [v["cpu_s"] / b["cpu_s"] for b, v in pairs if b["cpu_s"] > 0],
-            )
+            h.Figure(f"client CPU ratio {name} / bare (same run)", "x", runs.ratios(name, "cpu_s"))
         )
     if per["session"]:
         result.figures.append(
-            h.Figure("(b) MessagesAdded batches per burst", "events", [r["batches"] for r in per["session"]])
+            h.Figure("(b) MessagesAdded batches per burst", "events", h.column(per["session"], "batches"))
         )
     if per["app"]:
+        result.figures.append(h.Figure("(c) frames during burst", "frames", h.column(per["app"], "frames")))
         result.figures.append(
-            h.Figure("(c) frames during burst", "frames", [r["frames"] for r in per["app"]])
+            h.Figure("(c) ANSI encoding inside frames", "s", h.column(per["app"], "encode_s"))
         )
-        result.figures.append(
-            h.Figure("(c) ANSI encoding inside frames", "s", [r["encode_s"] for r in per["app"]])
-        )
-    result.targets += [
-        h.make_target(
-            "ingest_session_vs_bare_ratio",
-            h.median(ratios["session"]) if ratios["session"] else None,
-            "x",
-            "<=",
-            1.5,
-        ),
-        h.make_target(
-            "ingest_app_vs_bare_ratio", h.median(ratios["app"]) if ratios["app"] else None, "x", "<=", 3
-        ),
-        h.make_target(
-            "ingest_app_10k_seconds",
-            h.median([r["total_s"] for r in per["app"]]) if per["app"] else None,
-            "s",
-            "<",
-            1,
-        ),
+    app_s = h.column(per["app"], "total_s")
+    result.targets += [  # a variant that failed leaves its targets unmet, with no value
+        h.make_target("ingest_session_vs_bare_ratio", h.median(ratios["session"]), "x", "<=", 1.5),
+        h.make_target("ingest_app_vs_bare_ratio", h.median(ratios["app"]), "x", "<=", 3),
+        h.make_target("ingest_app_10k_seconds", h.median(app_s), "s", "<", 1),
     ]
-    if errors:
-        raise h.BenchError("; ".join(f"{k}: {v.splitlines()[0]}" for k, v in errors.items()))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.ingest [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    workers = {"bare": worker_bare, "session": worker_session, "app": worker_app}
-    return h.bench_main(args, run, workers, "ingest", "1. Event ingest (10,000-message burst)")
+    runs.raise_errors()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"bare": _bare, "session": _session, "app": _app}, "ingest", TITLE))

@@ -17,15 +17,16 @@ Method
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import resource
 import sys
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.memory"
+TITLE = "3. Memory (100,000 messages in the pane)"
 BODY = "Memory benchmark message from the agent, about ninety characters long so it fits one line"
 
 
@@ -65,8 +66,9 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 
 
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app filled with `bursts * burst` messages."""
     from benchmarks import _app
-    from benchmarks.ingest import Trigger
+    from benchmarks._burst import webchat_burst
 
     info, bursts, size = params["info"], int(params["bursts"]), int(params["burst"])
     async with _app.joined_app(info) as chat:
@@ -77,7 +79,7 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         body_bytes = 0
         for idx in range(bursts):
             marker = f"{BODY} b{idx}"
-            trigger = Trigger(info, chat.conversation_id, marker, size)
+            trigger = webchat_burst(info, chat.conversation_id, marker, size)
             trigger.start()
             await chat.probe.frame_where(
                 lambda marker=marker: chat.pane_has_last(size) and chat.last_body().startswith(marker),
@@ -117,28 +119,20 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app filled with `bursts * burst` messages."""
-    return asyncio.run(_app(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; a fresh app process per run."""
     bursts, size = (2, 500) if args.quick else (10, 10_000)
     total = bursts * size
-    runs = []
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
-            runs.append(
-                h.run_worker(
-                    MODULE, "app", {"info": emu.params(), "bursts": bursts, "burst": size}, timeout=600
-                )
-            )
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "app",
+        {"bursts": bursts, "burst": size},
+        config=h.AGENT_OFF,
+        timeout=600,
+    )
 
-    def col(key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
+    col = partial(h.column, runs)
 
     for r in runs:
         if not r["last_on_screen"] or r["held"] < total:
@@ -176,11 +170,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.memory [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(args, run, {"app": worker_app}, "memory", "3. Memory (100,000 messages in the pane)")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app}, "memory", TITLE))

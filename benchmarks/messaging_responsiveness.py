@@ -20,13 +20,14 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from benchmarks import _harness as h
-from benchmarks.responsiveness import KEYS
 
 MODULE = "benchmarks.messaging_responsiveness"
+TITLE = "Web Messaging responsiveness (rich stream)"
 RICH = (
     ("quickreplies", {"text": "Pick one", "replies": ["Yes", "No", "Maybe later"], "bot": True}),
     ("card", {"bot": True}),
@@ -82,17 +83,8 @@ class Stream:
             raise self.error
 
 
-async def _key_latency(chat: Any, rng: random.Random, timeout: float = 30.0) -> float:
-    from benchmarks._tui_probe import press_key
-
-    box = chat.composer_input
-    before = box.text
-    posted = press_key(chat.app, rng.choice(KEYS))
-    frame = await chat.probe.frame_where(lambda: box.text != before, timeout=timeout)
-    return frame - posted
-
-
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app under the rich stream."""
     from benchmarks import _app
 
     info, rate, duration = params["info"], float(params["rate"]), float(params["duration"])
@@ -104,51 +96,34 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         stream = Stream(info, chat.conversation_id, rate, duration)
         offers0 = sum(1 for e in chat.log.entries if e.choices)
         stream.start()
-        keys: list[float] = []
-        typed = 0
-        while stream.running:
-            keys.append(await _key_latency(chat, rng))
-            typed += 1
-            if typed % 200 == 0:
-                chat.composer_input.text = ""
-                await chat.probe.next_frame()
-            await asyncio.sleep(rng.uniform(0.05, 0.15))
+        keys = await chat.typist(rng).while_running(lambda: stream.running, clear_at=200)
         stream.join()
         await asyncio.sleep(0.5)
         await chat.probe.next_frame()
         offers = sum(1 for e in chat.log.entries if e.choices) - offers0
     if not keys:
         raise h.BenchError("no key samples")
-    ms = 1000.0
     return {
-        "p50_ms": h.percentile(keys, 50) * ms,
-        "p99_ms": h.percentile(keys, 99) * ms,
-        "max_ms": max(keys) * ms,
-        "samples": len(keys),
+        **h.latency_summary(keys),
         "sent": stream.sent,
         "late": stream.late,
         "offers": offers,
     }
 
 
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app under the rich stream."""
-    return asyncio.run(_app(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; per run a fresh app process."""
     rate, duration = (2.0, 1.5) if args.quick else (2.0, 30.0)
-    runs = []
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(autoAgent=True, timeScale=0.01, idleTimeout=10_000_000)
-            params = {"info": emu.params(), "rate": rate, "duration": duration}
-            runs.append(h.run_worker(MODULE, "app", params, timeout=duration + 240))
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "app",
+        {"rate": rate, "duration": duration},
+        config=h.AGENT_ON,
+        timeout=duration + 240,
+    )
 
-    def col(key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
+    col = partial(h.column, runs)
 
     result.notes.append(
         f"Web Messaging: {rate:.0f} rich messages/s for {duration:.0f} s (quick replies, card, carousel, "
@@ -169,17 +144,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.messaging_responsiveness [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"app": worker_app},
-        "messaging_responsiveness",
-        "Web Messaging responsiveness (rich stream)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app}, "messaging_responsiveness", TITLE))

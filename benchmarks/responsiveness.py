@@ -19,19 +19,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import random
-import subprocess
 import sys
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.responsiveness"
+TITLE = "2. Responsiveness (key -> frame)"
 STREAM_BODY = "Streaming from the agent at one hundred messages per second, to see typing stay responsive"
 BURST_BODY = "Burst after the stream: ten thousand agent messages pushed as fast as the emulator can go"
-KEYS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def worker_stream(params: dict[str, Any]) -> dict[str, Any]:
@@ -54,24 +53,10 @@ def worker_stream(params: dict[str, Any]) -> dict[str, Any]:
     return {"sent": total, "elapsed_s": elapsed, "rate": total / elapsed, "late": late}
 
 
-async def _key_latency(chat: Any, rng: random.Random, timeout: float = 30.0) -> float:
-    from benchmarks._tui_probe import press_key
-
-    box = chat.composer_input
-    before = box.text
-    posted = press_key(chat.app, rng.choice(KEYS))
-    frame = await chat.probe.frame_where(lambda: box.text != before, timeout=timeout)
-    return frame - posted
-
-
-async def _clear_input(chat: Any) -> None:
-    chat.composer_input.text = ""
-    await chat.probe.next_frame()
-
-
 async def _app(params: dict[str, Any]) -> dict[str, Any]:
+    """Worker: the app under a stream and a burst."""
     from benchmarks import _app
-    from benchmarks.ingest import Trigger
+    from benchmarks._burst import webchat_burst
     from webchat_tui.api.session_types import MessagesAdded, SessionEvent
 
     info = params["info"]
@@ -82,29 +67,14 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         await chat.probe.next_frame()
         if chat.app.focused is not chat.composer_input:
             raise h.BenchError(f"message input not focused ({chat.app.focused!r})")
+        typist = chat.typist(rng)
         idle = []
         for _ in range(10):
-            idle.append(await _key_latency(chat, rng))
+            idle.append(await typist.key())
             await asyncio.sleep(0.05)
-        await _clear_input(chat)
+        await typist.clear()
 
         # --- the stream: an agent process posting 100 msg/s; keys at random 50-150 ms gaps
-        cmd = [
-            sys.executable,
-            "-m",
-            MODULE,
-            "--worker",
-            "stream",
-            "--params",
-            json.dumps(
-                {
-                    "info": info,
-                    "cid": chat.conversation_id,
-                    "rate": rate,
-                    "duration": duration,
-                }
-            ),
-        ]
         gc_pauses: list[tuple[int, float]] = []
         gc_started = [0.0]
 
@@ -115,41 +85,17 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
                 gc_pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
 
         gc.callbacks.append(on_gc)
-        streamer = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=h.python_env(),
-            cwd=h.REPO_ROOT,
-        )
-        h.pin(streamer.pid, h.SERVER_CPU)
+        stream = {"cid": chat.conversation_id, "rate": rate, "duration": duration, "info": info}
+        streamer = h.spawn_worker(MODULE, "stream", stream, cpu=h.SERVER_CPU)
         total = int(rate * duration)
         last_stream = f" {total}/{total}"
-        stream_keys: list[float] = []
-        typed = 0
-        while streamer.poll() is None:
-            stream_keys.append(await _key_latency(chat, rng))
-            typed += 1
-            if typed % 200 == 0:
-                await _clear_input(chat)
-            await asyncio.sleep(rng.uniform(0.05, 0.15))
-        out, err = streamer.communicate()
+        stream_keys = await typist.while_running(lambda: streamer.poll() is None, clear_at=200)
+        stream_reply = h.worker_reply(streamer, "stream process")
         gc.callbacks.remove(on_gc)
         full_gcs = [dt for gen, dt in gc_pauses if gen == 2]
-        stream_reply = next(
-            (
-                json.loads(line[len(h.RESULT_PREFIX) :])
-                for line in out.splitlines()
-                if line.startswith(h.RESULT_PREFIX)
-            ),
-            None,
-        )
-        if streamer.returncode != 0 or stream_reply is None:
-            raise h.BenchError(f"stream process failed: {err[-2000:]}")
         await chat.probe.frame_where(lambda: chat.last_body().endswith(last_stream), timeout=60)
         stream_rendered = sum(1 for m in chat.session.messages if m.body.startswith(STREAM_BODY))
-        await _clear_input(chat)
+        await typist.clear()
 
         # --- the burst: one key 50 ms in, then keys back to back from when the session has it all
         arrived = asyncio.Event()
@@ -160,28 +106,25 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
                 arrived.set()
 
         unsubscribe = chat.session.subscribe(on_event)
-        trigger = Trigger(info, chat.conversation_id, BURST_BODY, burst)
+        trigger = webchat_burst(info, chat.conversation_id, BURST_BODY, burst)
         t0 = trigger.start()
         rendered_task = asyncio.ensure_future(
             chat.probe.frame_where(lambda: chat.pane_has_last(burst), timeout=120)
         )
         await asyncio.sleep(0.05)
-        during = await _key_latency(chat, rng)
+        during = await typist.key()
         await asyncio.wait_for(arrived.wait(), 120)
         t_arrived = time.perf_counter()
         after: list[float] = []
         while time.perf_counter() - t_arrived < 1.0:
-            after.append(await _key_latency(chat, rng))
+            after.append(await typist.key())
         rendered = await rendered_task
         trigger.join()
         unsubscribe()
     ms = 1000.0
     return {
         "idle_p50_ms": h.percentile(idle, 50) * ms,
-        "stream_p50_ms": h.percentile(stream_keys, 50) * ms,
-        "stream_p99_ms": h.percentile(stream_keys, 99) * ms,
-        "stream_max_ms": max(stream_keys) * ms,
-        "stream_samples": len(stream_keys),
+        **h.latency_summary(stream_keys, "stream_"),
         "stream_sent": stream_reply["sent"],
         "stream_rate": stream_reply["rate"],
         "stream_late": stream_reply["late"],
@@ -190,38 +133,25 @@ async def _app(params: dict[str, Any]) -> dict[str, Any]:
         "stream_gen2_max_ms": max(full_gcs, default=0.0) * ms,
         "stream_gen2_total_ms": sum(full_gcs) * ms,
         "during_burst_ms": during * ms,
-        "after_p50_ms": h.percentile(after, 50) * ms,
-        "after_p99_ms": h.percentile(after, 99) * ms,
-        "after_samples": len(after),
+        **h.latency_summary(after, "after_"),
         "burst_arrived_s": t_arrived - t0,
         "burst_rendered_s": rendered - t0,
     }
 
 
-def worker_app(params: dict[str, Any]) -> dict[str, Any]:
-    """The app under a stream and a burst."""
-    return asyncio.run(_app(params))
-
-
 def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     """One emulator; per run a fresh app process (which starts its own agent-stream process)."""
     rate, duration, burst = (100.0, 1.5, 300) if args.quick else (100.0, 20.0, 10_000)
-    runs = []
-    with h.EmulatorProcess(time_scale=0.01) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(autoAgent=False, timeScale=0.01, idleTimeout=10_000_000)
-            runs.append(
-                h.run_worker(
-                    MODULE,
-                    "app",
-                    {"info": emu.params(), "rate": rate, "duration": duration, "burst": burst},
-                    timeout=duration + 240,
-                )
-            )
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "app",
+        {"rate": rate, "duration": duration, "burst": burst},
+        config=h.AGENT_OFF,
+        timeout=duration + 240,
+    )
 
-    def col(key: str) -> list[float]:
-        return [float(r[key]) for r in runs]
+    col = partial(h.column, runs)
 
     result.notes.append(
         f"stream {rate:.0f} msg/s for {duration:.0f} s, then a {burst:,}-message burst; app at "
@@ -258,17 +188,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.responsiveness [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args,
-        run,
-        {"app": worker_app, "stream": worker_stream},
-        "responsiveness",
-        "2. Responsiveness (key -> frame)",
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"app": _app, "stream": worker_stream}, "responsiveness", TITLE))

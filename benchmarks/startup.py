@@ -31,6 +31,7 @@ import time
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.startup"
+TITLE = "4. Startup (to an interactive join form)"
 VARIANTS = ("trivial", "app", "app_injected")
 
 
@@ -144,11 +145,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     result.targets.append(h.make_target("startup_vs_trivial_ratio", ratio, "x", "<=", 1.5))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.startup [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(args, run, {}, "startup", "4. Startup (to an interactive join form)")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {}, "startup", TITLE))

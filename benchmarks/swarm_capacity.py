@@ -20,11 +20,13 @@ import argparse
 import asyncio
 import sys
 import time
+from functools import partial
 from typing import Any
 
 from benchmarks import _harness as h
 
 MODULE = "benchmarks.swarm_capacity"
+TITLE = "Swarm: 1,000 guests, one process"
 
 
 def worker_swarm(params: dict[str, Any]) -> dict[str, Any]:
@@ -95,23 +97,16 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
         f"({guests / every:,.0f} msg/s offered), {ramp:g} s ramp-up then {steady:g} s measured; "
         "the agent answers every line (time scale 1)."
     )
-    runs: list[dict[str, Any]] = []
-    with h.EmulatorProcess(time_scale=1.0) as emu:
-        for _ in range(result.runs):
-            emu.control.reset()
-            emu.control.set_config(timeScale=1.0, autoAgent=True, idleTimeout=10_000_000)
-            params = {
-                "info": emu.params(),
-                "guests": guests,
-                "ramp_up": ramp,
-                "steady": steady,
-                "say_every": every,
-                "server_pid": emu.pid,
-            }
-            runs.append(h.run_worker(MODULE, "swarm", params, timeout=ramp + steady + 300))
+    runs = h.run_fresh_workers(
+        result,
+        MODULE,
+        "swarm",
+        {"guests": guests, "ramp_up": ramp, "steady": steady, "say_every": every},
+        config={**h.AGENT_ON, "timeScale": 1.0},
+        timeout=ramp + steady + 300,
+    )
 
-    def col(key: str) -> list[float]:
-        return [float("nan") if r[key] is None else float(r[key]) for r in runs]
+    col = partial(h.column, runs)
 
     result.figures += [
         h.Figure("lines said per second (steady load)", "msg/s", col("steady_msgs_per_s"), "higher"),
@@ -137,13 +132,5 @@ def run(args: argparse.Namespace, result: h.BenchResult) -> None:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m benchmarks.swarm_capacity [--quick] [--runs N] [--json-out F]`."""
-    args = h.bench_parser(__doc__ or "").parse_args(argv)
-    return h.bench_main(
-        args, run, {"swarm": worker_swarm}, "swarm_capacity", "Swarm: 1,000 guests, one process"
-    )
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.bench_main(__doc__, run, {"swarm": worker_swarm}, "swarm_capacity", TITLE))
