@@ -452,3 +452,20 @@ async def test_close_leaves_no_task_behind(emu, session: ChatSession) -> None:  
         if t is not asyncio.current_task() and "webchat_tui" in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
     ]
     assert leftover == []
+
+
+async def test_a_message_ends_its_senders_typing_indicator_at_once(
+    emu, control, client: WebChatClient
+) -> None:  # type: ignore[no-untyped-def]
+    """The agent types, then sends: the message ends "is typing…" at once (not when the indicator expires)."""
+    session = ChatSession(client, stream_options=FAST_STREAM, typing_expiry=600.0)
+    try:
+        await start_connected(session, emu)
+        await off_loop(control.set_config, autoAgent=False)
+        await off_loop(control.agent_typing, session.conversation_id)
+        await session.wait_until(lambda s: len(s.typing_members) == 1)
+        await off_loop(control.agent_messages, session.conversation_id, body="done typing")
+        await session.wait_until(lambda s: any(m.body == "done typing" for m in s.messages))
+        assert session.typing_members == ()
+    finally:
+        await session.close()

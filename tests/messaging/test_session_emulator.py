@@ -23,6 +23,7 @@ from webchat_tui.chat.types import (
     QuickReply,
     SessionState,
     StateChanged,
+    TypingChanged,
 )
 from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.emulator.control_client import ControlClient
@@ -459,3 +460,23 @@ async def test_rich_content_from_the_agent_and_the_guest_answers(
     sent = [ev["request"]["message"] for ev in control.messaging_record(sid) if ev["action"] == "onMessage"]
     responses = [m["content"][0]["buttonResponse"] for m in sent if m.get("content")]
     assert [(r["type"], r["payload"]) for r in responses] == [(c.kind, c.payload) for c in answers]
+
+
+async def test_the_bots_message_ends_its_typing_indicator_at_once(
+    emu: EmbeddedEmulator, new_session: SessionFactory
+) -> None:
+    """The bot types before its greeting; a typing event carries no originatingEntity (so the session cannot
+    tell it is the bot's), yet the greeting must end "Emulator Bot is typing…" at once, not ~5 s later."""
+    seen_typing: list[tuple[str, ...]] = []
+    session = await new_session(emu.messaging_deployment_id, start=False, typing_expiry=600.0)
+    session.subscribe(
+        lambda ev: (
+            seen_typing.append(tuple(m.display_name for m in session.typing_members))
+            if isinstance(ev, TypingChanged)
+            else None
+        )
+    )
+    await session.start()
+    await session.wait_until(lambda s: bool(_texts(s, MemberRole.BOT)), WAIT)
+    assert ("Emulator Bot",) in seen_typing  # it did type first
+    assert session.typing_members == ()

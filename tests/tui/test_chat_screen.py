@@ -292,3 +292,17 @@ async def test_quitting_mid_chat_leaves_it(emu: Any, control: Any, tmp_path: Any
         await pilot.press("ctrl+q")
     guest = [m for m in control.conversation(cid)["members"] if m["id"] == guest_id]
     assert guest and guest[0]["state"] == "DISCONNECTED"
+
+
+async def test_a_message_clears_its_senders_typing_line_at_once(emu: Any, control: Any) -> None:
+    """The agent types, then sends: "Alex Rivera is typing…" goes when the message shows (the indicator
+    would otherwise last its full expiry, here set far away)."""
+    app = build_app(emu, session_options={"typing_expiry": 600.0})
+    async with app.run_test(size=(80, 24)) as pilot:
+        cid = await start_chat(pilot, app)
+        control.agent_typing(cid)
+        await wait_for_text(pilot, "Alex Rivera is typing…")
+        control.agent_messages(cid, body="all done")
+        await wait_until(pilot, lambda: "Alex Rivera: all done" in log_text(app))
+        await pilot.pause()
+        assert "is typing" not in screen_text(app)

@@ -464,3 +464,23 @@ async def test_a_list_picker_item_is_picked_by_number(
         await pilot.press("f4", "2")
         await wait_until(pilot, lambda: ("ListPicker", "plan-2") in _answers(control, sid), WAIT)
         await wait_until(pilot, lambda: "✓ answered: Emulator plan 2" in log_text(app), WAIT)
+
+
+async def test_the_bots_greeting_clears_its_typing_line_at_once(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """The bot types before its greeting; once the greeting is in the pane, "is typing…" is gone (the
+    indicator would otherwise last its full expiry, here set far away)."""
+    app = build_app(
+        emu,
+        tmp_path,
+        channel="messaging",
+        token_store_path=tmp_path / "tokens.json",
+        session_options={"typing_expiry": 600.0},
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "Emulator Bot:" in log_text(app), WAIT)
+        await pilot.pause()
+        assert chat_screen(app).query_one(TypingIndicator).names == ()
+        assert "is typing" not in screen_text(app)

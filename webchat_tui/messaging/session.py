@@ -1045,7 +1045,7 @@ class MessagingSession:
         message = self._convert(body, sender if sender is not None else self._me)
         if message is None:
             return
-        if sender is not None and self._typing.stop(sender.id):
+        if sender is not None and self._stop_typing(sender):
             self._emit_typing()
         if message.id in self._transcript or self._state is SessionState.ENDED:
             return
@@ -1137,6 +1137,17 @@ class MessagingSession:
 
     # ----------------------------------------------------------------------------------------------------
     # State
+
+    def _stop_typing(self, sender: Member) -> bool:
+        """``sender``'s message ends their typing indicator; True when one ended. A typing event carries no
+        originatingEntity, so a bot's typing before its first message was noted under a look-alike id with the
+        same name: that one ends too."""
+        stopped = self._typing.stop(sender.id)
+        for member_id in self._typing.member_ids:
+            twin = self._transient.get(member_id)
+            if twin is not None and twin.display_name == sender.display_name:
+                stopped |= self._typing.stop(member_id)
+        return stopped
 
     def _emit_typing(self) -> None:
         current = self.typing_members
