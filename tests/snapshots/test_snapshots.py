@@ -21,7 +21,7 @@ def test_join_empty(snap_compare: Any, emu: Any, control: Any) -> None:
     header "Join a chat · local emulator", the sections You, Custom fields and
     Routing, queue "Support" with the hint "This emulator's queues: Support, Sales, Billing, Night Shift",
     the display name row focused (bold accent label, lighter row), the whole Start button (both edges) above
-    the footer, disabled; the footer shows ^f Add field, ^q Quit, f1 Help, ^t Theme; no error text."""
+    the footer, disabled; the footer shows ^f Add field, ^q Quit, f1 Help (ctrl+t is in help and the palette); no error text."""
     assert _compare("join_empty", snap_compare, emu, control)
 
 
@@ -39,7 +39,7 @@ def test_join_valid(snap_compare: Any, emu: Any, control: Any) -> None:
 
 def test_join_help(snap_compare: Any, emu: Any, control: Any) -> None:
     """F1 over the join form: a "Keys — Join" panel with "This screen" (tab, shift+tab, ^f Add a custom
-    field row, ^r Show or hide the member auth token, enter Start the chat, one line for the scroll keys),
+    field row, alt+r Show or hide the member auth token, enter Start the chat, one line for the scroll keys),
     "Everywhere" (^q, f1, f2, ^t, ^p) and one "Text fields" line instead of the ~40 editing keys; the
     footer shows only "esc Close"."""
     assert _compare("join_help", snap_compare, emu, control)
@@ -49,7 +49,7 @@ def test_chat_waiting(snap_compare: Any, emu: Any, control: Any) -> None:
     """The chat screen while queued: status "⠋ Waiting for an agent in Support 0:00" (the spinner in
     yellow, the words in the text colour), members Ada (you) and the Support queue, an empty transcript and
     the one-line message box focused, with "0/4000   enter send · ctrl+j new line" under it; the footer
-    shows ^s Save, ^n New, ^f Leave, f3 Members (no ctrl+l, no Send: it is under the input)."""
+    shows ^s Save, ^n New, f8 Leave, f3 Members (no ctrl+l, no Send: it is under the input)."""
     assert _compare("chat_waiting", snap_compare, emu, control)
 
 
@@ -99,14 +99,14 @@ def test_chat_ended_light(snap_compare: Any, emu: Any, control: Any) -> None:
 def test_chat_narrow(snap_compare: Any, emu: Any, control: Any) -> None:
     """The connected chat at 60x15: no member panel (hidden below 90 columns; f3 shows it), the transcript
     using the full width, a one-line message box, and a compact footer whose keys (^s Save, ^n New,
-    ^f Leave, f3 Members, ^q Quit, f1 Help, ^t Theme) are all readable."""
+    f8 Leave, f3 Members, ^q Quit, f1 Help) are all readable."""
     assert _compare("chat_narrow", snap_compare, emu, control)
 
 
 def test_join_messaging(snap_compare: Any, emu: Any, control: Any) -> None:
     """The form as a newcomer meets it at 80x24: channel "Web Messaging" (the default), "Display name" without
     a star (optional), "Custom attributes (0 of 2,048 bytes)", then Deployment: Environment "Local
-    emulator", the bot-first deployment id filled in, Origin and Auth code (masked; ctrl+r shows); no queue,
+    emulator", the bot-first deployment id filled in, Origin and Auth code (masked; alt+r shows); no queue,
     organization or Web Chat member fields; Start chat enabled."""
     assert _compare("join_messaging", snap_compare, emu, control)
 

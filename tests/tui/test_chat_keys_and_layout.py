@@ -33,6 +33,10 @@ def _footer(app: WebchatApp) -> str:
     return screen_text(app).splitlines()[-1]
 
 
+def _newest_enabled(app: WebchatApp) -> bool:
+    return any(b.enabled for b in chat_screen(app).active_bindings.values() if b.binding.action == "newest")
+
+
 def _bindings(cls: type) -> list[Binding]:
     return [b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
 
@@ -53,7 +57,7 @@ def test_chat_keys_have_ids_and_clash_with_no_editing_key() -> None:
             assert key not in editing, key
     assert "ctrl+l" not in chat_keys
     assert chat_keys["ctrl+s"] == "save('markdown')"
-    assert chat_keys["ctrl+f"] == "leave"
+    assert chat_keys["f8"] == "leave"
 
 
 async def test_member_panel_toggles_and_hides_itself_in_narrow_terminals(emu: Any, control: Any) -> None:
@@ -89,7 +93,7 @@ async def test_small_terminal_one_line_composer_and_readable_key_hints(emu: Any,
         assert chat_screen(app).query_one(MessageInput).size.height == 1
         assert chat_screen(app).query_one(MessageLog).size.height >= 7
         footer = _footer(app)
-        for hint in ("^s Save", "^n New", "^f Leave", "f3 Members"):
+        for hint in ("^s Save", "^n New", "f8 Leave", "f3 Members"):
             assert hint in footer, footer
 
 
@@ -161,8 +165,9 @@ async def test_letters_typed_on_the_transcript_or_during_the_dialog_guard_reach_
 
 
 async def test_new_messages_count_goes_down_while_paging_and_ctrl_g_shows(emu: Any, control: Any) -> None:
-    """Polish: scrolled up, 30 new messages make "30 new messages below" and ctrl+g appears in the footer;
-    paging down through them counts them down; at the bottom the bar and ctrl+g go."""
+    """Polish: scrolled up, 30 new messages make "30 new messages below — ctrl+g or click to jump" (the line
+    over the input names ctrl+g; the footer leaves it out to fit 80 columns) and ctrl+g is enabled; paging
+    down through them counts them down; at the bottom the bar goes and ctrl+g is off."""
     app = build_app(emu)
     async with app.run_test(size=(100, 30)) as pilot:
         cid = await start_chat(pilot, app)
@@ -173,7 +178,8 @@ async def test_new_messages_count_goes_down_while_paging_and_ctrl_g_shows(emu: A
         await pilot.pause()
         control.agent_messages(cid, body="later", count=30)
         await wait_for_text(pilot, "30 new messages below")
-        await wait_until(pilot, lambda: "^g Newest" in _footer(app))
+        await wait_for_text(pilot, "30 new messages below — ctrl+g or click to jump")
+        await wait_until(pilot, lambda: _newest_enabled(app))
         log.focus()
         counts = []
         for _ in range(10):
@@ -185,11 +191,11 @@ async def test_new_messages_count_goes_down_while_paging_and_ctrl_g_shows(emu: A
         assert counts[-1] == 0 and any(0 < c < 30 for c in counts), counts
         assert counts == sorted(counts, reverse=True)
         await wait_until(pilot, lambda: "new messages below" not in screen_text(app))
-        await wait_until(pilot, lambda: "Newest" not in _footer(app))
+        await wait_until(pilot, lambda: not _newest_enabled(app))
 
 
 async def test_a_long_wait_in_the_queue_suggests_leaving_or_another_queue(emu: Any, control: Any) -> None:
-    """Missing: after about two minutes waiting for an agent the status line suggests ctrl+f to leave or
+    """Missing: after about two minutes waiting for an agent the status line suggests f8 to leave or
     ctrl+n to try another queue."""
     now = [1000.0]
     control.set_config(autoAgent=False)
@@ -200,7 +206,7 @@ async def test_a_long_wait_in_the_queue_suggests_leaving_or_another_queue(emu: A
         await wait_for_text(pilot, "Waiting for an agent in Support")
         assert "tries another queue" not in screen_text(app)
         now[0] += LONG_WAIT_SECONDS + 1
-        await wait_for_text(pilot, "still no agent: ctrl+f leaves, ctrl+n tries another queue")
+        await wait_for_text(pilot, "still no agent: f8 leaves, ctrl+n tries another queue")
 
 
 async def test_media_dialog_shows_the_security_key_and_a_live_queue_count(emu: Any, control: Any) -> None:

@@ -107,7 +107,7 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         )
 
         # Leave, with confirmation.
-        await pilot.press("ctrl+f")
+        await pilot.press("f8")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for_text(pilot, "Chat ended — You left the chat")
@@ -119,10 +119,10 @@ async def test_whole_flow_by_keyboard(emu: Any, control: Any, tmp_path: Path) ->
         )
         composer = app.screen.query_one(Composer)
         assert composer.blocked_reason == "the chat has ended"
-        # Leave is greyed out in the footer now, and ctrl+f asks nothing.
+        # Leave is greyed out in the footer now, and f8 asks nothing.
         leave = [b for b in app.screen.active_bindings.values() if b.binding.action == "leave"]
         assert [b.enabled for b in leave] == [False]
-        await pilot.press("ctrl+f")
+        await pilot.press("f8")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
         assert "Hello there" in _log_text(app)  # the transcript stays readable

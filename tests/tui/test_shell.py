@@ -264,15 +264,15 @@ async def test_startup_warnings_are_shown_in_the_app(emu: Any) -> None:
 
 
 async def test_reveal_toggle_shows_and_hides_the_member_auth_token(emu: Any) -> None:
-    """The token is masked; ctrl+r (or the Show button) reveals it and hides it again."""
+    """The token is masked; alt+r (or the Show button) reveals it and hides it again."""
     app = shell_app(emu, ChatSettings(display_name="Ada", member_auth_token="tok-123456"))
     async with app.run_test(size=(100, 40)) as pilot:
         join = await complete_form(pilot)
         box = join.query_one("#member_auth_token", Input)
         assert box.password
-        await pilot.press("ctrl+r")
+        await pilot.press("alt+r")
         await wait_until(pilot, lambda: not box.password)
-        await pilot.press("ctrl+r")
+        await pilot.press("alt+r")
         await wait_until(pilot, lambda: box.password)
 
 

@@ -60,7 +60,14 @@ class WebchatApp(App[None]):
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
         Binding("question_mark", "help", "Help", show=False, id="app.help-question-mark"),
         Binding("f2", "info", "Info", show=False, id="app.info", tooltip="Ids and URLs, copyable"),
-        Binding("ctrl+t", "toggle_theme", "Theme", id="app.toggle-theme", tooltip="Switch light/dark theme"),
+        Binding(
+            "ctrl+t",
+            "toggle_theme",
+            "Theme",
+            show=False,  # in help and the palette: the footer keeps 80 columns for the screen's own keys
+            id="app.toggle-theme",
+            tooltip="Switch light/dark theme",
+        ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit (leaves the chat)"),
     ]
 

@@ -11,18 +11,22 @@ The transcript pane shows exactly the lines the session's `TranscriptRecorder` h
 | ctrl+s  | save the transcript as Markdown                              |
 | ctrl+o  | save the transcript as JSON                                  |
 | ctrl+n  | new chat (back to the form; asks first while the chat runs)  |
-| ctrl+f  | leave the chat (asks first)                                  |
+| f8      | leave the chat (asks first)                                  |
 | f3      | show or hide the member panel                                |
-| ctrl+g  | jump to the newest message (shown while new ones wait below) |
+| ctrl+g  | jump to the newest message (the line over the input says it) |
 | ctrl+r  | resend the last message that could not be sent               |
-| alt+e   | put that message back into the message box                   |
+| alt+e   | put that message back into the message box (in help, not the footer) |
 | ctrl+u  | send a file (in an empty message box; also in the palette)   |
 | f4      | go to the offered choices (quick replies, buttons, dates...) |
 | tab     | move between transcript, members, input                      |
 
 ctrl+l is not used (it redraws the screen in most programs), nor any key the message box uses for editing
-(ctrl+a/e/k/u/w/d/x/c/v/y/z). A letter typed while the transcript or member list has focus goes to the
-message box.
+(ctrl+a/e/k/u/w/d/x/c/v/y/z). A key means one thing on every screen: ctrl+f (add a field) and alt+r (show
+the token) belong to the join form and do nothing here. A letter typed while the transcript or member list
+has focus goes to the message box.
+
+The footer shows only keys that fit in 80 columns together (at most: save, new, leave, members, choose,
+resend, quit, help); ctrl+o, ctrl+g, alt+e, f2, ctrl+t and ctrl+p are listed in help (f1) and the palette.
 """
 
 from __future__ import annotations
@@ -148,15 +152,23 @@ class ChatScreen(Screen[None]):
             tooltip="Save the transcript as JSON",
         ),
         Binding("ctrl+n", "new_chat", "New", id="chat.new", tooltip="New chat: back to the join form"),
-        Binding("ctrl+f", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
+        Binding("f8", "leave", "Leave", id="chat.leave", tooltip="Leave the chat (asks first)"),
         Binding("f3", "toggle_members", "Members", id="chat.toggle-members", tooltip="Show/hide members"),
-        Binding("ctrl+g", "newest", "Newest", id="chat.newest", tooltip="Jump to the newest message"),
+        Binding(
+            "ctrl+g",
+            "newest",
+            "Newest",
+            show=False,  # the "↓ N new messages below — ctrl+g" line over the input says it
+            id="chat.newest",
+            tooltip="Jump to the newest message",
+        ),
         Binding("f4", "choose", "Choose", id="chat.choose", tooltip="Go to the offered choices"),
         Binding("ctrl+r", "resend", "Resend", id="chat.resend", tooltip="Send the failed message again"),
         Binding(
             "alt+e",
             "edit_failed",
             "Edit failed",
+            show=False,  # the failure line says it, next to ctrl+r
             id="chat.edit-failed",
             tooltip="Put the failed message back into the message box",
         ),
@@ -227,7 +239,9 @@ class ChatScreen(Screen[None]):
         self._fit_members(event.size.width)
         footer = self.query_one(Footer)
         footer.compact = event.size.width < 100  # every key stays readable down to 60 columns
-        footer.show_command_palette = event.size.width >= 80  # ctrl+p still works; help lists it
+        # Below 100 columns the palette hint would cover the last keys when all show: ctrl+p still works and
+        # help lists it.
+        footer.show_command_palette = event.size.width >= 100
 
     def _fit_members(self, width: int) -> None:
         members = self.query_one("#members", MemberList)
@@ -359,7 +373,7 @@ class ChatScreen(Screen[None]):
                 text = f"Chatting with {bot.display_name} (the bot hands over to an agent)"
             if previous == SessionState.CONNECTED:
                 text = "Waiting for the next agent"
-            later = "still no agent: ctrl+f leaves, ctrl+n tries another queue"
+            later = "still no agent: f8 leaves, ctrl+n tries another queue"
             status.show("waiting", text, later=(LONG_WAIT_SECONDS, later))
         elif state == SessionState.CONNECTED:
             name = agent.display_name if agent is not None else "an agent"

@@ -5,11 +5,14 @@
 | enter    | start the chat (when the form is valid)  |
 | escape   | cancel a start in progress               |
 | ctrl+f   | add a custom field row                   |
-| ctrl+r   | show / hide the member auth token        |
+| alt+r    | show / hide the member auth token        |
+| tab      | next field                               |
+
+A key means one thing on every screen: ctrl+r (resend) and f8 (leave) belong to the chat screen and do
+nothing here.
 
 The channel choice (Web Messaging, the default, or Web Chat v2) shows that channel's fields only. On Web
 Messaging a stored conversation for the deployment is offered to resume, or a new one is started.
-| tab      | next field                               |
 
 The palette (ctrl+p) adds Start chat, Add field, Save form as profile and Load profile.
 """
@@ -139,7 +142,7 @@ def _field(
             suggester=suggester,
         )
         if name == "member_auth_token":
-            yield Button("Show", id="reveal-token", compact=True, tooltip="Show or hide the token (ctrl+r)")
+            yield Button("Show", id="reveal-token", compact=True, tooltip="Show or hide the token (alt+r)")
     yield Label("", id=f"error-{name}", classes="field-error")
     if name == "queue":
         yield Label("", id="queue-hint", classes="field-hint")
@@ -221,7 +224,7 @@ class JoinScreen(Screen[None]):
             "escape", "cancel_start", "Cancel start", id="join.cancel-start", tooltip="Stop starting the chat"
         ),
         Binding(
-            "ctrl+r",
+            "alt+r",
             "toggle_token",
             "Reveal token",
             show=False,
@@ -609,7 +612,7 @@ class JoinScreen(Screen[None]):
         )
         yield SystemCommand("Load profile", "Fill the form from a saved profile", self.action_load_profile)
         yield SystemCommand(
-            "Show/hide member auth token", "Reveal the masked token (ctrl+r)", self.action_toggle_token
+            "Show/hide member auth token", "Reveal the masked token (alt+r)", self.action_toggle_token
         )
 
     # ------------------------------------------------------------------ profiles
