@@ -240,8 +240,8 @@ async def _messaging_carousel(pilot: Pilot[Any], control: Any) -> None:
         "carousel",
         {"text": "Here are our plans.", "cards": [sample_card(1), sample_card(2)], "bot": True},
     )
-    await wait_until(pilot, lambda: "(card 2 of 2)" in _log_text(pilot.app))  # type: ignore[arg-type]
-    await pilot.press("f4", "1")
+    await wait_until(pilot, lambda: "Card 2: Emulator plan 2" in _log_text(pilot.app))  # type: ignore[arg-type]
+    await pilot.press("f4", "3")
     await wait_until(pilot, lambda: "Ada: Choose plan 2" in _log_text(pilot.app))  # type: ignore[arg-type]
 
 
@@ -381,7 +381,7 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "messaging_carousel",
-            "Web Messaging: a carousel of two cards with their buttons; the newest card answered.",
+            "Web Messaging: a carousel of two cards as one item, numbered, answered with card 2's button.",
             _messaging_carousel,
             settings=_MESSAGING,
             size=MESSAGING_SIZE,

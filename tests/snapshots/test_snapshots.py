@@ -21,7 +21,8 @@ def test_join_empty(snap_compare: Any, emu: Any, control: Any) -> None:
     header "Join a chat · local emulator", the sections You, Custom fields and
     Routing, queue "Support" with the hint "This emulator's queues: Support, Sales, Billing, Night Shift",
     the display name row focused (bold accent label, lighter row), the whole Start button (both edges) above
-    the footer, disabled; the footer shows ^f Add field, ^q Quit, f1 Help (ctrl+t is in help and the palette); no error text."""
+    the footer, disabled; the footer shows ^f Add field, ^q Quit, f1 Help (ctrl+t is in help and the
+    palette); no error text."""
     assert _compare("join_empty", snap_compare, emu, control)
 
 
@@ -120,10 +121,12 @@ def test_messaging_quick_replies(snap_compare: Any, emu: Any, control: Any) -> N
 
 
 def test_messaging_carousel(snap_compare: Any, emu: Any, control: Any) -> None:
-    """Two cards from the bot, each "▸ Card: Emulator plan N — description — image <url> — buttons: …
-    (card N of 2)" wrapped at 80 columns, each with its row "[1] Choose plan N   [2] Read more ↗"; the first
-    card still open ("choose: 1–2…"), the second answered by f4 1 ("✓ answered: Choose plan 2", its choice
-    in green, the other grey), then "You chose Choose plan 2 (button)" and Ada's own "Choose plan 2"."""
+    """A carousel of two cards from the bot as one item at 80x24: "▸ Carousel of 2 cards:", then "Card 1:
+    Emulator plan 1 — description — image <url> — buttons: …" and "Card 2: …" each on its own lines, wrapped
+    under the text; one row of choices "[1] Card 1: Choose plan 1   [2] Card 1: Read more ↗   [3] Card 2:
+    Choose plan 2   [4] Card 2: Read more ↗" wrapped to two rows, answered by f4 3 ("✓ answered: Card 2:
+    Choose plan 2", that choice green, the others grey), then "You chose Card 2: Choose plan 2 (button)" and
+    Ada's own "Choose plan 2"; nothing cut at the right edge."""
     assert _compare("messaging_carousel", snap_compare, emu, control)
 
 

@@ -484,3 +484,30 @@ async def test_the_bots_greeting_clears_its_typing_line_at_once(
         await pilot.pause()
         assert chat_screen(app).query_one(TypingIndicator).names == ()
         assert "is typing" not in screen_text(app)
+
+
+async def test_a_carousel_is_one_item_with_numbered_cards_answered_by_keyboard(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """The bot's carousel reads as one item: "▸ Carousel of 3 cards:", each card on its own numbered line, and
+    one row of choices naming each button's card (it used to be two separate "Card:" offers). f4, → → and
+    Enter answer with card 2's button, which reaches the emulator; the carousel then shows as answered."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
+        sid = _sid(app, control)
+        await _type(pilot, "carousel")
+        await wait_until(pilot, lambda: "Card 3: Emulator plan 3" in log_text(app), WAIT)
+        text = log_text(app)
+        assert text.count("▸ Carousel of 3 cards:") == 1
+        assert "▸ Card:" not in text  # no card drawn as an offer of its own
+        lines = text.splitlines()
+        first = next(i for i, line in enumerate(lines) if "Card 1: Emulator plan 1" in line)
+        second = next(i for i, line in enumerate(lines) if "Card 2: Emulator plan 2" in line)
+        assert first < second
+        assert "[1] Card 1: Choose plan 1" in text and "[4] Card 2: Read more ↗" in text
+        await pilot.press("f4", "right", "right", "enter")
+        await wait_until(pilot, lambda: ("Button", "plan-2") in _answers(control, sid), WAIT)
+        await wait_until(pilot, lambda: "✓ answered: Card 2: Choose plan 2" in log_text(app), WAIT)
+        assert _answers(control, sid).count(("Button", "plan-2")) == 1

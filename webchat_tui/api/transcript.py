@@ -37,6 +37,7 @@ __all__ = [
     "describe_size",
     "describe_slot",
     "CONTENT_KINDS",
+    "carousel_words",
     "describe_media_types",
     "escape_markdown",
     "transcript_json",
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 _ROLE_KEYS = {"AGENT": "agent", "CUSTOMER": "customer", "WORKFLOW": "bot", "ACD": "bot", "BOT": "bot"}
-CONTENT_KINDS = frozenset({"quick-replies", "card", "date-picker", "list-picker", "attachment"})
+CONTENT_KINDS = frozenset({"quick-replies", "card", "carousel", "date-picker", "list-picker", "attachment"})
 """Line kinds that describe a message's rich content (the pane draws their choices from the message)."""
 _TYPE_WORDS = {"COBROWSE": "co-browse with you", "SCREENSHARE": "see your screen"}
 _TYPE_NAMES = {"COBROWSE": "co-browse", "SCREENSHARE": "screen share"}
@@ -116,9 +117,7 @@ def _content_lines(message: ChatMessage) -> list[TranscriptLine]:
         if isinstance(item, Card):
             out.append(TranscriptLine(at, "", "content", _card_words(item), "card", data))
         elif isinstance(item, Carousel):
-            for number, card in enumerate(item.cards):
-                words = f"{_card_words(card)} (card {number + 1} of {len(item.cards)})"
-                out.append(TranscriptLine(at, "", "content", words, "card", {**data, "card": str(number)}))
+            out.append(TranscriptLine(at, "", "content", carousel_words(item), "carousel", data))
         elif isinstance(item, DatePicker):
             title = " — ".join(t for t in (item.title, item.subtitle) if t) or "Choose a time"
             slots = " · ".join(describe_slot(t) for t in item.times) or "no times offered"
@@ -138,8 +137,17 @@ def _content_lines(message: ChatMessage) -> list[TranscriptLine]:
     return out
 
 
-def _card_words(card: Card) -> str:
-    parts = [f"Card: {card.title}"]
+def carousel_words(carousel: Carousel) -> str:
+    """A carousel as one item: a heading, then each card on its own line, numbered as the pane numbers them
+    in its choices ("Card 2: Choose plan 2")."""
+    count = len(carousel.cards)
+    heading = f"Carousel of {count} card{'' if count == 1 else 's'}:"
+    cards = [_card_words(card, f"Card {n}: ") for n, card in enumerate(carousel.cards, 1)]
+    return "\n".join([heading, *cards])
+
+
+def _card_words(card: Card, heading: str = "Card: ") -> str:
+    parts = [heading + card.title]
     if card.description:
         parts.append(card.description)
     if card.image_url:

@@ -107,18 +107,14 @@ def offer_for_line(message: ChatMessage, line: TranscriptLine) -> list[tuple[str
             if isinstance(r, QuickReply)
         ]
     item = message.content[int(line.data.get("index", "0"))]
-    if isinstance(item, Carousel):
-        item = item.cards[int(line.data.get("card", "0"))]
+    if isinstance(item, Carousel):  # one offer: every card's buttons, each named by its card's number
+        return [
+            (f"Card {number}: {label}", action)
+            for number, card in enumerate(item.cards, 1)
+            for label, action in _card_choices(message, card)
+        ]
     if isinstance(item, Card):
-        out: list[tuple[str, _OfferAction]] = []
-        for action in item.actions:
-            if action.type == "Link" and action.url:
-                out.append((f"{action.text} ↗", action.url))
-            else:
-                out.append(
-                    (action.text, ContentChoice(message.id, "Button", action.text, action.payload or ""))
-                )
-        return out
+        return _card_choices(message, item)
     if isinstance(item, DatePicker):
         return [(describe_slot(t), ContentChoice(message.id, "DatePicker", t.raw, t.raw)) for t in item.times]
     if isinstance(item, ListPicker):
@@ -130,6 +126,17 @@ def offer_for_line(message: ChatMessage, line: TranscriptLine) -> list[tuple[str
     if isinstance(item, Attachment):
         return [("Save to the transcripts folder", item)]
     return []
+
+
+def _card_choices(message: ChatMessage, card: Card) -> list[tuple[str, _OfferAction]]:
+    """A card's buttons: a link shows and copies its URL, any other button answers with its payload."""
+    out: list[tuple[str, _OfferAction]] = []
+    for action in card.actions:
+        if action.type == "Link" and action.url:
+            out.append((f"{action.text} ↗", action.url))
+        else:
+            out.append((action.text, ContentChoice(message.id, "Button", action.text, action.payload or "")))
+    return out
 
 
 class ChatScreen(Screen[None]):
