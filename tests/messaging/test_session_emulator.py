@@ -480,3 +480,22 @@ async def test_the_bots_message_ends_its_typing_indicator_at_once(
     await session.wait_until(lambda s: bool(_texts(s, MemberRole.BOT)), WAIT)
     assert ("Emulator Bot",) in seen_typing  # it did type first
     assert session.typing_members == ()
+
+
+async def test_a_large_upload_reports_its_progress_until_the_whole_file(
+    new_session: SessionFactory, control: ControlClient, tmp_path: Path
+) -> None:
+    """A 3 MB file goes up in pieces: `progress(sent, total)` climbs in several steps to the whole size, and
+    the emulator holds exactly the bytes sent (the length is announced, not chunked)."""
+    session = await new_session()
+    data = bytes(range(256)) * (3_000_000 // 256)
+    path = tmp_path / "large.txt"
+    path.write_bytes(data)
+    seen: list[tuple[int, int]] = []
+    sent = await session.send_attachment(path, mime="text/plain", progress=lambda s, t: seen.append((s, t)))
+    assert len(seen) >= 10
+    assert [s for s, _ in seen] == sorted(s for s, _ in seen)
+    assert seen[-1] == (len(data), len(data)) and {t for _, t in seen} == {len(data)}
+    attachment = next(c for c in sent.content if isinstance(c, Attachment))
+    back = await session.download_attachment(attachment, tmp_path / "back.txt")
+    assert back.read_bytes() == data

@@ -511,3 +511,52 @@ async def test_a_carousel_is_one_item_with_numbered_cards_answered_by_keyboard(
         await wait_until(pilot, lambda: ("Button", "plan-2") in _answers(control, sid), WAIT)
         await wait_until(pilot, lambda: "✓ answered: Card 2: Choose plan 2" in log_text(app), WAIT)
         assert _answers(control, sid).count(("Button", "plan-2")) == 1
+
+
+async def test_a_large_upload_shows_a_progress_bar_until_done_or_failed(
+    emu: Any, control: ControlClient, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A 3 MB file shows "↑ large.txt" and a bar over the message box while it uploads; the bar reaches the
+    whole size and goes once the service confirms the file (its frames are delayed here so the confirmation
+    takes a moment). A file the service rejects after upload (the emulator's virus-scan marker) removes its
+    bar too and says why."""
+    from webchat_tui.emulator.messaging.attachments import EICAR_MARKER
+    from webchat_tui.tui.widgets.upload_progress import UploadProgress
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    size = 3_000_000
+    (folder / "large.txt").write_bytes(b"x" * size)
+    (folder / "infected.txt").write_bytes(EICAR_MARKER + b"y" * 200_000)
+    monkeypatch.chdir(folder)
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
+        screen = chat_screen(app)
+
+        def bar() -> UploadProgress | None:
+            return next(iter(screen.query(UploadProgress)), None)
+
+        async def send(name: str) -> None:
+            await pilot.press("ctrl+u")
+            await wait_until(pilot, lambda: isinstance(app.screen, FilePickScreen), WAIT)
+            await pilot.press("tab", *name, "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
+
+        control.set_messaging_faults(delayMs=1000)
+        await send("large.txt")
+        shown = await wait_until(pilot, bar, WAIT)
+        assert shown.total == size
+        await wait_until(pilot, lambda: "↑ large.txt" in screen_text(app), WAIT)
+        await wait_until(pilot, lambda: (b := bar()) is not None and b.sent == size, WAIT)
+        await wait_until(pilot, lambda: "Attachment: large.txt" in log_text(app), WAIT)
+        await wait_until(pilot, lambda: bar() is None, WAIT)
+        assert "↑ large.txt" not in screen_text(app)
+
+        await send("infected.txt")
+        await wait_until(pilot, bar, WAIT)
+        await wait_until(pilot, lambda: "Could not send infected.txt" in log_text(app), WAIT)
+        await wait_until(pilot, lambda: bar() is None, WAIT)
+        assert "Attachment: infected.txt" not in log_text(app)
+        control.clear_messaging_faults()

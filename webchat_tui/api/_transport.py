@@ -15,7 +15,7 @@ import json as _json
 import ssl
 import sys
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -150,6 +150,29 @@ BODY_SINK = "webchat_tui.body_sink"
 _ENCODED_BODY_HEADERS = (b"content-encoding", b"content-length")
 
 
+UPLOAD_CHUNK = 64 * 1024
+"""Bytes per piece of an upload sent with progress."""
+
+
+async def _chunks(data: bytes, progress: Callable[[int, int], None]) -> AsyncIterator[bytes]:
+    """`data` in `UPLOAD_CHUNK` pieces; after the connection took each one, ``progress(sent, total)``."""
+    total = len(data)
+    view = memoryview(data)
+    for start in range(0, total, UPLOAD_CHUNK):
+        piece = bytes(view[start : start + UPLOAD_CHUNK])
+        yield piece
+        progress(start + len(piece), total)
+
+
+def _request_body(request: httpx.Request) -> bytes | httpx.AsyncByteStream | None:
+    """What aiohttp sends: the bytes httpx holds, or the request's stream when it is sent in pieces."""
+    try:
+        return request.content or None
+    except httpx.RequestNotRead:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        return request.stream
+
+
 class _AiohttpWire(AiohttpTransport):
     """`httpx_aiohttp.AiohttpTransport` (TLS context from httpx's `verify`, connector limits) with its
     request path replaced, because 0.2.0 gets three things wrong for us:
@@ -210,7 +233,7 @@ class _AiohttpWire(AiohttpTransport):
                 url,
                 proxy=self._proxy_for(url) if self._proxies else None,
                 headers=request.headers.multi_items(),
-                data=request.content or None,
+                data=_request_body(request),
                 allow_redirects=False,
                 compress=False,
                 timeout=aiohttp.ClientTimeout(
@@ -344,19 +367,25 @@ class HttpTransport:
         read_timeout: float | None = None,
         content: bytes | None = None,
         sink: BodySink | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> HttpResponse:
         """Send one request and read the whole response. Raises `TransportFailure` when no response
-        arrives. ``content`` sends raw bytes as they are (e.g. a presigned upload). With ``sink``, a 2xx body
-        is handed to it piece by piece as it arrives (a download to a file) and `HttpResponse.content` is
-        empty; the transport's size limit applies the same."""
+        arrives. ``content`` sends raw bytes as they are (e.g. a presigned upload); with ``progress`` they
+        go in chunks and ``progress(sent, total)`` is called as each one is taken by the connection. With
+        ``sink``, a 2xx body is handed to it piece by piece as it arrives (a download to a file) and
+        `HttpResponse.content` is empty; the transport's size limit applies the same."""
         send_headers = dict(headers or {})
-        if content is not None:
+        payload: bytes | AsyncIterator[bytes] | None = content
+        if content is not None and progress is not None:
+            send_headers["Content-Length"] = str(len(content))  # a known length: not sent chunked
+            payload = _chunks(content, progress)
+        elif content is not None:
             pass
         elif json_body is not None:
-            content = _json.dumps(json_body, separators=(",", ":")).encode()
+            payload = _json.dumps(json_body, separators=(",", ":")).encode()
             send_headers["Content-Type"] = "application/json"
         elif form is not None:
-            content = urlencode(dict(form)).encode()
+            payload = urlencode(dict(form)).encode()
             send_headers["Content-Type"] = "application/x-www-form-urlencoded"
         timeout: httpx.Timeout | None = None
         if read_timeout is not None:
@@ -369,7 +398,7 @@ class HttpTransport:
                     url,
                     headers=send_headers,
                     params=dict(params) if params else None,
-                    content=content,
+                    content=payload,
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                     extensions={BODY_SINK: sink} if sink is not None else None,
                 )

@@ -549,11 +549,19 @@ class MessagingClient:
         if response.status >= 300:
             raise error_for(response.status, f"HTTP {response.status} on the sign-out")
 
-    async def put_upload(self, url: str, headers: Mapping[str, str], data: bytes, content_type: str) -> None:
-        """HTTP PUT the file to a presigned URL with every header it came with."""
+    async def put_upload(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        data: bytes,
+        content_type: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """HTTP PUT the file to a presigned URL with every header it came with; ``progress(sent, total)`` is
+        called as the bytes go out."""
         send = {"Content-Type": content_type, **dict(headers)}
         try:
-            response = await self._http.request("PUT", url, headers=send, content=data)
+            response = await self._http.request("PUT", url, headers=send, content=data, progress=progress)
         except TransportFailure as exc:
             raise ConnectionLost(str(exc)) from None
         if response.status >= 300:

@@ -850,10 +850,17 @@ class MessagingSession:
             raise FileSizeInvalid(f"{size} bytes is over the limit of {int(media.max_file_size_kb)} KB")
 
     async def send_attachment(
-        self, source: bytes | Path, *, filename: str | None = None, mime: str | None = None, text: str = ""
+        self,
+        source: bytes | Path,
+        *,
+        filename: str | None = None,
+        mime: str | None = None,
+        text: str = "",
+        progress: Callable[[int, int], None] | None = None,
     ) -> ChatMessage:
         """Upload a file and send it (with optional ``text``): checks, onAttachment, PUT with the given
-        headers, wait for UploadSuccessEvent, then the message. Refusals raise typed errors before upload."""
+        headers, wait for UploadSuccessEvent, then the message. Refusals raise typed errors before upload.
+        ``progress(sent, total)`` is called as the file's bytes go out."""
         self._require_sendable()
         if isinstance(source, Path):
             data = source.read_bytes()
@@ -892,7 +899,7 @@ class MessagingSession:
             accepts_errors=False,
         )
         try:
-            await self._client.put_upload(presigned.url, presigned.headers, data, mime)
+            await self._client.put_upload(presigned.url, presigned.headers, data, mime, progress)
             outcome = await asyncio.wait_for(result, 120.0)
         except TimeoutError:
             raise RequestTimeout("the upload was not confirmed") from None

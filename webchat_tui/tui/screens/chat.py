@@ -76,6 +76,7 @@ from webchat_tui.tui.widgets.member_list import MemberList
 from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
 from webchat_tui.tui.widgets.status_bar import StatusBar
 from webchat_tui.tui.widgets.typing_indicator import TypingIndicator
+from webchat_tui.tui.widgets.upload_progress import LARGE_UPLOAD_BYTES, UploadProgress
 
 if TYPE_CHECKING:
     from webchat_tui.tui.app import WebchatApp
@@ -651,12 +652,23 @@ class ChatScreen(Screen[None]):
         self.say(f"Uploading {path.name} ({mime}, {describe_size(size)})…")
         composer = self.query_one(Composer)
         composer.set_uploading(f"uploading {path.name} ({describe_size(size)})…")
+        bar: UploadProgress | None = None
+        if size >= LARGE_UPLOAD_BYTES:
+            bar = UploadProgress(path.name, size)
+            await self.query_one("#transcript", Vertical).mount(bar)
+
+        def progress(sent: int, total: int) -> None:
+            if bar is not None and bar.is_mounted:
+                bar.advance_to(sent)
+
         try:
-            await self.session.send_attachment(path, mime=mime)
+            await self.session.send_attachment(path, mime=mime, progress=progress)
         except Exception as exc:
             self.say(describe_action_error(exc, f"send {path.name}"), role="error")
         finally:
             composer.set_uploading("")
+            if bar is not None:
+                await bar.remove()
 
     @on(MessageLog.ChoicesChanged)
     def _choices_changed(self) -> None:
