@@ -83,3 +83,19 @@ async def test_member_list_order_markers_and_literal_names() -> None:
             "○ Support\n  queue, disconnected",
         ]
         assert member_prompt(Member("x", "Bot", "WORKFLOW", "CONNECTED")).plain == "● Bot\n  bot"
+
+
+async def test_a_status_too_long_for_the_terminal_ends_with_an_ellipsis() -> None:
+    """At 80 columns a long status ("Chat ended — <the service's long reason> (ctrl+s save · …)") is cut with
+    "…" at the right edge, not silently (a one-line Static used to wrap and show only the first line)."""
+    from tests.tui.screen_text import screen_text
+
+    app = WidgetsApp(FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = app.query_one(StatusBar)
+        words = "The service closed the chat after a long time without messages from either side"
+        status.show("ended", f"Chat ended — {words}  (ctrl+s save · ctrl+n new chat)")
+        await pilot.pause()
+        first = screen_text(app).splitlines()[0]
+        assert first.rstrip().endswith("…"), first
+        assert "Chat ended — The service closed" in first

@@ -40,7 +40,10 @@ class StatusBar(Static):
     """
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; padding: 0 1; background: $panel; color: $text; }
+    StatusBar {
+        height: 1; padding: 0 1; background: $panel; color: $text;
+        text-wrap: nowrap; text-overflow: ellipsis;  /* a line too long for the terminal ends in "…" */
+    }
     StatusBar.-reconnecting, StatusBar.-ended { text-style: bold; }
     """
 

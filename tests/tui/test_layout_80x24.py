@@ -1,6 +1,7 @@
-"""Issue 11, "layout holds at 80x24": on every screen of the guest app, each key the footer shows is on
-screen in full ("^t Theme" used to end as "^t Them" under the palette hint). Where a key shows only at times
-(Choose, Resend, Cancel start...), every key is forced on at once, so the worst case is what is measured.
+"""Issue 11, "layout holds at 80x24" (nothing cut without a sign): on every screen of the guest app, each key
+the footer shows is on screen in full ("^t Theme" used to end as "^t Them" under the palette hint). Where a
+key shows only at times (Choose, Resend, Cancel start...), every key is forced on at once, so the worst case
+is what is measured. The join form's queue hint wraps instead of running past the edge.
 
 One key means one thing on every screen: the join form's and the chat screen's keys do not overlap, and none
 of them is a key Textual's Input or TextArea uses for editing."""
@@ -110,6 +111,18 @@ async def test_every_footer_key_fits_at_80_columns_on_web_messaging(
         await pilot.press(*"Ada", "enter")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ResumeScreen", WAIT)
         await _footer_fits(pilot, "resume dialog")
+
+
+async def test_the_queue_hint_wraps_at_80_columns(emu: Any, control: ControlClient) -> None:
+    """The join form's "This emulator's queues: …" hint wraps under the queue field at 80 columns (it ran past
+    the right edge: "…, Billing, Night" with "Shift" cut off and no sign of it)."""
+    app = build_app(emu)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_join_form(pilot)
+        hint = app.screen.query_one("#queue-hint")
+        await wait_until(pilot, lambda: "This emulator's queues:" in screen_text(app))
+        assert hint.region.right <= SIZE[0] - 2  # inside the form's padding
+        assert "Night Shift" in " ".join(screen_text(app).split())
 
 
 def _keys(cls: type) -> dict[str, str]:
