@@ -5,7 +5,7 @@ tests share.
 |-----------|----------------------------------------------------|
 | f1 / ?    | keys of the screen in front (? where no text field has focus) |
 | f2        | ids and URLs of the backend and chat, copyable     |
-| ctrl+t    | switch between light and dark                      |
+| ctrl+t    | switch between light and dark (help and palette; not in the footer) |
 | ctrl+p    | command palette                                    |
 | ctrl+q    | quit (leaves a running chat first, bounded)        |
 
