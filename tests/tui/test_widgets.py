@@ -99,3 +99,22 @@ async def test_a_status_too_long_for_the_terminal_ends_with_an_ellipsis() -> Non
         first = screen_text(app).splitlines()[0]
         assert first.rstrip().endswith("…"), first
         assert "Chat ended — The service closed" in first
+
+
+async def test_composer_status_updates_while_it_is_taken_down_are_ignored() -> None:
+    """A send that finishes while the chat screen closes updates the "sending…" mark of a composer whose
+    children are already gone: nothing to show, and no crash (it raised NoMatches at shutdown)."""
+    from webchat_tui.tui.widgets.composer import Composer
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Composer()
+
+    app = Host()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.set_sending(3)
+        await composer.remove_children()
+        await pilot.pause()
+        composer.set_sending(0)
+        composer.set_uploading("uploading x (1 KB)…")

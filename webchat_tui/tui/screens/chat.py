@@ -424,7 +424,8 @@ class ChatScreen(Screen[None]):
 
     def _show_sending(self) -> None:
         """The small "sending…" mark while messages wait in the session's queue (paced sends)."""
-        self.query_one(Composer).set_sending(self.handle.pending_sends)
+        for composer in self.query(Composer):  # none once the screen is being taken down
+            composer.set_sending(self.handle.pending_sends)
 
     def _failed_send(self, text: str, reason: str) -> None:
         """Keep a message that was not sent: a marked line with its text, and the ways to get it out."""

@@ -22,6 +22,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.content import Content
 from textual.message import Message
 from textual.style import Style as VisualStyle
@@ -266,7 +267,10 @@ class Composer(Vertical):
         return self._blocked_reason
 
     def _refresh_status(self) -> None:
-        status = self.query_one("#composer-status", Static)
+        try:
+            status = self.query_one("#composer-status", Static)
+        except NoMatches:  # being taken down: a send finishing while the chat screen closes
+            return
         count = len(self.text)
         over = count > MAX_MESSAGE_CHARS
         status.set_class(over, "-over")
