@@ -22,8 +22,8 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.css.query import NoMatches
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.style import Style as VisualStyle
 from textual.widgets import Static, TextArea
