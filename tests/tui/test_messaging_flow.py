@@ -107,6 +107,8 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         await wait_until(pilot, lambda: any(k == "DatePicker" for k, _ in _answers(control, sid)), WAIT)
         slot = next(p for k, p in _answers(control, sid) if k == "DatePicker")
         await wait_until(pilot, lambda: f"You're booked for {slot}" in log_text(app), WAIT)
+        # the guest's own line reads as the slot was offered, not as the ISO payload
+        assert f": {slot}" not in log_text(app)
 
         # hand-over to an agent
         await _type(pilot, "agent please")
@@ -150,6 +152,11 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
             ),
             WAIT,
         )
+        second = app.chat_handle.session.agent
+        assert second is not None and first is not None
+        # the status line names the agent now answering, and the member list shows the first one as left
+        await wait_until(pilot, lambda: f"Connected to {second.display_name}" in screen_text(app), WAIT)
+        assert f"Connected to {first.display_name}" not in screen_text(app)
 
         # bye -> read-only (composer disabled with the reason) -> ctrl+n starts a new conversation; an offer
         # left open in the old conversation no longer takes picks

@@ -117,7 +117,10 @@ def offer_for_line(message: ChatMessage, line: TranscriptLine) -> list[tuple[str
     if isinstance(item, Card):
         return _card_choices(message, item)
     if isinstance(item, DatePicker):
-        return [(describe_slot(t), ContentChoice(message.id, "DatePicker", t.raw, t.raw)) for t in item.times]
+        return [
+            (describe_slot(t), ContentChoice(message.id, "DatePicker", describe_slot(t), t.raw))
+            for t in item.times
+        ]
     if isinstance(item, ListPicker):
         return [
             (i.title, ContentChoice(message.id, "ListPicker", i.title, i.id))
@@ -346,6 +349,7 @@ class ChatScreen(Screen[None]):
                 self.media_requests.changed(event)
             elif isinstance(event, Notice) and event.kind == "transfer":
                 self.notify(event.text, title="Transfer", markup=False)
+                self._apply_state(self._state, None, None)  # the status line names the new agent
             elif isinstance(event, Notice) and event.kind == "conversation-reset":
                 self.query_one(MemberList).mark_all_disconnected()
 
