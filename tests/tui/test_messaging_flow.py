@@ -166,11 +166,14 @@ async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, 
         await wait_until(pilot, lambda: app.chat_handle.session.state is SessionState.READ_ONLY, WAIT)
         await wait_until(pilot, lambda: "Read-only" in screen_text(app), WAIT)
         assert chat_screen(app).query_one(Composer).input.read_only
+        # the card left open closes with the conversation (no "f4 jumps here" where f4 does nothing)
+        await wait_until(pilot, lambda: "no longer open (the conversation has ended)" in log_text(app), WAIT)
+        assert log_text(app).count("f4 jumps here") == 0
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: app.chat_handle.session.state is not SessionState.READ_ONLY, WAIT)
         await wait_until(pilot, lambda: "A new conversation started." in log_text(app), WAIT)
         assert not chat_screen(app).query_one(Composer).input.read_only
-        await wait_until(pilot, lambda: "no longer open (an earlier conversation)" in log_text(app), WAIT)
+        assert "no longer open (the conversation has ended)" in log_text(app)
         assert (
             any((e.get("request") or {}).get("startNew") is True for e in control.messaging_record(sid))
             or len(control.messaging_sessions(token=app.chat_handle.session.token.get())) > 1

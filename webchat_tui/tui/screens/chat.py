@@ -88,6 +88,7 @@ _OfferAction = ContentChoice | str | Attachment
 """What picking a choice does: answer with a `ContentChoice`, show and copy a link (`str`), or save a file."""
 
 _SENDABLE = {SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING}
+_OVER = {SessionState.READ_ONLY, SessionState.ENDED}
 MEMBERS_AUTO_HIDE_WIDTH = 90
 """Below this many columns the member panel hides itself (f3 shows it again)."""
 LONG_WAIT_SECONDS = 120.0
@@ -274,7 +275,9 @@ class ChatScreen(Screen[None]):
             entries: list[LogEntry] = []
             for line in new:
                 if line.data.get("kind") == "conversation-reset":  # the old conversation's offers close
-                    self.query_one(MessageLog).close_offers(len(self._offers))
+                    self.query_one(MessageLog).close_offers(
+                        range(len(self._offers)), "an earlier conversation"
+                    )
                 self._mark_earlier(line, entries)
                 entries.append(entry_for_line(line, fmt(line.at)))
                 if line.kind in CONTENT_KINDS:
@@ -311,6 +314,17 @@ class ChatScreen(Screen[None]):
         offer = len(self._offers)
         self._offers.append((message.id, choices))
         entries.append(LogEntry("", "", "choices", "", tuple(label for label, _ in choices), offer))
+        if self._state in _OVER and line.kind != "attachment":  # e.g. the history of a read-only resume
+            self.query_one(MessageLog).close_offers((offer,), "the conversation has ended")
+
+    def _close_answerable_offers(self) -> None:
+        """The conversation is over: its offers take no more answers (an agent's file can still be saved)."""
+        answerable = [
+            number
+            for number, (_, choices) in enumerate(self._offers)
+            if not isinstance(choices[0][1], Attachment)
+        ]
+        self.query_one(MessageLog).close_offers(answerable, "the conversation has ended")
 
     # ------------------------------------------------------------------ the event worker
 
@@ -395,12 +409,14 @@ class ChatScreen(Screen[None]):
         elif state == SessionState.READ_ONLY:
             status.show("ended", "Read-only — the conversation has ended (ctrl+n starts a new one)")
             self.query_one(TypingIndicator).names = ()
+            self._close_answerable_offers()
         elif state == SessionState.ENDED:
             words = self.handle.transcript.end_words or reason or "The chat has ended"
             status.show("ended", f"Chat ended — {words}  (ctrl+s save · ctrl+n new chat)")
             self.query_one(TypingIndicator).names = ()
             self.query_one(MemberList).mark_all_disconnected()
             self.media_requests.close_all("The chat ended before you answered.")
+            self._close_answerable_offers()
         if state in _SENDABLE:
             composer.set_blocked(None)
         elif state == SessionState.READ_ONLY:

@@ -26,7 +26,7 @@ decides what it means and marks the offer answered with `mark_answered`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rich.cells import cell_len, chop_cells
@@ -256,8 +256,9 @@ class MessageLog(ScrollView, can_focus=True):
         """Index of the first entry added while the user was scrolled up (None when all were seen)."""
         self.answered: dict[int, int] = {}
         """Offer -> the index of the choice picked (an answered offer takes no more picks)."""
-        self.closed: set[int] = set()
-        """Offers that can no longer be answered (their conversation was replaced by a new one)."""
+        self.closed: dict[int, str] = {}
+        """Offers that can no longer be answered, with why ("an earlier conversation", "the conversation has
+        ended")."""
         self.highlight: tuple[int, int] | None = None
         """(offer, choice index) the arrow keys are on."""
         self._offer_entries: dict[int, int] = {}
@@ -463,7 +464,7 @@ class MessageLog(ScrollView, can_focus=True):
             if closed:
                 return [
                     Segment(" " * 6),
-                    Segment("no longer open (an earlier conversation)", self._style("system")),
+                    Segment(f"no longer open ({self.closed[entry.offer]})", self._style("system")),
                 ]
             if answered is not None:
                 lead = f"✓ answered: {sanitize_line(entry.choices[answered])}"
@@ -539,9 +540,11 @@ class MessageLog(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.ChoicesChanged())
 
-    def close_offers(self, below: int) -> None:
-        """Offers numbered below `below` stop taking picks (a new conversation began after them)."""
-        self.closed.update(range(below))
+    def close_offers(self, offers: Iterable[int], why: str) -> None:
+        """`offers` stop taking picks (a new conversation began after them, or the conversation ended); an
+        offer closed before keeps its first reason."""
+        for offer in offers:
+            self.closed.setdefault(offer, why)
         self.highlight = None
         self._cache.clear()
         self.refresh()
