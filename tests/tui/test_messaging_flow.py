@@ -269,6 +269,8 @@ async def test_a_file_is_sent_by_keyboard_and_refused_types_and_sizes_never_uplo
         async def send(name: str) -> None:
             await pilot.press("ctrl+u")
             await wait_until(pilot, lambda: isinstance(app.screen, FilePickScreen), WAIT)
+            # the picker states the rules before anything is chosen, blocked extensions included
+            assert "at most 1 KB; blocked: " in screen_text(app) and ".exe" in screen_text(app)
             await pilot.press("tab", *name, "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
 

@@ -863,14 +863,15 @@ class MessagingSession:
         ``progress(sent, total)`` is called as the file's bytes go out."""
         self._require_sendable()
         if isinstance(source, Path):
-            data = source.read_bytes()
             filename = filename or source.name
-        else:
-            data = source
         if not filename:
             raise MessagingConfigError("a file name is needed")
         mime = mime or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        self.check_attachment(filename, len(data), mime)
+        # checked before a file is read: an oversize or blocked file is never loaded into memory
+        self.check_attachment(
+            filename, source.stat().st_size if isinstance(source, Path) else len(source), mime
+        )
+        data = source.read_bytes() if isinstance(source, Path) else source
         attachment_id = str(uuid.uuid4())
 
         def same_attachment(frame: ServerFrame) -> bool:

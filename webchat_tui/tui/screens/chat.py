@@ -655,7 +655,9 @@ class ChatScreen(Screen[None]):
         if media is None:
             return ""
         types = ", ".join(t.type for t in media.file_types) or "none"
-        return f"Allowed: {types}; at most {int(media.max_file_size_kb or 0):,} KB."
+        rules = f"Allowed: {types}; at most {int(media.max_file_size_kb or 0):,} KB"
+        blocked = [b for b in getattr(info, "blocked_extensions", None) or [] if b]
+        return rules + (f"; blocked: {', '.join(blocked)}." if blocked else ".")
 
     @work(group="files", exit_on_error=False)
     async def _send_file(self, path: Path) -> None:
