@@ -217,6 +217,35 @@ async def test_quit_and_come_back_shows_the_history_once_marked_earlier(
         assert _texts(control, sid) == ["first visit", "second visit"]
 
 
+async def test_resuming_a_read_only_conversation_reads_in_order_with_its_offers_closed(
+    emu: Any, control: ControlClient, tmp_path: Path
+) -> None:
+    """Coming back to a conversation that ended read-only: its history first (between the "earlier" mark and
+    the rest), then the words that it ended; the bot's old quick replies are closed, not offered with f4."""
+    app = _app(emu, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _join(pilot, app)
+        await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
+        await _type(pilot, "bye")
+        await wait_until(pilot, lambda: app.chat_handle.session.state is SessionState.READ_ONLY, WAIT)
+    again = _app(emu, tmp_path)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for_join_form(pilot)
+        await pilot.press(*"Ada", "enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, ResumeScreen), WAIT)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(again.screen, ChatScreen), WAIT)
+        await wait_until(pilot, lambda: "Ada: bye" in log_text(again), WAIT)
+        await wait_until(pilot, lambda: "you can read it but not reply" in log_text(again), WAIT)
+        text = log_text(again)
+        assert (
+            text.index("earlier in this conversation")
+            < text.index("Ada: bye")
+            < text.index("you can read it but not reply")
+        )
+        assert "f4 jumps here" not in text and "no longer open (the conversation has ended)" in text
+
+
 async def test_start_new_from_the_resume_prompt(emu: Any, control: ControlClient, tmp_path: Path) -> None:
     """ "Start new" on the prompt begins a new conversation (configureSession startNew) without history."""
     app = _app(emu, tmp_path)

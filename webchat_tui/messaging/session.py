@@ -430,15 +430,18 @@ class MessagingSession:
                 Notice("The previous conversation had ended; a new one started.", "warning", "new-session")
             )
         if body.read_only:
-            self._enter_read_only("This conversation has ended; you can read it but not reply.")
-        elif first or self._state is SessionState.RECONNECTING:
-            self._set_state(
-                SessionState.CONNECTED if self._agent is not None else SessionState.WAITING_FOR_AGENT
-            )
-        if resumed or body.read_only:
+            # the history first, then the words that it ended: they read in the order things happened
             await self._backfill()
+            self._enter_read_only("This conversation has ended; you can read it but not reply.")
         else:
-            self._requeue_uncertain(reconciled=())
+            if first or self._state is SessionState.RECONNECTING:
+                self._set_state(
+                    SessionState.CONNECTED if self._agent is not None else SessionState.WAITING_FOR_AGENT
+                )
+            if resumed:
+                await self._backfill()
+            else:
+                self._requeue_uncertain(reconciled=())
         if not first:
             self._emit(Notice("Reconnected.", "info", "reconnected"))
         if body.new_session and not body.read_only and self._wants_autostart():
