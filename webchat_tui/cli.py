@@ -443,6 +443,12 @@ def profiles_delete(name: str) -> None:
     type=click.FloatRange(min=0.001, max=86_400),
     help="With --agents human-first: seconds a chat waits for a person before a simulated agent takes it.",
 )
+@click.option(
+    "--no-stop-hint",
+    is_flag=True,
+    hidden=True,
+    help="Leave how to stop out of the start line (a supervisor such as `workshop` runs this process).",
+)
 def emulator(
     host: str,
     port: int,
@@ -459,6 +465,7 @@ def emulator(
     tls: bool,
     agents: str,
     human_first_timeout: float,
+    no_stop_hint: bool,
 ) -> None:
     """Run the local Genesys Cloud emulator (Web Chat v2 and Web Messaging) in the foreground (Ctrl+C stops
     it).
@@ -491,6 +498,7 @@ def emulator(
         tls=tls,
         agents=agents,
         human_first_timeout=human_first_timeout,
+        stop_hint=not no_stop_hint,
     )
 
 
@@ -513,6 +521,12 @@ def emulator(
     metavar="NAME",
     help="A host name trainees may use for the page (IP addresses and localhost always work); repeatable.",
 )
+@click.option(
+    "--no-stop-hint",
+    is_flag=True,
+    hidden=True,
+    help="Leave how to stop out of the start line (a supervisor such as `workshop` runs this process).",
+)
 def serve(
     host: str,
     port: int,
@@ -522,6 +536,7 @@ def serve(
     theme: str | None,
     max_sessions: int,
     public_hosts: tuple[str, ...],
+    no_stop_hint: bool,
 ) -> None:
     """Serve the guest app to web browsers (one app per tab, all on one emulator); Ctrl+C stops."""
     from webchat_tui.web.server import run_serve
@@ -535,6 +550,7 @@ def serve(
         theme=THEMES.get(theme or "", theme),
         max_sessions=max_sessions,
         public_hosts=public_hosts,
+        stop_hint=not no_stop_hint,
     )
 
 

@@ -108,8 +108,9 @@ class Workshop:
         return self.host or (lan_address() if self.lan else "127.0.0.1")
 
     def _spawn(self, args: list[str]) -> subprocess.Popen[str]:
+        # Ctrl+C would not reach the children (own sessions): only the workshop's own line says how to stop
         process = subprocess.Popen(
-            [sys.executable, "-m", "webchat_tui", *args],
+            [sys.executable, "-m", "webchat_tui", *args, "--no-stop-hint"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self.stderr if self.stderr is not None else None,

@@ -8,11 +8,15 @@ refused (400) while the guest API and the trainees' page answer.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +26,46 @@ from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.workshop import Workshop, qr_text
 
 LAN = "127.0.0.2"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, read from /proc (children that started their own sessions included)."""
+    below: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        below.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in below.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+@contextlib.contextmanager
+def reaped(process: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
+    """On the way out, pass or fail, kill `process` and everything below it, each in its whole process
+    group: the workshop's children run in sessions of their own, so killing the workshop alone would leave
+    them running (and holding ports) after a failed test. Nothing may kill `process` before this does: its
+    orphans would lose their link to it."""
+    try:
+        yield process
+    finally:
+        # a child not yet waited for keeps its pid: nothing else can have it
+        tree = [process.pid, *descendants(process.pid)] if process.poll() is None else []
+        for each in tree:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.getpgid(each) == each:
+                    os.killpg(each, signal.SIGKILL)
+                else:
+                    os.kill(each, signal.SIGKILL)
+        process.wait(30)
 
 
 @pytest.fixture(scope="module")
@@ -72,28 +116,40 @@ def test_terminal_command_and_qr(shop: Workshop) -> None:
 
 
 def test_cli_prints_the_address_and_stops_its_children() -> None:
-    """`webchat-tui workshop --no-console` prints its JSON line and the QR code; SIGTERM stops everything."""
+    """`webchat-tui workshop --no-console` prints its JSON line and the QR code; SIGTERM stops everything.
+    Its children (the emulator, the browser mode) say where they listen but not how to stop: Ctrl+C never
+    reaches them (own sessions), so the workshop's own line is the only stop hint."""
     process = subprocess.Popen(
         [sys.executable, "-m", "webchat_tui", "workshop", "--host", LAN, "--port", "0", "--no-console"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
+    with reaped(process):
         assert process.stdout is not None
         line = json.loads(process.stdout.readline())
         assert line["url"].startswith(f"http://{LAN}:")
         with httpx.Client(timeout=30) as http:
             assert http.get(line["url"]).status_code == 200
+        children = descendants(process.pid)
+        assert len(children) >= 2, children  # the emulator and the browser mode
         process.terminate()
         _, err = process.communicate(timeout=60)
         assert f"Trainees open:  {line['url']}" in err and "█" in err
+        assert "webchat-tui emulator listening on" in err and "webchat-tui serve: trainees open" in err
+        hints = [row for row in err.splitlines() if "ctrl+c" in row.lower()]
+        assert hints == ["Ctrl+C stops the workshop."], hints
         with httpx.Client(timeout=5) as http, pytest.raises(httpx.ConnectError):
             http.get(line["url"])  # the browser mode is gone
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        assert not [pid for pid in children if _alive(pid)], "children left running"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_agent_command_checks_its_options() -> None:
@@ -158,8 +214,6 @@ async def test_console_reconnects_its_feed() -> None:
 def test_on_a_terminal_the_start_line_with_its_secrets_is_not_shown(tmp_path: Path) -> None:
     """A workshop's terminal is often on a projector: the JSON start line (control token, client secrets)
     goes out only when stdout is not a terminal; the terminal shows the address for trainees."""
-    import os
-    import signal
     import time
 
     from tests.tui.test_process import PtyApp
@@ -172,15 +226,18 @@ def test_on_a_terminal_the_start_line_with_its_secrets_is_not_shown(tmp_path: Pa
     }
     shop = PtyApp(["workshop", "--host", LAN, "--port", "0", "--no-console"], env)
     try:
-        deadline = time.monotonic() + 90
-        while (
-            b"Agent console:" not in shop.output and time.monotonic() < deadline and shop.proc.poll() is None
-        ):
-            time.sleep(0.1)
-        shown = bytes(shop.output)
-        assert b"Trainees open:" in shown and b"Agent console:" in shown, shown[-2000:]
-        assert b'"control_token"' not in shown and b"client_secret" not in shown
-        os.killpg(shop.proc.pid, signal.SIGTERM)
-        shop.wait(60)
+        with reaped(shop.proc):
+            deadline = time.monotonic() + 90
+            while (
+                b"Agent console:" not in shop.output
+                and time.monotonic() < deadline
+                and shop.proc.poll() is None
+            ):
+                time.sleep(0.1)
+            shown = bytes(shop.output)
+            assert b"Trainees open:" in shown and b"Agent console:" in shown, shown[-2000:]
+            assert b'"control_token"' not in shown and b"client_secret" not in shown
+            os.killpg(shop.proc.pid, signal.SIGTERM)
+            shop.wait(60)
     finally:
         shop.close()

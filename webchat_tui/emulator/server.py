@@ -309,9 +309,11 @@ def run_standalone(
     tls: bool = False,
     agents: str = "simulated",
     human_first_timeout: float = 60.0,
+    stop_hint: bool = True,
 ) -> None:
     """Serve in the foreground; print one JSON line with the seed and the control token on stdout once
-    listening, then a line for humans on stderr (where, how to stop); Ctrl+C stops cleanly. `log_level` and
+    listening, then a line for humans on stderr (where, and how to stop unless `stop_hint` is False: a
+    supervisor that started this process says how to stop it); Ctrl+C stops cleanly. `log_level` and
     `access_log` go to uvicorn."""
     config = _with_token(
         EmulatorConfig(
@@ -356,7 +358,7 @@ def run_standalone(
     try:
         tls_files = _make_tls(config)
         with contextlib.suppress(KeyboardInterrupt):
-            _serve_standalone(config, seed_info, sock, token, log_level, tls_files)
+            _serve_standalone(config, seed_info, sock, token, log_level, tls_files, stop_hint)
     except _Terminated:
         terminated = True
     finally:
@@ -384,6 +386,7 @@ def _serve_standalone(
     token: str | None,
     log_level: str,
     tls_files: TlsFiles | None,
+    stop_hint: bool = True,
 ) -> None:
     from webchat_tui.emulator.app import create_app
 
@@ -403,7 +406,7 @@ def _serve_standalone(
             print(json.dumps(line), flush=True)
             print(
                 f"webchat-tui emulator listening on {base_url} (organization {seed_info.organization_id}, "
-                f"deployment {seed_info.deployment_id}); press Ctrl+C to stop.",
+                f"deployment {seed_info.deployment_id})" + ("; press Ctrl+C to stop." if stop_hint else "."),
                 file=sys.stderr,
                 flush=True,
             )

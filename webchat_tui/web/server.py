@@ -228,7 +228,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def _serve(server: GuestServer, sock: socket.socket, announce: dict[str, Any]) -> None:
+async def _serve(
+    server: GuestServer, sock: socket.socket, announce: dict[str, Any], stop_hint: bool = True
+) -> None:
     app = await server._make_app()
     app.middlewares.insert(0, server.host_guard)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=STOP_GRACE + 5)
@@ -244,7 +246,8 @@ async def _serve(server: GuestServer, sock: socket.socket, announce: dict[str, A
         if server.host in ("0.0.0.0", "::"):  # every interface: the URL as printed is not one to type
             where = f"http://<this machine's address>:{sock.getsockname()[1]}/"
         print(
-            f"webchat-tui serve: trainees open {where} in a browser; Ctrl+C stops.",
+            f"webchat-tui serve: trainees open {where} in a browser"
+            + ("; Ctrl+C stops." if stop_hint else "."),
             file=sys.stderr,
             flush=True,
         )
@@ -264,6 +267,7 @@ def run_serve(
     time_scale: float = 1.0,
     max_sessions: int = 60,
     public_hosts: Iterable[str] = (),
+    stop_hint: bool = True,
 ) -> None:
     """Serve the guest app until SIGINT/SIGTERM. Prints one JSON line once listening:
     `{"url": page URL, "emulator": the emulator's info line, or null with --api-base}`.
@@ -304,7 +308,7 @@ def run_serve(
         server.initialize_logging()
         bound = sock.getsockname()[1]
         announce = {"url": f"http://{_url_host(host)}:{bound}/", "emulator": emulator_info}
-        asyncio.run(_serve(server, sock, announce))
+        asyncio.run(_serve(server, sock, announce, stop_hint))
     finally:
         sock.close()
         if emulator is not None:
