@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tests.agent.conftest import until
 from tests.api.conftest import FAST_STREAM
+from webchat_tui import messaging
 from webchat_tui.api import ChatSession, GuestMemberInfo, WebChatClient
 from webchat_tui.emulator import EmbeddedEmulator
 from webchat_tui.emulator.control_client import ControlClient
@@ -31,14 +33,14 @@ CHAT_SIZE = (110, 24)
 @contextmanager
 def fixed_clocks() -> Iterator[None]:
     """The waiting list's clock and the transcript's times fixed (restored afterwards)."""
-    clock, now = WaitingTable.clock, chat_pane._now
+    clock, at = WaitingTable.clock, chat_pane._at
     WaitingTable.clock = staticmethod(lambda: NOW)  # type: ignore[assignment]
-    chat_pane._now = lambda: "10:42"  # type: ignore[assignment]
+    chat_pane._at = lambda moment: "10:42"  # every time shown: now, and the history's own times
     try:
         yield
     finally:
         WaitingTable.clock = clock  # type: ignore[method-assign]
-        chat_pane._now = now
+        chat_pane._at = at
 
 
 def console(emu: EmbeddedEmulator) -> AgentApp:
@@ -97,5 +99,36 @@ async def chat_tab(app: AgentApp, emu: EmbeddedEmulator, pilot: Any) -> None:
     await guest.wait_until(lambda s: any(m.body == "Hi Ada, how can I help?" for m in s.messages), 30)
     await guest.send("My order is late")
     await until(lambda: any(e.body == "My order is late" for e in pane.log_view.entries))
+    pane.query_one("TypingIndicator").names = ()
+    await pilot.pause()
+
+
+MESSAGING_SIZE = (80, 24)
+
+
+async def messaging_card(app: AgentApp, emu: EmbeddedEmulator, pilot: Any, tokens: Path) -> None:
+    """A Web Messaging guest says hello, the console takes the conversation and sends the sample card with a
+    line of text: what the guest got, drawn as the guest's app draws it. The guest lives on the app's loop and
+    is left open, as in `chat_tab`."""
+    desk = await _online(app)
+    client = messaging.MessagingClient(emu.messaging_direct_deployment_id, base_url=emu.base_url)
+    session = messaging.MessagingSession(
+        client, token_store=messaging.TokenStore(tokens), guest_name="Mia", custom_attributes={"name": "Mia"}
+    )
+    await session.start()
+    await session.send("Which plan suits me?")
+    control = ControlClient.for_emulator(emu)
+    key = f"messaging:{control.messaging_session_for(session.token.get())['id']}"
+    control.close()
+    await until(lambda: key in desk.table.entries)
+    desk.take(key)
+    pane = await until(lambda: desk.panes.get(key))
+    await until(
+        lambda: pane.query("MessageLog") and any("You joined" in e.body for e in pane.log_view.entries)
+    )
+    await until(lambda: pane.composer.has_focus)
+    await pilot.press(*"This one, I think")
+    await pilot.press("f5")
+    await until(lambda: any(e.role == "choices" for e in pane.log_view.entries))
     pane.query_one("TypingIndicator").names = ()
     await pilot.pause()

@@ -4,7 +4,7 @@ Web Chat v2 and Web Messaging, one tab per conversation taken (see `screens/desk
 | key     | action                               |
 |---------|--------------------------------------|
 | f1      | keys of the screen in front          |
-| ctrl+p  | command palette (themes, …)          |
+| ctrl+p  | command palette (the console's actions, themes) |
 | ctrl+q  | quit                                 |
 
 `make_agent_app` builds it on an embedded emulator in human-agent mode, or on a running emulator
@@ -13,11 +13,13 @@ Web Chat v2 and Web Messaging, one tab per conversation taken (see `screens/desk
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.tui.agent.backend import DeskBackend
@@ -70,6 +72,17 @@ class AgentApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(help_rows(self.screen), "Agent console"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands (its key panel replaced by our help), then the console's own (the desk's)."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                continue  # Textual's key panel lists text-editing keys; the help screen replaces it
+            yield command
+        yield SystemCommand("Help: keys", "Every key of this screen (f1)", self.action_help)
+        commands = getattr(screen, "palette_commands", None)
+        if callable(commands):
+            yield from commands()
 
     async def on_unmount(self) -> None:
         self.backend.client.close()

@@ -3,6 +3,10 @@
 Every agent action is one `ControlClient` call run in a thread (the client is synchronous); the live feed
 is the client's websocket (`ControlClient.open_feed`), reconnected with a growing pause when it drops. No
 Textual here: the app turns feed events into messages.
+
+Messages (the history, and what the console sends with rich content) come back as the guest's own
+`ChatMessage`s, each with its service time: Web Messaging bodies go through the guest app's converter
+(`messaging.convert`), so the console shows a card, its buttons and the time as the guest sees them.
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ import json
 import logging
 import mimetypes
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from webchat_tui.chat.types import ChatMessage, Member, MemberRole, MemberState
 from webchat_tui.emulator.control_client import ControlClient
-from webchat_tui.sanitize import sanitize_json
+from webchat_tui.messaging.convert import GUEST_ID, to_chat_message
+from webchat_tui.messaging.frames import parse_history_page, parse_time
+from webchat_tui.sanitize import sanitize_json, sanitize_line
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -25,6 +33,23 @@ WEBCHAT, MESSAGING = "webchat", "messaging"
 MAX_FILE_BYTES = 700_000
 """Largest file the console sends: base64 makes it about 930 KB, under the control API's 1 MiB body cap."""
 RECONNECT_PAUSES = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+def messaging_chat_messages(bodies: list[Any], guest_name: str) -> list[ChatMessage]:
+    """Web Messaging StructuredMessage bodies (the transcript, or what an agent route answered it sent) as
+    the guest app sees them: text and rich content, sender, and `channel.time` (every string inert)."""
+    guest = Member(GUEST_ID, guest_name, MemberRole.CUSTOMER, MemberState.CONNECTED)
+    out: list[ChatMessage] = []
+    for number, message in enumerate(parse_history_page({"entities": bodies}).entities):
+        converted = to_chat_message(message, guest, fallback_id=f"console-{number}")
+        if converted is not None:
+            out.append(converted)
+    return out
+
+
+def _sent_messages(answer: Any, guest_name: str) -> list[ChatMessage]:
+    bodies = answer.get("messages") if isinstance(answer, dict) else None
+    return messaging_chat_messages(bodies if isinstance(bodies, list) else [], guest_name)
 
 
 class DeskBackend:
@@ -72,37 +97,34 @@ class DeskBackend:
         """Answer a waiting conversation."""
         return await self._run(self.client.take, channel, cid, self.agent_name)
 
-    async def history(self, channel: str, cid: str) -> list[tuple[str, str]]:
-        """What was said before the console joined, as (who, text): who is guest, agent, bot or system."""
+    async def history(self, channel: str, cid: str, guest_name: str) -> list[ChatMessage]:
+        """What was said before the console joined (the guest, agents, a bot), oldest first, with times."""
         if channel == WEBCHAT:
             conv = await self._run(self.client.conversation, cid)
-            roles = {m["id"]: m["role"] for m in conv.get("members", [])}
+            members = {str(m.get("id")): m for m in conv.get("members", []) if isinstance(m, dict)}
             events = await self._run(self.client.record, cid)
             out = []
-            for e in events:
-                if e.get("kind") == "message" and e.get("bodyType") == "standard":
-                    who = "guest" if roles.get(e.get("senderId")) == "CUSTOMER" else "agent"
-                    out.append((who, str(e.get("body", ""))))
-            return [(w, t) for w, t in sanitize_json(out)]
+            for e in sanitize_json(events):
+                if e.get("kind") != "message" or e.get("bodyType") != "standard":
+                    continue
+                member = members.get(str(e.get("senderId")), {})
+                guest = member.get("role") == "CUSTOMER"
+                name = guest_name if guest else str(member.get("displayName") or "Agent")
+                out.append(
+                    ChatMessage(
+                        id=str(e.get("id", "")),
+                        sender_id=str(e.get("senderId", "")),
+                        sender_name=sanitize_line(name),
+                        sender_role=MemberRole.CUSTOMER if guest else MemberRole.AGENT,
+                        body=str(e.get("body", "")),
+                        body_type="standard",
+                        timestamp=parse_time(str(e.get("timestamp") or "")) or datetime.now(UTC),
+                        is_own=guest,
+                    )
+                )
+            return out
         messages = await self._run(self.client.messaging_messages, cid)
-        out = []
-        for m in messages:
-            if m.get("type") not in ("Text", "Structured"):
-                continue
-            inbound = m.get("direction") == "Inbound"
-            bot = (m.get("originatingEntity") == "Bot") and not inbound
-            text = str(m.get("text") or "")
-            for item in m.get("content") or []:
-                if item.get("contentType") == "ButtonResponse":
-                    text = text or str((item.get("buttonResponse") or {}).get("text", ""))
-                elif item.get("contentType") == "Attachment":
-                    text = (
-                        text + " " if text else ""
-                    ) + f"[file {(item.get('attachment') or {}).get('filename', '')}]"
-                elif item.get("contentType"):
-                    text = (text + " " if text else "") + f"[{item['contentType']}]"
-            out.append(("guest" if inbound else ("bot" if bot else "agent"), text))
-        return [(w, t) for w, t in sanitize_json(out)]
+        return messaging_chat_messages(messages, guest_name)
 
     async def send_text(self, channel: str, cid: str, text: str) -> None:
         """Send a text message."""
@@ -118,19 +140,24 @@ class DeskBackend:
         else:
             await self._run(self.client.messaging_agent, cid, "typing")
 
-    async def quick_replies(self, cid: str, text: str, replies: list[str]) -> None:
-        """Web Messaging: a question with quick-reply buttons."""
+    async def quick_replies(
+        self, cid: str, text: str, replies: list[str], guest_name: str
+    ) -> list[ChatMessage]:
+        """Web Messaging: a question with quick-reply buttons; returns what the guest got."""
         body: dict[str, Any] = {"replies": replies}
         if text:
             body["text"] = text
-        await self._run(self.client.messaging_agent, cid, "quickreplies", body)
+        answer = await self._run(self.client.messaging_agent, cid, "quickreplies", body)
+        return _sent_messages(answer, guest_name)
 
-    async def rich(self, cid: str, what: str, text: str = "") -> None:
-        """Web Messaging: a sample `card`, `carousel`, `datepicker` or `listpicker`."""
-        await self._run(self.client.messaging_agent, cid, what, {"text": text} if text else {})
+    async def rich(self, cid: str, what: str, guest_name: str, text: str = "") -> list[ChatMessage]:
+        """Web Messaging: a sample `card`, `carousel`, `datepicker` or `listpicker`; returns what the guest
+        got."""
+        answer = await self._run(self.client.messaging_agent, cid, what, {"text": text} if text else {})
+        return _sent_messages(answer, guest_name)
 
-    async def send_file(self, cid: str, path: Path) -> str:
-        """Web Messaging: send the file at `path`; returns its name."""
+    async def send_file(self, cid: str, path: Path, guest_name: str) -> list[ChatMessage]:
+        """Web Messaging: send the file at `path`; returns what the guest got."""
         data = await self._run(path.read_bytes)
         if len(data) > MAX_FILE_BYTES:
             raise ValueError(
@@ -138,8 +165,8 @@ class DeskBackend:
             )
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         body = {"fileName": path.name, "mime": mime, "base64": base64.b64encode(data).decode()}
-        await self._run(self.client.messaging_agent, cid, "attachment", body)
-        return path.name
+        answer = await self._run(self.client.messaging_agent, cid, "attachment", body)
+        return _sent_messages(answer, guest_name)
 
     async def media_request(self, cid: str, kind: str) -> dict[str, Any]:
         """Web Chat v2: a co-browse (`COBROWSE`) or screen-share (`SCREENSHARE`) request."""

@@ -79,7 +79,8 @@ class LogEntry:
     choices: tuple[str, ...] = ()
     """Labels of the choices this entry offers (role `choices`), numbered from 1."""
     offer: int = -1
-    """The offer's number (the screen's key for what the choices mean)."""
+    """The offer's number (the screen's key for what the choices mean); -1 (the default): the choices are
+    only shown, never picked (the agent console showing what the guest was offered)."""
 
 
 def wrap_text(text: str, first_width: int, rest_width: int) -> list[str]:
@@ -338,7 +339,8 @@ class MessageLog(ScrollView, can_focus=True):
         for index in range(start, len(self.entries)):
             entry = self.entries[index]
             if entry.choices:
-                self._offer_entries[entry.offer] = index
+                if entry.offer >= 0:
+                    self._offer_entries[entry.offer] = index
                 self._layout_choices(index, entry, rest)
                 continue
             body = entry.body
@@ -461,6 +463,11 @@ class MessageLog(ScrollView, can_focus=True):
         answered = self.answered.get(entry.offer)
         closed = entry.offer in self.closed and answered is None
         if number == 0:
+            if entry.offer < 0:
+                return [
+                    Segment(" " * 6),
+                    Segment("offered to the guest (only the guest picks)", self._style("system")),
+                ]
             if closed:
                 return [
                     Segment(" " * 6),
@@ -635,7 +642,9 @@ class MessageLog(ScrollView, can_focus=True):
             return
         index, number, _ = self._lines[y]
         entry = self.entries[index]
-        if not entry.choices or number == 0 or entry.offer in self.answered or entry.offer in self.closed:
+        if not entry.choices or number == 0 or entry.offer < 0:
+            return
+        if entry.offer in self.answered or entry.offer in self.closed:
             return
         x = offset.x + int(self.scroll_x) - 6
         for start, end, choice in self._spans.get(y, []):

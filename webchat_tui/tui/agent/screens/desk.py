@@ -12,12 +12,15 @@ tabs get the guest's messages, typing and media-request answers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import events, on, work
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
@@ -32,9 +35,27 @@ from webchat_tui.tui.agent.widgets.chat_pane import (
 from webchat_tui.tui.agent.widgets.waiting_table import WaitingTable, entry_key
 from webchat_tui.tui.gc_policy import HistoryFreezer
 
-__all__ = ["DeskScreen", "tab_id"]
+__all__ = ["DeskScreen", "binding_commands", "tab_id"]
 
 WAITING_TAB = "waiting"
+COMPACT_BELOW = 100
+"""Narrower than this the footer drops its padding (as the guest app's does): every key shown fits at 80."""
+
+
+def binding_commands(node: DOMNode) -> Iterable[SystemCommand]:
+    """A palette command for each of `node`'s bindings that can run now (its `check_action` says so), named
+    by the binding's tooltip, with its key: the palette offers exactly what the keys do."""
+    for binding in node.BINDINGS:
+        if not isinstance(binding, Binding):
+            continue
+        if node.check_action(binding.action.partition("(")[0], ()) is not True:
+            continue  # our check_action methods look at the action's name only
+        key = node.app.get_key_display(binding)
+        yield SystemCommand(
+            binding.tooltip or binding.description,
+            f"{binding.description} ({key})",
+            partial(node.app.run_action, binding.action, node),
+        )
 
 
 def tab_id(key: str) -> str:
@@ -47,8 +68,9 @@ class DeskScreen(Screen[None]):
 
     BINDINGS = [
         Binding("f2", "waiting", "Waiting", id="agent.waiting", tooltip="The waiting list"),
-        Binding("f3", "tab(-1)", "Prev tab", id="agent.prev-tab", tooltip="Previous tab"),
-        Binding("f4", "tab(1)", "Next tab", id="agent.next-tab", tooltip="Next tab"),
+        # Off the footer (in help and the palette): a chat tab's own keys need the room (120 and 80 columns)
+        Binding("f3", "tab(-1)", "Prev tab", id="agent.prev-tab", tooltip="Previous tab", show=False),
+        Binding("f4", "tab(1)", "Next tab", id="agent.next-tab", tooltip="Next tab", show=False),
     ]
     AUTO_FOCUS = "#waiting-table"
     """The trainer's first key is enter on the waiting list (the default would focus the tab strip)."""
@@ -71,6 +93,9 @@ class DeskScreen(Screen[None]):
             with TabPane("Waiting (0)", id=WAITING_TAB):
                 yield WaitingTable(id="waiting-table")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(Footer).compact = event.size.width < COMPACT_BELOW
 
     @property
     def table(self) -> WaitingTable:
@@ -191,6 +216,36 @@ class DeskScreen(Screen[None]):
             pane = next(p for k, p in self.panes.items() if tab_id(k) == target)
             pane.focus_here()
 
+    @property
+    def active_pane(self) -> ChatPane | None:
+        """The chat tab in front (None on the waiting list)."""
+        active = self.query_one(TabbedContent).active
+        return next((p for k, p in self.panes.items() if tab_id(k) == active), None)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The console's own commands for the palette: the desk's keys, then those of the chat tab in front
+        (what it can do now), or taking the highlighted conversation on the waiting list."""
+        yield from binding_commands(self)
+        pane = self.active_pane
+        if pane is not None:
+            yield from binding_commands(pane)
+        elif self.table.entries:
+            yield SystemCommand(
+                "Take conversation",
+                "Take the highlighted waiting conversation (enter)",
+                self._take_highlighted,
+            )
+
+    def _take_highlighted(self) -> None:
+        if self.table.row_count:
+            key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+            if key is not None:
+                self.take(str(key))
+
     def help_extra(self) -> list[tuple[str, str]]:
         """Rows for the help screen beyond the live bindings."""
-        return [("enter", "In a chat tab: send the message"), ("ctrl+p", "Command palette: themes and more")]
+        rows = [("enter", "In a chat tab: send the message")]
+        if not any(pane.over for pane in self.panes.values()):
+            rows.append(("f8", "Close the tab of a chat that has ended"))
+        rows.append(("ctrl+p", "Command palette: every action of the tab in front, themes"))
+        return rows

@@ -15,12 +15,17 @@ guest app's `MessageLog`), the guest's typing, and the composer.
 | f8      | close this tab (once the conversation is over)  | both          |
 
 Typing in the composer tells the guest the agent is typing (at most every `TYPING_EVERY` seconds).
+
+Messages with times come from the service (the history, and whatever rich content the person sends) and are
+drawn as the guest app draws them (`api.transcript`): a card's words, then its buttons as an inert row (the
+guest picks; here they only show what the guest was offered).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +38,14 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from webchat_tui.api.transcript import CONTENT_KINDS, describe_event
+from webchat_tui.chat.types import ChatMessage, MessagesAdded
 from webchat_tui.emulator.config import QUEUES
 from webchat_tui.sanitize import sanitize_line, sanitize_text
 from webchat_tui.tui.agent.backend import MESSAGING, WEBCHAT, DeskBackend
 from webchat_tui.tui.agent.screens.dialogs import ChoiceScreen, FormScreen
+from webchat_tui.tui.app import local_time
+from webchat_tui.tui.screens.chat import offer_for_line
 from webchat_tui.tui.widgets.message_log import LogEntry, MessageLog
 from webchat_tui.tui.widgets.typing_indicator import TypingIndicator
 
@@ -58,8 +67,13 @@ def transferred_text(queue: str | None) -> str:
     return f"Transferred to {'queue ' + queue if queue else 'a simulated agent'}."
 
 
+def _at(moment: datetime) -> str:
+    """A message time as the guest app shows it (local HH:MM)."""
+    return local_time(moment)
+
+
 def _now() -> str:
-    return datetime.now().astimezone().strftime("%H:%M")
+    return _at(datetime.now(UTC))
 
 
 class ChatPane(Vertical):
@@ -68,11 +82,12 @@ class ChatPane(Vertical):
     BINDINGS = [
         Binding("ctrl+r", "quick_replies", "Replies", id="agent.quick-replies", tooltip="Quick replies"),
         Binding("f5", "card", "Card", id="agent.card", tooltip="Send a card"),
-        Binding("f6", "date_picker", "Date", id="agent.date-picker", tooltip="Send a date picker"),
-        Binding("ctrl+o", "file", "File", id="agent.file", tooltip="Send a file"),
+        # Off the footer (in help and the palette): with them the footer does not fit in 80 columns
         Binding(
-            "ctrl+s", "screen_share", "Screen share", id="agent.screen-share", tooltip="Screen-share request"
+            "f6", "date_picker", "Date", id="agent.date-picker", tooltip="Send a date picker", show=False
         ),
+        Binding("ctrl+o", "file", "File", id="agent.file", tooltip="Send a file", show=False),
+        Binding("ctrl+s", "screen_share", "Screen", id="agent.screen-share", tooltip="Screen-share request"),
         Binding("ctrl+b", "cobrowse", "Co-browse", id="agent.cobrowse", tooltip="Co-browse request"),
         Binding("ctrl+t", "transfer", "Transfer", id="agent.transfer", tooltip="Transfer (agent or queue)"),
         Binding("ctrl+l", "end", "End", id="agent.end", tooltip="End the conversation"),
@@ -124,15 +139,16 @@ class ChatPane(Vertical):
         self.load_history()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide what the channel cannot do; grey out what an ended conversation cannot."""
+        """Show only what can be done now (the footer has room for nothing else): the channel's own keys
+        while the conversation runs, then only f8 to close the tab."""
         if action in MESSAGING_ONLY and self.channel != MESSAGING:
             return False
         if action in WEBCHAT_ONLY and self.channel != WEBCHAT:
             return False
         if action == "close":
-            return True if self.over else None
+            return self.over
         if action in MESSAGING_ONLY | WEBCHAT_ONLY | {"transfer", "end"}:
-            return None if self.over else True
+            return not self.over
         return True
 
     # --- what the guest does (from the feed) ---
@@ -192,7 +208,7 @@ class ChatPane(Vertical):
         now = time.monotonic()
         if event.value and not self.over and now - self._last_typing >= TYPING_EVERY:
             self._last_typing = now
-            self._run(self.backend.typing(self.channel, self.cid), quiet=True)
+            self._quietly(self.backend.typing(self.channel, self.cid))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -214,31 +230,52 @@ class ChatPane(Vertical):
 
     @work(group="history")
     async def load_history(self) -> None:
-        """What the guest (and a bot) said before the person joined."""
+        """What the guest (and a bot, or an earlier agent) said before the person joined, with its times."""
         try:
-            lines = await self.backend.history(self.channel, self.cid)
+            messages = await self.backend.history(self.channel, self.cid, self.guest)
         except Exception as exc:  # noqa: BLE001
             self.log_view.write_system(f"History not loaded: {exc}", _now(), role="error")
             return
-        names = {"guest": (self.guest, "customer"), "bot": ("Bot", "bot"), "agent": ("Agent", "agent")}
-        for who, text in lines:
-            sender, role = names.get(who, ("", "system"))
-            self.log_view.write(LogEntry("", sender, role, text))
+        self.show_messages(messages)
         self.log_view.write_system(f"You joined as {self.backend.agent_name}.", _now())
 
-    def _run(self, coro: Any, *, done: str | None = None, quiet: bool = False) -> None:
-        self._action_worker(coro, done, quiet)
+    def show_messages(self, messages: list[ChatMessage]) -> None:
+        """Draw service messages as the guest sees them: time, sender, text, rich content in words and the
+        choices it offers (inert here: only the guest picks)."""
+        entries: list[LogEntry] = []
+        me = self.backend.agent_name
+        for message in messages:
+            for line in describe_event(MessagesAdded((message,)), message.timestamp):
+                role = line.role
+                if role == "own":  # the guest app's "own" is the guest
+                    role = "customer"
+                elif role == "agent" and line.sender == me:
+                    role = "own"
+                entries.append(LogEntry(_at(line.at), line.sender, role, line.text))
+                if line.kind in CONTENT_KINDS and line.kind != "attachment":
+                    labels = tuple(label for label, _ in offer_for_line(message, line))
+                    if labels:
+                        entries.append(LogEntry("", "", "choices", "", labels))  # no offer number: inert
+        self.log_view.extend(entries)
 
     @work(group="actions", exclusive=False)
-    async def _action_worker(self, coro: Any, done: str | None, quiet: bool) -> None:
-        try:
+    async def _quietly(self, coro: Any) -> None:
+        """Run `coro`; a failure is not worth a line (a typing signal)."""
+        with contextlib.suppress(Exception):
             await coro
+
+    @work(group="actions", exclusive=False)
+    async def _send_rich(self, coro: Any, what: str) -> None:
+        """Send rich content (`coro` answers with the messages sent) and show it as the guest sees it."""
+        try:
+            sent: list[ChatMessage] = await coro
         except Exception as exc:  # noqa: BLE001
-            if not quiet:
-                self.log_view.write_system(f"Failed: {exc}", _now(), role="error")
+            self.log_view.write_system(f"{what} not sent: {exc}", _now(), role="error")
             return
-        if done:
-            self.log_view.write_system(done, _now())
+        if sent:
+            self.show_messages(sent)
+        else:  # an answer without the message bodies (an older emulator): say at least what went
+            self.log_view.write_system(f"{what} sent.", _now())
 
     def _text(self) -> str:
         text = self.composer.value.strip()
@@ -259,39 +296,29 @@ class ChatPane(Vertical):
             if not replies:
                 self.log_view.write_system("No buttons given: nothing sent.", _now(), role="error")
                 return
-            shown = f"{values['text']} [{' | '.join(replies)}]"
-            self._run(
-                self.backend.quick_replies(self.cid, values["text"], replies),
-                done=f"Sent quick replies: {shown}",
+            self._send_rich(
+                self.backend.quick_replies(self.cid, values["text"], replies, self.guest), "Quick replies"
             )
 
         self.app.push_screen(FormScreen("Quick replies", fields), sent)
 
     def action_card(self) -> None:
         """Send the sample card (the composer's text goes with it)."""
-        self._run(self.backend.rich(self.cid, "card", self._text()), done="Sent a card.")
+        self._send_rich(self.backend.rich(self.cid, "card", self.guest, self._text()), "Card")
 
     def action_date_picker(self) -> None:
         """Send a date picker with three slots."""
-        self._run(self.backend.rich(self.cid, "datepicker", self._text()), done="Sent a date picker.")
+        self._send_rich(self.backend.rich(self.cid, "datepicker", self.guest, self._text()), "Date picker")
 
     def action_file(self) -> None:
         """Ask for a file path, then send the file."""
 
         def chosen(values: dict[str, str] | None) -> None:
             if values and values["path"].strip():
-                self._send_file(Path(values["path"].strip()).expanduser())
+                path = Path(values["path"].strip()).expanduser()
+                self._send_rich(self.backend.send_file(self.cid, path, self.guest), "File")
 
         self.app.push_screen(FormScreen("Send a file", [("path", "File path", "")]), chosen)
-
-    @work(group="actions", exclusive=False)
-    async def _send_file(self, path: Path) -> None:
-        try:
-            name = await self.backend.send_file(self.cid, path)
-        except (OSError, ValueError, Exception) as exc:  # noqa: BLE001
-            self.log_view.write_system(f"File not sent: {exc}", _now(), role="error")
-            return
-        self.log_view.write_system(f"Sent the file {sanitize_line(name)}.", _now())
 
     def action_screen_share(self) -> None:
         """Ask the guest to share their screen."""
