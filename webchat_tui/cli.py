@@ -510,6 +510,19 @@ def emulator(
 @click.option("--api-base", metavar="URL", help="Use this running emulator instead of starting one.")
 @click.option("--org", "--organization-id", "organization_id", help="Organization id (with --api-base).")
 @click.option("--deployment", "--deployment-id", "deployment_id", help="Deployment id (with --api-base).")
+@click.option(
+    "--messaging-deployment",
+    "messaging_deployment_id",
+    metavar="ID",
+    help="Web Messaging deployment id (with --api-base and --channel messaging).",
+)
+@click.option(
+    "--channel",
+    type=click.Choice(["messaging", "webchat"]),
+    default="messaging",
+    show_default=True,
+    help="The channel the trainees' join form starts on (they can switch).",
+)
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme of the app in the browser.")
 @click.option(
     "--max-sessions", default=60, show_default=True, type=click.IntRange(1), help="Browser tabs at once."
@@ -533,6 +546,8 @@ def serve(
     api_base: str | None,
     organization_id: str | None,
     deployment_id: str | None,
+    messaging_deployment_id: str | None,
+    channel: str,
     theme: str | None,
     max_sessions: int,
     public_hosts: tuple[str, ...],
@@ -551,6 +566,8 @@ def serve(
         max_sessions=max_sessions,
         public_hosts=public_hosts,
         stop_hint=not no_stop_hint,
+        channel=channel,
+        messaging_deployment_id=messaging_deployment_id,
     )
 
 
@@ -627,6 +644,13 @@ def agent(api_base: str | None, control_token: str | None, agent_name: str, them
 @click.option(
     "--no-console", is_flag=True, help="Run without the console (start one with the printed command)."
 )
+@click.option(
+    "--channel",
+    type=click.Choice(["messaging", "webchat"]),
+    default="messaging",
+    show_default=True,
+    help="The channel the trainees' join form starts on (Web Messaging or Web Chat v2).",
+)
 def workshop(
     lan: bool,
     host: str | None,
@@ -638,6 +662,7 @@ def workshop(
     theme: str | None,
     max_sessions: int,
     no_console: bool,
+    channel: str,
 ) -> None:
     """Run a workshop: the emulator with you as the agent, the guest app for trainees' browsers, and the
     agent console. Prints the address trainees type (and its QR code); Ctrl+Q in the console ends it all.
@@ -658,6 +683,7 @@ def workshop(
         human_first_timeout=human_first_timeout,
         theme=theme,
         max_sessions=max_sessions,
+        channel=channel,
     )
     stop = threading.Event()
     signal.signal(

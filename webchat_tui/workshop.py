@@ -95,6 +95,9 @@ class Workshop:
     human_first_timeout: float = 60.0
     theme: str | None = None
     max_sessions: int = 60
+    channel: str = "messaging"
+    """The channel the trainees' join form starts on. Web Messaging uses the emulator's deployment without a
+    bot, so a trainee waits at the trainer's desk at once."""
     time_scale: float = 1.0
     stderr: IO[str] | None = None
     """Where the children's log lines go (default: this process's stderr)."""
@@ -144,7 +147,11 @@ class Workshop:
             serve_args += ["--api-base", str(self.emulator_info["base_url"])]
             serve_args += ["--org", str(self.emulator_info["organization_id"])]
             serve_args += ["--deployment", str(self.emulator_info["deployment_id"])]
-            serve_args += ["--max-sessions", str(self.max_sessions)]
+            serve_args += [
+                "--messaging-deployment",
+                str(self.emulator_info["messaging_direct_deployment_id"]),
+            ]
+            serve_args += ["--channel", self.channel, "--max-sessions", str(self.max_sessions)]
             if self.theme in ("dark", "light"):
                 serve_args += ["--theme", self.theme]
             serve = self._spawn(serve_args)
@@ -157,9 +164,14 @@ class Workshop:
     def terminal_command(self) -> str:
         """What a trainee with webchat-tui installed types instead of using the browser."""
         info = self.emulator_info
+        if self.channel == "messaging":  # the app's default channel: its deployment is all it needs
+            return (
+                f"webchat-tui chat --api-base {info.get('base_url')} "
+                f"--deployment {info.get('messaging_direct_deployment_id')}"
+            )
         return (
-            f"webchat-tui chat --api-base {info.get('base_url')} --org {info.get('organization_id')} "
-            f"--deployment {info.get('deployment_id')}"
+            f"webchat-tui chat --channel webchat --api-base {info.get('base_url')} "
+            f"--org {info.get('organization_id')} --deployment {info.get('deployment_id')}"
         )
 
     def stop(self) -> None:

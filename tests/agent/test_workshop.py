@@ -108,7 +108,14 @@ def test_guest_side_cannot_reach_the_control_api(shop: Workshop) -> None:
 
 
 def test_terminal_command_and_qr(shop: Workshop) -> None:
-    assert shop.terminal_command.startswith(f"webchat-tui chat --api-base http://{LAN}:")
+    # The trainees' app starts on Web Messaging: the command names the deployment without a bot (the desk).
+    direct = shop.emulator_info["messaging_direct_deployment_id"]
+    assert shop.terminal_command == (
+        f"webchat-tui chat --api-base {shop.emulator_info['base_url']} --deployment {direct}"
+    )
+    webchat = Workshop(channel="webchat", emulator_info=shop.emulator_info)
+    assert webchat.terminal_command.startswith(f"webchat-tui chat --channel webchat --api-base http://{LAN}:")
+    assert f"--deployment {shop.emulator_info['deployment_id']}" in webchat.terminal_command
     code = qr_text(shop.trainee_url).splitlines()
     assert len({len(line) for line in code}) == 1 and len(code[0]) >= 21 + 4  # square code, quiet zone
     assert set("".join(code)) <= {"█", "▀", "▄", " "}  # plain characters only

@@ -22,7 +22,7 @@ def take_browser_screenshot(path: Path) -> str | None:
     reason = why_no_browser()
     if reason is not None:
         return reason
-    with serve_process() as serve, chromium_page(width=1200, height=720) as page:
+    with serve_process("--channel", "webchat") as serve, chromium_page(width=1200, height=720) as page:
         control = control_for(serve)
         try:
             open_app(page, serve.url)

@@ -22,6 +22,7 @@ from tests.browser.driver import (
     wait_for_output,
     why_no_browser,
 )
+from webchat_tui.emulator.control_client import ControlClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -37,7 +38,7 @@ def _customer(conversation: dict[str, Any]) -> dict[str, Any]:
 
 @needs_browser
 def test_a_guest_chats_from_the_browser_and_downloads_the_transcript(tmp_path: Path) -> None:
-    with serve_process() as serve, chromium_page() as page:
+    with serve_process("--channel", "webchat") as serve, chromium_page() as page:
         control = control_for(serve)
         requests: list[str] = []
         page.on("request", lambda request: requests.append(request.url))
@@ -92,6 +93,66 @@ def test_a_guest_chats_from_the_browser_and_downloads_the_transcript(tmp_path: P
             print("serve stderr:\n" + "".join(serve.log)[-4000:])
             if not page.is_closed():
                 print("page text:\n" + output_text(page)[-2000:])
+            raise
+        finally:
+            control.close()
+
+
+def _inbound(control: Any, sid: str, text: str) -> bool:
+    return any(
+        m.get("direction") == "Inbound" and m.get("text") == text for m in control.messaging_messages(sid)
+    )
+
+
+@needs_browser
+def test_browser_guests_use_web_messaging_each_tab_its_own_conversation() -> None:
+    """`serve` starts the trainees' form on Web Messaging (the app's default; the agent console serves both
+    channels). Every tab's app runs as the same server user, yet two tabs are two conversations (each keeps
+    its token to itself), and closing a tab ends its conversation (nothing could resume it)."""
+    with serve_process() as serve, chromium_page() as page:
+        control = control_for(serve)
+        deployment = serve.emulator["messaging_deployment_id"]
+
+        def sessions() -> list[dict[str, Any]]:
+            return control.messaging_sessions(deployment_id=deployment)
+
+        second = None
+        try:
+            open_app(page, serve.url)
+            wait_for_output(page, "Web Messaging")  # the form's channel
+            page.keyboard.type("Ada Browser")
+            page.keyboard.press("Enter")
+            first = wait_for(lambda: sessions()[0] if len(sessions()) == 1 else None, "the first session")
+            wait_for_output(page, "Talk to an agent")  # the bot-first deployment's menu: the chat is live
+            text = "hello over web messaging"
+            page.keyboard.type(text)
+            wait_for_output(page, text)
+            page.keyboard.press("Enter")
+            wait_for(lambda: _inbound(control, first["id"], text), "the guest's message in the transcript")
+
+            second = page.context.new_page()
+            open_app(second, serve.url)
+            second.keyboard.type("Bea Browser")
+            second.keyboard.press("Enter")
+            both = wait_for(lambda: sessions() if len(sessions()) == 2 else None, "a second session")
+            assert len({s["token"] for s in both}) == 2, "the second tab resumed the first tab's conversation"
+            wait_for_output(second, "Talk to an agent")
+            assert "Resume" not in output_text(second)  # nothing stored to offer
+
+            # Closing the first tab ends its app, which ends its conversation.
+            page.close()
+
+            def ended() -> bool:
+                summary = next(s for s in sessions() if s["id"] == first["id"])
+                return bool(summary["readOnly"]) or summary["phase"] == "ended"
+
+            wait_for(ended, "the first conversation to end after its tab closed")
+            assert not next(s for s in sessions() if s["id"] != first["id"])["readOnly"]
+        except BaseException:
+            print("serve stderr:\n" + "".join(serve.log)[-4000:])
+            for shown in (page, second):
+                if shown is not None and not shown.is_closed():
+                    print("page text:\n" + output_text(shown)[-2000:])
             raise
         finally:
             control.close()
@@ -165,3 +226,34 @@ def test_api_base_without_ids_is_refused_plainly() -> None:
     assert result.returncode != 0
     assert "--api-base needs --org and --deployment" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@needs_browser
+def test_a_trainee_in_a_browser_waits_at_the_workshop_desk() -> None:
+    """The workshop's page (its `serve` child) puts a trainee on Web Messaging with the deployment that has no
+    bot: the conversation waits at the trainer's desk at once, and what the trainer sends reaches the page."""
+    import subprocess
+
+    from webchat_tui.workshop import Workshop
+
+    shop = Workshop(port=0, stderr=subprocess.DEVNULL)
+    shop.start()
+    try:
+        control = ControlClient.from_info(shop.emulator_info)
+        with chromium_page() as page:
+            open_app(page, shop.trainee_url)
+            page.keyboard.type("Ada Trainee")
+            page.keyboard.press("Enter")
+
+            def waiting() -> dict[str, Any] | None:
+                return next((c for c in control.desk() if c["state"] == "waiting"), None)
+
+            entry = wait_for(waiting, "the trainee at the desk")
+            assert entry["channel"] == "messaging"
+            assert entry["deploymentId"] == shop.emulator_info["messaging_direct_deployment_id"]
+            control.take("messaging", entry["id"], "Trainer Tess")
+            control.messaging_agent_messages(entry["id"], "Welcome to the workshop")
+            wait_for_output(page, "Welcome to the workshop")
+        control.close()
+    finally:
+        shop.stop()

@@ -85,6 +85,7 @@ class WebchatApp(App[None]):
         client_options: dict[str, Any] | None = None,
         token_store_path: Path | None = None,
         messaging_options: dict[str, Any] | None = None,
+        leave_messaging_on_quit: bool = False,
         keymap: dict[str, str] | None = None,
         config_file: Path | None = None,
         autostart: bool = False,
@@ -105,6 +106,8 @@ class WebchatApp(App[None]):
             client_options: extra `WebChatClient` keyword arguments (e.g. `timeout`).
             token_store_path: where Web Messaging session tokens are kept (default: the user data dir).
             messaging_options: extra `MessagingSession` keyword arguments.
+            leave_messaging_on_quit: quitting ends a Web Messaging conversation too (browser mode: each tab's
+                token store is thrown away with its app, so the conversation could never be resumed).
             keymap: binding id → keys (the config file's `[keymap]`); unknown ids are reported.
             config_file: the config file profiles and the chosen theme are saved to (None: not saved).
             autostart: start the chat at once when the form is valid (`chat --start`).
@@ -130,8 +133,10 @@ class WebchatApp(App[None]):
         self.session_options = session_options or {}
         self.client_options = client_options or {}
         self.token_store_path = token_store_path
-        self.messaging_options = messaging_options or {}
         """Where Web Messaging session tokens persist (None: the user data dir's default file)."""
+        self.messaging_options = messaging_options or {}
+        self.leave_messaging_on_quit = leave_messaging_on_quit
+        """Quitting ends a Web Messaging conversation too (its token is not kept)."""
         self.config_file = config_file
         self.autostart = autostart
         self.log_file = log_file

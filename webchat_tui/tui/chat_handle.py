@@ -218,9 +218,11 @@ async def open_messaging_chat(
     start_new: bool = False,
     token_store: TokenStore | None = None,
     session_options: dict[str, Any] | None = None,
+    leave_on_quit: bool = False,
 ) -> ChatHandle:
     """Create the Web Messaging client and session, subscribe the transcript, then start (resume the stored
-    conversation, or a new one with `start_new`).
+    conversation, or a new one with `start_new`). `leave_on_quit`: quitting ends the conversation (when its
+    token is thrown away with the app, nothing could resume it).
 
     Raises:
         Exception: whatever `MessagingSession.start()` raised; the session is closed first.
@@ -270,7 +272,7 @@ async def open_messaging_chat(
         transcript=recorder,
         close_client=close_client,
         channel="messaging",
-        leave_on_quit=False,
+        leave_on_quit=leave_on_quit,
     )
     try:
         await session.start(start_new=start_new, auth_code=settings.auth_code.strip() or None)

@@ -47,11 +47,21 @@ STOP_GRACE = 10.0
 """Seconds the app processes get to leave their chats and exit on shutdown before they are killed."""
 
 
-def guest_command(base_url: str, organization_id: str, deployment_id: str, theme: str | None = None) -> str:
+def guest_command(
+    base_url: str,
+    organization_id: str,
+    deployment_id: str,
+    theme: str | None = None,
+    *,
+    channel: str = "messaging",
+    messaging_deployment_id: str = "",
+) -> str:
     """The shell command textual-serve runs for each tab. It starts it with a shell, hence the quoting; `exec`
     makes the app the shell's own process, so quitting or killing it reaches the app itself."""
     args = [sys.executable, "-m", "webchat_tui.web.guest", "--base-url", base_url]
-    args += ["--org", organization_id, "--deployment", deployment_id]
+    args += ["--org", organization_id, "--deployment", deployment_id, "--channel", channel]
+    if messaging_deployment_id:
+        args += ["--messaging-deployment", messaging_deployment_id]
     if theme:
         args += ["--theme", theme]
     return "exec " + shlex.join(args)
@@ -268,12 +278,15 @@ def run_serve(
     max_sessions: int = 60,
     public_hosts: Iterable[str] = (),
     stop_hint: bool = True,
+    channel: str = "messaging",
+    messaging_deployment_id: str | None = None,
 ) -> None:
     """Serve the guest app until SIGINT/SIGTERM. Prints one JSON line once listening:
     `{"url": page URL, "emulator": the emulator's info line, or null with --api-base}`.
 
-    Without `api_base` one emulator is started here and shared by every tab; with it (and the two ids), the
-    tabs use that running emulator.
+    Without `api_base` one emulator is started here and shared by every tab (Web Messaging on its bot-first
+    deployment, as the app's local emulator); with it (and the ids), the tabs use that running emulator. The
+    tabs' join form starts on `channel`.
     """
     try:
         sock = _bind(host, port)
@@ -293,10 +306,22 @@ def run_serve(
             api_base = emulator.base_url
             organization_id = emulator.seed.organization_id
             deployment_id = emulator.seed.deployment_id
+            messaging_deployment_id = emulator.seed.messaging_deployment_id
             emulator_info = emulator.seed.public_dict(emulator.base_url, emulator.control_token)
         if not (organization_id and deployment_id):
             raise SystemExit("webchat-tui serve: --api-base needs --org and --deployment")
-        command = guest_command(api_base, organization_id, deployment_id, theme)
+        if channel == "messaging" and not messaging_deployment_id:
+            raise SystemExit(
+                "webchat-tui serve: --api-base needs --messaging-deployment (or --channel webchat)"
+            )
+        command = guest_command(
+            api_base,
+            organization_id,
+            deployment_id,
+            theme,
+            channel=channel,
+            messaging_deployment_id=messaging_deployment_id or "",
+        )
         server = GuestServer(
             command,
             host=host,

@@ -749,6 +749,7 @@ class JoinScreen(Screen[None]):
                     start_new=start_new,
                     token_store=self.webchat.token_store_for(environment),
                     session_options=self.webchat.messaging_options,
+                    leave_on_quit=self.webchat.leave_messaging_on_quit,
                 )
             else:
                 handle = await open_chat(
