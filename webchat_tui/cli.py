@@ -685,10 +685,20 @@ def workshop(
         max_sessions=max_sessions,
         channel=channel,
     )
+
     stop = threading.Event()
-    signal.signal(
-        signal.SIGTERM, lambda *_: stop.set()
-    )  # before the start line: a script may stop us at once
+    at_prompt = threading.Event()
+
+    def stopped(*_: object) -> None:
+        stop.set()
+        if at_prompt.is_set():
+            raise KeyboardInterrupt  # out of the prompt (click's "Aborted!"), to `shop.stop()` below
+
+    # Before the start line (a script may stop us at once); SIGHUP: the trainer's terminal closed. The
+    # children run in sessions of their own: without this they would outlive us, holding the room's port.
+    # While the console runs, it quits on both (see `AgentApp`), and the same `finally` stops them.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, stopped)
     try:
         shop.start()
     except (RuntimeError, OSError) as exc:
@@ -714,8 +724,12 @@ def workshop(
             except KeyboardInterrupt:
                 pass
             return
-        if sys.stdin.isatty():
+        if sys.stdin.isatty() and not stop.is_set():
+            at_prompt.set()
             click.prompt("\nPress Enter to open the agent console", default="", show_default=False, err=True)
+            at_prompt.clear()
+        if stop.is_set():
+            return
         from webchat_tui.tui.agent.app import make_agent_app
 
         app = make_agent_app(

@@ -49,23 +49,34 @@ def descendants(pid: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def reaped(process: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
+def reaped(process: subprocess.Popen[Any]) -> Iterator[list[int]]:
     """On the way out, pass or fail, kill `process` and everything below it, each in its whole process
     group: the workshop's children run in sessions of their own, so killing the workshop alone would leave
-    them running (and holding ports) after a failed test. Nothing may kill `process` before this does: its
-    orphans would lose their link to it."""
+    them running (and holding ports) after a failed test. Yields a list for the pids of children the test has
+    seen: they are killed too even when `process` is gone by then (its orphans lost their link to it)."""
+    seen: list[int] = []
     try:
-        yield process
+        yield seen
     finally:
         # a child not yet waited for keeps its pid: nothing else can have it
         tree = [process.pid, *descendants(process.pid)] if process.poll() is None else []
-        for each in tree:
+        for each in dict.fromkeys([*tree, *seen]):
+            if each not in tree and not _ours(each):
+                continue  # gone, and its pid may be someone else's by now
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 if os.getpgid(each) == each:
                     os.killpg(each, signal.SIGKILL)
                 else:
                     os.kill(each, signal.SIGKILL)
         process.wait(30)
+
+
+def _ours(pid: int) -> bool:
+    """`pid` is alive and one of our processes (a `webchat_tui` command line)."""
+    try:
+        return b"webchat_tui" in Path(f"/proc/{pid}/cmdline").read_bytes() and _alive(pid)
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -132,13 +143,14 @@ def test_cli_prints_the_address_and_stops_its_children() -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    with reaped(process):
+    with reaped(process) as seen:
         assert process.stdout is not None
         line = json.loads(process.stdout.readline())
         assert line["url"].startswith(f"http://{LAN}:")
         with httpx.Client(timeout=30) as http:
             assert http.get(line["url"]).status_code == 200
         children = descendants(process.pid)
+        seen += children
         assert len(children) >= 2, children  # the emulator and the browser mode
         process.terminate()
         _, err = process.communicate(timeout=60)
@@ -246,5 +258,48 @@ def test_on_a_terminal_the_start_line_with_its_secrets_is_not_shown(tmp_path: Pa
             assert b'"control_token"' not in shown and b"client_secret" not in shown
             os.killpg(shop.proc.pid, signal.SIGTERM)
             shop.wait(60)
+    finally:
+        shop.close()
+
+
+@pytest.mark.parametrize("stage", ["prompt", "console"])
+def test_closing_the_trainers_terminal_stops_the_children(tmp_path: Path, stage: str) -> None:
+    """The trainer's terminal window closes (SIGHUP) at the "Press Enter" prompt or with the console open: the
+    workshop stops its emulator and browser mode (in sessions of their own, the hang-up never reaches them)
+    instead of leaving them running on the room's port."""
+    import time
+
+    from tests.tui.test_process import PtyApp
+
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+    }
+    shop = PtyApp(["workshop", "--host", LAN, "--port", "0"], env)
+
+    def shown(text: bytes, timeout: float = 90) -> bool:
+        deadline = time.monotonic() + timeout
+        while text not in shop.output and time.monotonic() < deadline and shop.proc.poll() is None:
+            time.sleep(0.1)
+        return text in shop.output
+
+    try:
+        with reaped(shop.proc) as seen:
+            assert shown(b"Press Enter to open the agent console"), bytes(shop.output[-2000:])
+            children = descendants(shop.proc.pid)
+            seen += children
+            assert len(children) >= 2, children
+            if stage == "console":
+                os.write(shop.master, b"\r")
+                assert shown(b"Waiting ("), bytes(shop.output[-2000:])
+            os.kill(shop.proc.pid, signal.SIGHUP)
+            shop.wait(60)
+            deadline = time.monotonic() + 30
+            while [pid for pid in children if _alive(pid)] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not [pid for pid in children if _alive(pid)], "children left running after SIGHUP"
     finally:
         shop.close()

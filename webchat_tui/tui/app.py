@@ -15,7 +15,6 @@ terminal restored. Keys can be moved with a `[keymap]` table in config.toml (bin
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import time
@@ -34,6 +33,7 @@ from webchat_tui.config import ChatSettings
 from webchat_tui.tui.backend import LocalEmulator
 from webchat_tui.tui.messages import JoinFormShown, LocalBackendFailed, LocalBackendReady
 from webchat_tui.tui.screens.join import JoinScreen
+from webchat_tui.tui.signals import install_quit_signals, remove_quit_signals
 from webchat_tui.tui.widgets.contrast import UNOFFERED_THEMES
 
 if TYPE_CHECKING:  # the chat modules load when a chat starts, not before the first frame
@@ -310,20 +310,10 @@ class WebchatApp(App[None]):
         Not under a headless test run, which shares the test runner's process and its signal handlers."""
         if self.is_headless:
             return
-        loop = asyncio.get_running_loop()
-        for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-            if number is None:
-                continue
-            try:
-                loop.add_signal_handler(number, self._signalled, number)
-            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
-                continue
-            self._signals.append(number)
+        self._signals = install_quit_signals(self._signalled)
 
     def _remove_signal_handlers(self) -> None:
-        loop = asyncio.get_running_loop()
-        for number in self._signals:
-            loop.remove_signal_handler(number)
+        remove_quit_signals(self._signals)
         self._signals = []
 
     def _signalled(self, number: signal.Signals) -> None:

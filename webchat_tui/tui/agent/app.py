@@ -13,6 +13,7 @@ Web Chat v2 and Web Messaging, one tab per conversation taken (see `screens/desk
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,6 +26,7 @@ from webchat_tui.emulator.control_client import ControlClient
 from webchat_tui.tui.agent.backend import DeskBackend
 from webchat_tui.tui.agent.screens.desk import DeskScreen
 from webchat_tui.tui.screens.help import HelpScreen, help_rows
+from webchat_tui.tui.signals import install_quit_signals, remove_quit_signals
 
 __all__ = ["AgentApp", "make_agent_app"]
 
@@ -47,6 +49,7 @@ class AgentApp(App[None]):
         self.backend = backend
         self.banner = banner
         self._on_exit = on_exit
+        self._signals: list[signal.Signals] = []
         if theme:
             self.theme = theme
 
@@ -60,6 +63,10 @@ class AgentApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(DeskScreen(self.backend, banner=self.banner))
         self.follow_feed()
+        if not self.is_headless:  # a headless test shares the runner's process and its signals
+            # the trainer's terminal closed (or a SIGTERM): quit as ctrl+q does, so whoever started this
+            # console (the workshop) stops what it runs after it
+            self._signals = install_quit_signals(lambda number: self.exit(return_code=128 + int(number)))
 
     @work(group="feed", exclusive=True)
     async def follow_feed(self) -> None:
@@ -85,6 +92,7 @@ class AgentApp(App[None]):
             yield from commands()
 
     async def on_unmount(self) -> None:
+        remove_quit_signals(self._signals)
         self.backend.client.close()
         if self._on_exit is not None:
             self._on_exit()
