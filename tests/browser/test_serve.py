@@ -231,7 +231,8 @@ def test_api_base_without_ids_is_refused_plainly() -> None:
 @needs_browser
 def test_a_trainee_in_a_browser_waits_at_the_workshop_desk() -> None:
     """The workshop's page (its `serve` child) puts a trainee on Web Messaging with the deployment that has no
-    bot: the conversation waits at the trainer's desk at once, and what the trainer sends reaches the page."""
+    bot: the conversation waits at the trainer's desk at once under the name typed in the form, and what the
+    trainer sends reaches the page."""
     import subprocess
 
     from webchat_tui.workshop import Workshop
@@ -250,6 +251,7 @@ def test_a_trainee_in_a_browser_waits_at_the_workshop_desk() -> None:
 
             entry = wait_for(waiting, "the trainee at the desk")
             assert entry["channel"] == "messaging"
+            assert entry["guest"] == "Ada Trainee"  # the form's name, sent as the displayName attribute
             assert entry["deploymentId"] == shop.emulator_info["messaging_direct_deployment_id"]
             control.take("messaging", entry["id"], "Trainer Tess")
             control.messaging_agent_messages(entry["id"], "Welcome to the workshop")

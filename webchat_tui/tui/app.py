@@ -86,6 +86,7 @@ class WebchatApp(App[None]):
         token_store_path: Path | None = None,
         messaging_options: dict[str, Any] | None = None,
         leave_messaging_on_quit: bool = False,
+        messaging_name_attribute: str = "",
         keymap: dict[str, str] | None = None,
         config_file: Path | None = None,
         autostart: bool = False,
@@ -108,6 +109,8 @@ class WebchatApp(App[None]):
             messaging_options: extra `MessagingSession` keyword arguments.
             leave_messaging_on_quit: quitting ends a Web Messaging conversation too (browser mode: each tab's
                 token store is thrown away with its app, so the conversation could never be resumed).
+            messaging_name_attribute: also send the display name as this Web Messaging custom attribute
+                (browser mode: the workshop's trainer sees the trainee's name at the desk).
             keymap: binding id → keys (the config file's `[keymap]`); unknown ids are reported.
             config_file: the config file profiles and the chosen theme are saved to (None: not saved).
             autostart: start the chat at once when the form is valid (`chat --start`).
@@ -137,6 +140,8 @@ class WebchatApp(App[None]):
         self.messaging_options = messaging_options or {}
         self.leave_messaging_on_quit = leave_messaging_on_quit
         """Quitting ends a Web Messaging conversation too (its token is not kept)."""
+        self.messaging_name_attribute = messaging_name_attribute
+        """The custom attribute that also carries the display name (empty: none)."""
         self.config_file = config_file
         self.autostart = autostart
         self.log_file = log_file

@@ -219,16 +219,21 @@ async def open_messaging_chat(
     token_store: TokenStore | None = None,
     session_options: dict[str, Any] | None = None,
     leave_on_quit: bool = False,
+    name_attribute: str = "",
 ) -> ChatHandle:
     """Create the Web Messaging client and session, subscribe the transcript, then start (resume the stored
     conversation, or a new one with `start_new`). `leave_on_quit`: quitting ends the conversation (when its
-    token is thrown away with the app, nothing could resume it).
+    token is thrown away with the app, nothing could resume it). `name_attribute`: also send the display name
+    as this custom attribute (unless the form already has it), so an agent sees who is there.
 
     Raises:
         Exception: whatever `MessagingSession.start()` raised; the session is closed first.
     """
     from webchat_tui.messaging import MessagingClient, MessagingSession
 
+    attributes = dict(settings.custom_fields)
+    if name_attribute and settings.display_name.strip() and name_attribute not in attributes:
+        attributes[name_attribute] = settings.display_name.strip()
     client = MessagingClient(
         settings.deployment_id.strip(),
         base_url=base_url,
@@ -239,7 +244,7 @@ async def open_messaging_chat(
         client,
         token_store=token_store,
         guest_name=settings.display_name.strip() or "You",
-        custom_attributes=dict(settings.custom_fields) or None,
+        custom_attributes=attributes or None,
         **(session_options or {}),
     )
     recorder = TranscriptRecorder()

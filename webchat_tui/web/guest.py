@@ -7,7 +7,8 @@ defaults (their name, their region) must not leak into it.
 The join form starts on `--channel` (Web Messaging by default, as the app does). Every tab's app runs as the
 same server user, so the usual per-user token file would hand one tab's Web Messaging conversation to the next
 tab: each app keeps its token in a folder of its own instead, removed when it ends, and quitting (closing or
-reloading the tab) ends its conversation, which nothing could resume.
+reloading the tab) ends its conversation, which nothing could resume. The name typed in the form also goes
+out as the `displayName` custom attribute, so the trainer's desk shows who is waiting.
 
     python -m webchat_tui.web.guest --base-url URL --org ORG --deployment DEP
         [--messaging-deployment DEP] [--channel messaging|webchat] [--theme NAME]
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
             theme=args.theme,
             token_store_path=tokens / "messaging-tokens.json",
             leave_messaging_on_quit=True,
+            # Web Messaging has no member names: the trainer's desk reads this attribute (README, workshops)
+            messaging_name_attribute="displayName",
         )
         app.run()
     finally:

@@ -750,6 +750,7 @@ class JoinScreen(Screen[None]):
                     token_store=self.webchat.token_store_for(environment),
                     session_options=self.webchat.messaging_options,
                     leave_on_quit=self.webchat.leave_messaging_on_quit,
+                    name_attribute=self.webchat.messaging_name_attribute,
                 )
             else:
                 handle = await open_chat(
