@@ -1,9 +1,11 @@
-"""`make screenshots` (agent console part): `screenshots/agent_waiting.svg` and `screenshots/agent_chat.svg`,
-the scenes of the snapshot tests drawn on a fresh embedded emulator in human-agent mode."""
+"""`make screenshots` (agent console part): `screenshots/agent_waiting.svg`, `screenshots/agent_chat.svg` and
+`screenshots/agent_card.svg`, the scenes of the snapshot tests drawn on a fresh embedded emulator in
+human-agent mode."""
 
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from pathlib import Path
 
 from tests.agent import scenes
@@ -22,14 +24,18 @@ async def main() -> None:
             for name, size, title in (
                 ("agent_waiting", scenes.WAITING_SIZE, "agent console: the waiting list"),
                 ("agent_chat", scenes.CHAT_SIZE, "agent console: a taken chat"),
+                ("agent_card", scenes.MESSAGING_SIZE, "agent console: a card sent, at 80 columns"),
             ):
                 emu.reset()
                 app = scenes.console(emu)
                 async with app.run_test(size=size) as pilot:
                     if name == "agent_waiting":
                         await scenes.waiting_list(app, pilot)
-                    else:
+                    elif name == "agent_chat":
                         await scenes.chat_tab(app, emu, pilot)
+                    else:
+                        with tempfile.TemporaryDirectory() as tokens:
+                            await scenes.messaging_card(app, emu, pilot, Path(tokens) / "tokens.json")
                     path = OUT / f"{name}.svg"
                     path.write_text(app.export_screenshot(title=f"webchat-tui — {title}"), encoding="utf-8")
                     print(path)
