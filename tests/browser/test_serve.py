@@ -259,3 +259,17 @@ def test_a_trainee_in_a_browser_waits_at_the_workshop_desk() -> None:
         control.close()
     finally:
         shop.stop()
+
+
+def test_api_base_on_web_messaging_needs_its_deployment() -> None:
+    """With --api-base the tabs start on Web Messaging, whose deployment `serve` cannot guess."""
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "webchat_tui", "serve", "--port", "0", "--api-base", "http://127.0.0.1:9"]
+    result = subprocess.run(
+        [*base, "--org", "o", "--deployment", "d"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "--api-base needs --messaging-deployment (or --channel webchat)" in result.stderr
+    assert "Traceback" not in result.stderr
