@@ -189,6 +189,7 @@ def open_app(page: Any, url: str) -> None:
     needs."""
     page.goto(url)
     wait_for_output(page, "Display name")
+    wait_for_output(page, "Start chat")  # the rest of the form follows the first frame: all of it is in
     wait_for(lambda: terminal_has_keyboard(page), "the terminal to have the keyboard", timeout=30)
 
 

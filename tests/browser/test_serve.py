@@ -121,6 +121,7 @@ def test_browser_guests_use_web_messaging_each_tab_its_own_conversation() -> Non
             open_app(page, serve.url)
             wait_for_output(page, "Web Messaging")  # the form's channel
             page.keyboard.type("Ada Browser")
+            wait_for_output(page, "Ada Browser")  # drawn in the form: the app has the keys
             page.keyboard.press("Enter")
             first = wait_for(lambda: sessions()[0] if len(sessions()) == 1 else None, "the first session")
             wait_for_output(page, "Talk to an agent")  # the bot-first deployment's menu: the chat is live
@@ -130,9 +131,11 @@ def test_browser_guests_use_web_messaging_each_tab_its_own_conversation() -> Non
             page.keyboard.press("Enter")
             wait_for(lambda: _inbound(control, first["id"], text), "the guest's message in the transcript")
 
-            second = page.context.new_page()
+            second = page.context.new_page()  # a second tab, in front (a background tab's keys go nowhere)
+            second.bring_to_front()
             open_app(second, serve.url)
             second.keyboard.type("Bea Browser")
+            wait_for_output(second, "Bea Browser")
             second.keyboard.press("Enter")
             both = wait_for(lambda: sessions() if len(sessions()) == 2 else None, "a second session")
             assert len({s["token"] for s in both}) == 2, "the second tab resumed the first tab's conversation"
@@ -244,6 +247,7 @@ def test_a_trainee_in_a_browser_waits_at_the_workshop_desk() -> None:
         with chromium_page() as page:
             open_app(page, shop.trainee_url)
             page.keyboard.type("Ada Trainee")
+            wait_for_output(page, "Ada Trainee")  # drawn in the form: the app has the keys
             page.keyboard.press("Enter")
 
             def waiting() -> dict[str, Any] | None:
