@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.widgets import Button, Input, Select
 
 from tests.tui.helpers import build_app, wait_for_join_form, wait_until
@@ -207,3 +208,19 @@ async def test_embedded_emulator_tokens_stay_in_memory(tmp_path: Path) -> None:
         token = app.chat_handle.session.token.get()
         assert app.token_store_for("local").get(local.messaging_deployment_id) == token
     assert not tokens.exists() or local.messaging_deployment_id not in tokens.read_text()
+
+
+async def test_focus_regained_with_nothing_focused_focuses_the_first_field(emu: Any) -> None:
+    """A browser tab can tell the app it lost the focus before the join form was composed (Textual then skips
+    its AUTO_FOCUS) and that it has it again: the name field gets the focus, so the first keys are typed."""
+    app = build_app(emu, settings=ChatSettings(channel="messaging"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_join_form(pilot)
+        app.screen.set_focus(None)
+        app.post_message(events.AppBlur())
+        await pilot.pause()
+        app.post_message(events.AppFocus())
+        await wait_until(pilot, lambda: app.focused is not None)
+        assert app.focused is not None and app.focused.id == "display_name"
+        await pilot.press(*"Ada")
+        assert app.screen.query_one("#display_name", Input).value == "Ada"

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -158,6 +158,20 @@ class WebchatApp(App[None]):
     def get_default_screen(self) -> Screen[Any]:
         """The join form is the bottom of the screen stack (no empty default screen to compose first)."""
         return JoinScreen(self.settings, autostart=self.autostart)
+
+    def on_app_focus(self, _event: events.AppFocus) -> None:
+        """Focus what the screen in front would have when the app gets the focus with nothing focused.
+
+        In a browser tab (textual-serve) the app can be told it lost the focus before its first screen was
+        composed: Textual then skips the screen's `AUTO_FOCUS`, and on focus regained it restores only what
+        was focused before, which was nothing. The trainee's first keys went nowhere (2 tabs in 5 here)."""
+        screen = self.screen
+        if screen.focused is not None or not screen.AUTO_FOCUS:
+            return
+        for widget in screen.query(screen.AUTO_FOCUS):
+            if widget.focusable:
+                widget.focus(scroll_visible=False)
+                break
 
     def on_mount(self) -> None:
         self.sub_title = self.backend_label or self._default_label()
