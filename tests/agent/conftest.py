@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from textual.css.query import NoMatches
 
 from tests.api.conftest import client  # noqa: F401 - the WebChatClient fixture for the guests
 from tests.emulator_messaging.conftest import guest  # noqa: F401 - raw Web Messaging guest sockets
@@ -37,11 +38,15 @@ def agent_app(emu: EmbeddedEmulator, human: ControlClient) -> AgentApp:
 
 
 async def until(predicate: Callable[[], Any], timeout: float = WAIT, what: str = "") -> Any:
-    """Wait (on the running loop, so the app and the sessions keep working) until `predicate()` is truthy."""
+    """Wait (on the running loop, so the app and the sessions keep working) until `predicate()` is truthy. A
+    widget not composed yet (`NoMatches`, e.g. a new tab's composer under load) counts as not yet."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        value = predicate()
+        try:
+            value = predicate()
+        except NoMatches:
+            value = None
         if value:
             return value
         if loop.time() > deadline:
