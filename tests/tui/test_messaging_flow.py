@@ -228,6 +228,9 @@ async def test_resuming_a_read_only_conversation_reads_in_order_with_its_offers_
         await wait_until(pilot, lambda: "[1] Talk to an agent" in log_text(app), WAIT)
         await _type(pilot, "bye")
         await wait_until(pilot, lambda: app.chat_handle.session.state is SessionState.READ_ONLY, WAIT)
+        # the bot ended it, not an agent: the words blame nobody
+        await wait_until(pilot, lambda: "The conversation was ended; you can read it" in log_text(app), WAIT)
+        assert "The agent ended" not in log_text(app)
     again = _app(emu, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
         await wait_for_join_form(pilot)

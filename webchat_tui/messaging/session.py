@@ -1075,15 +1075,17 @@ class MessagingSession:
             elif event.event_type == "Presence" and event.presence is not None:
                 kind = event.presence.type
                 if kind == "Disconnect" and not body.is_inbound:
+                    # the event names nobody: "the agent" only when one was connected (not the bot)
+                    ended = (
+                        "The agent ended the conversation" if self._agent else "The conversation was ended"
+                    )
                     self._agent = None
                     if self._typing.clear():
                         self._emit_typing()
                     if body.metadata.get("readOnly") == "true":
-                        self._enter_read_only(
-                            "The agent ended the conversation; you can read it but not reply."
-                        )
+                        self._enter_read_only(f"{ended}; you can read it but not reply.")
                     elif self._state is SessionState.CONNECTED:
-                        self._set_state(SessionState.WAITING_FOR_AGENT, "The agent ended the conversation")
+                        self._set_state(SessionState.WAITING_FOR_AGENT, ended)
                 elif kind == "SessionExpired":
                     self._end(EndCause.EXPIRED, "Your messaging session has expired")
 
