@@ -73,6 +73,15 @@ async def _join(pilot: Pilot[Any], app: WebchatApp) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
 
 
+async def _resume(pilot: Pilot[Any], app: WebchatApp) -> None:
+    """Name and Enter on the join form, then "Resume the previous conversation" (r) on the prompt."""
+    await wait_for_join_form(pilot)
+    await pilot.press(*"Ada", "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ResumeScreen), WAIT)
+    await pilot.press("r")
+    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen), WAIT)
+
+
 async def test_web_messaging_flow_by_keyboard(emu: Any, control: ControlClient, tmp_path: Path) -> None:
     """The whole guest journey at 80x24, every answer checked in the emulator's record; f2 stays the info
     panel on the chat screen (choices are on f4)."""
@@ -198,11 +207,7 @@ async def test_quit_and_come_back_shows_the_history_once_marked_earlier(
         sid = _sid(app, control)
     again = _app(emu, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
-        await wait_for_join_form(pilot)
-        await pilot.press(*"Ada", "enter")
-        await wait_until(pilot, lambda: isinstance(again.screen, ResumeScreen), WAIT)
-        await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(again.screen, ChatScreen), WAIT)
+        await _resume(pilot, again)
         await wait_until(pilot, lambda: "Ada: first visit" in log_text(again), WAIT)
         assert _sid(again, control) == sid
         await _type(pilot, "second visit")
@@ -233,11 +238,7 @@ async def test_resuming_a_read_only_conversation_reads_in_order_with_its_offers_
         assert "The agent ended" not in log_text(app)
     again = _app(emu, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
-        await wait_for_join_form(pilot)
-        await pilot.press(*"Ada", "enter")
-        await wait_until(pilot, lambda: isinstance(again.screen, ResumeScreen), WAIT)
-        await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(again.screen, ChatScreen), WAIT)
+        await _resume(pilot, again)
         await wait_until(pilot, lambda: "Ada: bye" in log_text(again), WAIT)
         await wait_until(pilot, lambda: "you can read it but not reply" in log_text(again), WAIT)
         text = log_text(again)
