@@ -50,13 +50,13 @@ from webchat_tui.api.stream import EventStream, StreamOptions
 from webchat_tui.api.transcript import Transcript, TranscriptRecorder, transcript_json, transcript_markdown
 from webchat_tui.api.validation import validate_message_body, validate_required
 from webchat_tui.chat.session import wait_until
+from webchat_tui.chat.types import ACTIVE_STATES
 from webchat_tui.sanitize import sanitize_line
 
 __all__ = ["ChatSession", "EventCallback"]
 
 log = get_logger("webchat_tui.api.session")
 
-_ACTIVE = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
 _ALREADY_GONE = frozenset({"chat.error.member.state", "chat.error.conversation.state"})
 
 
@@ -417,7 +417,7 @@ class ChatSession:
         """(conversation id, member id) when a typing indicator may go out now (and, unless ``peek``, count
         it as sent); None while throttled or when the chat is not active."""
         me_id = self._chat.me_id
-        if self._conversation_id is None or me_id is None or self._chat.state not in _ACTIVE:
+        if self._conversation_id is None or me_id is None or self._chat.state not in ACTIVE_STATES:
             return None
         now = time.monotonic()
         if now - self._last_typing_sent < self.typing_throttle:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from webchat_tui.chat.session import EventCallback, RichReplies, Session
 from webchat_tui.chat.types import (
+    ACTIVE_STATES,
+    FINISHED_STATES,
     Attachment,
     Card,
     CardAction,
@@ -42,6 +44,8 @@ __all__ = [
     "RichReplies",
     "EventCallback",
     "SessionState",
+    "ACTIVE_STATES",
+    "FINISHED_STATES",
     "EndCause",
     "ParticipantKind",
     "participant_kind",

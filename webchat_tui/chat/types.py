@@ -15,6 +15,8 @@ from enum import StrEnum
 
 __all__ = [
     "SessionState",
+    "ACTIVE_STATES",
+    "FINISHED_STATES",
     "EndCause",
     "ParticipantKind",
     "participant_kind",
@@ -63,6 +65,12 @@ class SessionState(StrEnum):
     (Web Messaging's read-only disconnect). Starting a new conversation is still possible."""
     ENDED = "ended"
     """The chat is over (agent ended it, guest left, idle timeout, expiry, cleared, or a fatal error)."""
+
+
+ACTIVE_STATES = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
+"""The states in which the guest can send (a drop being repaired included)."""
+FINISHED_STATES = (SessionState.ENDED, SessionState.READ_ONLY)
+"""The states in which the conversation is over for this guest (read-only history included)."""
 
 
 class EndCause(StrEnum):

@@ -29,6 +29,8 @@ from webchat_tui.api.session_events import EventHub, EventIterator
 from webchat_tui.api.typing_tracker import TypingTracker
 from webchat_tui.chat.session import EventCallback, wait_until
 from webchat_tui.chat.types import (
+    ACTIVE_STATES,
+    FINISHED_STATES,
     Attachment,
     ChatMessage,
     ContentChoice,
@@ -106,7 +108,6 @@ log = get_logger("webchat_tui.messaging.session")
 DEFAULT_MAX_CUSTOM_DATA_BYTES = 2048
 """The custom-attributes limit when the service does not say (protocol.md §11)."""
 
-_ACTIVE = (SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING)
 _SESSION = frozenset({"SessionResponse"})
 _CONFIGURE = frozenset({"SessionResponse", "ConnectionClosedEvent"})
 _ECHO = frozenset({"StructuredMessage"})
@@ -561,7 +562,7 @@ class MessagingSession:
     async def start_new(self) -> None:
         """Begin a fresh conversation with the same token (configureSession startNew); the transcript
         empties and a ``conversation-reset`` Notice tells the UI so."""
-        if self._state not in (*_ACTIVE, SessionState.READ_ONLY) or not self._client.connected:
+        if self._state not in (*ACTIVE_STATES, SessionState.READ_ONLY) or not self._client.connected:
             raise SessionClosed(f"cannot start a new conversation now (state {self._state.value})")
         self._ready.clear()
         body = await self._configure(start_new=True)
@@ -580,7 +581,7 @@ class MessagingSession:
     async def clear(self) -> None:
         """Clear the conversation (Presence Clear): the service wipes it and the session ends as CLEARED.
         Raises `Forbidden` when the deployment does not allow clearing."""
-        if self._state not in (*_ACTIVE, SessionState.READ_ONLY):
+        if self._state not in (*ACTIVE_STATES, SessionState.READ_ONLY):
             raise SessionClosed(f"cannot clear now (state {self._state.value})")
         self._clearing = True
         tracing_id = str(uuid.uuid4())
@@ -660,7 +661,7 @@ class MessagingSession:
     def _require_sendable(self) -> None:
         if self._state is SessionState.READ_ONLY:
             raise SessionReadOnly(self._end_reason)
-        if self._state not in _ACTIVE or self._closed:
+        if self._state not in ACTIVE_STATES or self._closed:
             raise SessionClosed(f"state {self._state.value}")
 
     def set_custom_attributes(self, attributes: Mapping[str, str]) -> None:
@@ -800,7 +801,7 @@ class MessagingSession:
     async def typing(self) -> bool:
         """Tell the agent the guest is typing: at most one signal per `typing_throttle` s, never delaying a
         message (skipped while sends are queued), and only when the deployment shows guest typing."""
-        if self._state not in _ACTIVE or not self._ready.is_set() or self._outbox:
+        if self._state not in ACTIVE_STATES or not self._ready.is_set() or self._outbox:
             return False
         config = self.config
         if config is not None and not config.conversations.show_user_typing_indicator:
@@ -1182,7 +1183,7 @@ class MessagingSession:
         self._emit(StateChanged(state, previous, reason, agent, cause))
 
     def _enter_read_only(self, reason: str) -> None:
-        if self._state in (SessionState.READ_ONLY, SessionState.ENDED):
+        if self._state in FINISHED_STATES:
             return
         self._end_reason = reason
         self._end_cause = EndCause.AGENT_ENDED

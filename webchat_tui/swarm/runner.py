@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from webchat_tui.chat import RichReplies, Session
 from webchat_tui.chat.types import (
+    FINISHED_STATES,
     Attachment,
     Card,
     Carousel,
@@ -46,7 +47,6 @@ __all__ = [
     "format_message",
 ]
 
-_ENDED = (SessionState.ENDED, SessionState.READ_ONLY)
 _KIND_BY_SENDER = {"bot": (ParticipantKind.BOT,), "agent": (ParticipantKind.AGENT,)}
 _OTHERS = (ParticipantKind.AGENT, ParticipantKind.BOT, ParticipantKind.SYSTEM)
 _ACTIONS = ("say", "choose", "pick_date", "upload")
@@ -360,7 +360,7 @@ class ConversationRunner:
 
     async def _step_expect_ended(self, args: dict[str, Any]) -> None:
         read_only = args.get("read_only")
-        wanted: tuple[SessionState, ...] = _ENDED
+        wanted: tuple[SessionState, ...] = FINISHED_STATES
         if read_only is True:
             wanted = (SessionState.READ_ONLY,)
         elif read_only is False:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from webchat_tui.chat.types import SessionState
+from webchat_tui.chat.types import FINISHED_STATES, SessionState
 from webchat_tui.swarm.names import random_line, random_name
 from webchat_tui.swarm.scenario import Conversation
 from webchat_tui.swarm.stats import SwarmStats
@@ -120,7 +120,7 @@ class Swarm:
             if guest.state == "failed":
                 return
             state = opened.session.state
-            if state in (SessionState.ENDED, SessionState.READ_ONLY):
+            if state in FINISHED_STATES:
                 self._move(guest, "ended")
             elif state is SessionState.CONNECTED:
                 self._move(guest, "chatting")
@@ -262,7 +262,7 @@ class Swarm:
     async def _finish(self, guest: GuestRecord) -> None:
         if guest.opened is None:
             return
-        if guest.opened.session.state not in (SessionState.ENDED, SessionState.READ_ONLY, SessionState.IDLE):
+        if guest.opened.session.state not in (*FINISHED_STATES, SessionState.IDLE):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(guest.opened.session.leave(), 15)
         await guest.opened.close()

@@ -31,6 +31,7 @@ from textual.theme import Theme
 
 from webchat_tui.config import ChatSettings
 from webchat_tui.tui.backend import LocalEmulator
+from webchat_tui.tui.form_model import LOCAL
 from webchat_tui.tui.messages import JoinFormShown, LocalBackendFailed, LocalBackendReady
 from webchat_tui.tui.screens.join import JoinScreen
 from webchat_tui.tui.signals import install_quit_signals, remove_quit_signals
@@ -268,7 +269,6 @@ class WebchatApp(App[None]):
         and a standalone emulator; for the embedded emulator, which ends with the app, memory for this run
         only (a stored token could never be resumed, and its new ids every run would pile up in the file)."""
         from webchat_tui.messaging.token_store import TokenStore, default_token_path
-        from webchat_tui.tui.form_model import LOCAL
 
         if environment == LOCAL and self.local.embedded:
             if self._embedded_tokens is None:

@@ -57,6 +57,8 @@ from webchat_tui.api.session_types import (
 )
 from webchat_tui.api.transcript import CONTENT_KINDS, TranscriptLine, describe_slot
 from webchat_tui.chat.types import (
+    ACTIVE_STATES,
+    FINISHED_STATES,
     Attachment,
     Card,
     Carousel,
@@ -87,8 +89,6 @@ __all__ = ["ChatScreen", "entry_for_line", "MEMBERS_AUTO_HIDE_WIDTH", "LONG_WAIT
 _OfferAction = ContentChoice | str | Attachment
 """What picking a choice does: answer with a `ContentChoice`, show and copy a link (`str`), or save a file."""
 
-_SENDABLE = {SessionState.WAITING_FOR_AGENT, SessionState.CONNECTED, SessionState.RECONNECTING}
-_OVER = {SessionState.READ_ONLY, SessionState.ENDED}
 MEMBERS_AUTO_HIDE_WIDTH = 90
 """Below this many columns the member panel hides itself (f3 shows it again)."""
 LONG_WAIT_SECONDS = 120.0
@@ -314,7 +314,9 @@ class ChatScreen(Screen[None]):
         offer = len(self._offers)
         self._offers.append((message.id, choices))
         entries.append(LogEntry("", "", "choices", "", tuple(label for label, _ in choices), offer))
-        if self._state in _OVER and line.kind != "attachment":  # e.g. the history of a read-only resume
+        if (
+            self._state in FINISHED_STATES and line.kind != "attachment"
+        ):  # e.g. the history of a read-only resume
             self.query_one(MessageLog).close_offers((offer,), "the conversation has ended")
 
     def _close_answerable_offers(self) -> None:
@@ -417,7 +419,7 @@ class ChatScreen(Screen[None]):
             self.query_one(MemberList).mark_all_disconnected()
             self.media_requests.close_all("The chat ended before you answered.")
             self._close_answerable_offers()
-        if state in _SENDABLE:
+        if state in ACTIVE_STATES:
             composer.set_blocked(None)
         elif state == SessionState.READ_ONLY:
             composer.set_blocked("the conversation has ended", read_only="ctrl+n starts a new conversation")
@@ -459,7 +461,7 @@ class ChatScreen(Screen[None]):
 
     def action_resend(self) -> None:
         """Send the newest failed message again."""
-        if not self.failed or self._state not in _SENDABLE:
+        if not self.failed or self._state not in ACTIVE_STATES:
             self.app.bell()
             return
         self._send(self.failed.pop())
@@ -479,7 +481,7 @@ class ChatScreen(Screen[None]):
 
     @on(Composer.Typed)
     def _typed(self) -> None:
-        if self._state in _SENDABLE:
+        if self._state in ACTIVE_STATES:
             self.handle.note_typing()  # the session throttles and failures are ignored
 
     # ------------------------------------------------------------------ media requests
@@ -528,9 +530,9 @@ class ChatScreen(Screen[None]):
         if action == "newest":
             return bool(self.query_one(MessageLog).unseen)
         if action == "choose":
-            return bool(self.query_one(MessageLog).open_choices()) and self._state in _SENDABLE
+            return bool(self.query_one(MessageLog).open_choices()) and self._state in ACTIVE_STATES
         if action == "resend":
-            return bool(self.failed) and self._state in _SENDABLE
+            return bool(self.failed) and self._state in ACTIVE_STATES
         if action == "edit_failed":
             return bool(self.failed) and self._state != SessionState.ENDED
         return True
@@ -638,7 +640,7 @@ class ChatScreen(Screen[None]):
         if not self.handle.can_attach:
             self.notify("This chat cannot send files.", markup=False)
             return
-        if self._state not in _SENDABLE:
+        if self._state not in ACTIVE_STATES:
             self.app.bell()
             return
         from webchat_tui.tui.screens.file_pick import FilePickScreen
@@ -718,7 +720,7 @@ class ChatScreen(Screen[None]):
             log.mark_answered(message.offer, message.index)
             self._save_attachment(action, message.offer)
             return
-        if self._state not in _SENDABLE:
+        if self._state not in ACTIVE_STATES:
             self.app.bell()
             return
         log.mark_answered(message.offer, message.index)
